@@ -1,0 +1,9 @@
+/**
+ * Example filesystems built on jfuser, and the {@code jfuser} command that mounts them.
+ */
+module dev.jfuser.examples {
+    requires dev.jfuser;
+
+    exports dev.jfuser.examples.hello;
+    exports dev.jfuser.examples.cli;
+}

@@ -1,0 +1,73 @@
+package dev.jfuser;
+
+import dev.jfuser.protocol.Abi;
+
+/**
+ * Optional kernel features negotiated at INIT. A filesystem turns them on in {@link Filesystem#init} through
+ * {@link KernelConfig}; the kernel offers each only from the protocol version that introduced it.
+ */
+public enum Capability {
+    /** Several READs of one file may be in flight at once (readahead in parallel). On by default. */
+    ASYNC_READ(Abi.ASYNC_READ),
+    /** The filesystem implements POSIX record locks (getlk/setlk); otherwise the kernel handles them locally. */
+    POSIX_LOCKS(Abi.POSIX_LOCKS),
+    /** {@code open(O_TRUNC)} is sent as OPEN with O_TRUNC instead of a separate SETATTR(size=0). */
+    ATOMIC_O_TRUNC(Abi.ATOMIC_O_TRUNC),
+    /** The filesystem supports lookups of "." and "..", needed for NFS export. */
+    EXPORT_SUPPORT(Abi.EXPORT_SUPPORT),
+    /** The kernel does not apply the umask; the filesystem gets it in create/mkdir/mknod and applies it. */
+    DONT_MASK(Abi.DONT_MASK),
+    /** The filesystem implements BSD {@code flock()} locks (setlk with the flock flag). */
+    FLOCK_LOCKS(Abi.FLOCK_LOCKS),
+    /** ioctl on directories reaches the filesystem. On by default. */
+    IOCTL_DIR(Abi.HAS_IOCTL_DIR),
+    /** The kernel drops cached pages when it sees the file's mtime or size change. On by default. */
+    AUTO_INVAL_DATA(Abi.AUTO_INVAL_DATA),
+    /** Directory listings use READDIRPLUS (entries with attributes). */
+    READDIRPLUS(Abi.DO_READDIRPLUS),
+    /** With {@link #READDIRPLUS}: the kernel chooses between READDIR and READDIRPLUS adaptively. */
+    READDIRPLUS_AUTO(Abi.READDIRPLUS_AUTO),
+    /** Asynchronous direct I/O: several requests of one O_DIRECT call in flight. On by default. */
+    ASYNC_DIO(Abi.ASYNC_DIO),
+    /** Writes are cached by the kernel and written back later, like a local filesystem (faster small writes). */
+    WRITEBACK_CACHE(Abi.WRITEBACK_CACHE),
+    /** A filesystem without open: the kernel stops sending OPEN after an ENOSYS answer. */
+    NO_OPEN_SUPPORT(Abi.NO_OPEN_SUPPORT),
+    /** Lookups and readdirs in one directory may run in parallel. On by default. */
+    PARALLEL_DIROPS(Abi.PARALLEL_DIROPS),
+    /** The filesystem clears set-uid/set-gid bits itself on write, truncate and chown. */
+    HANDLE_KILLPRIV(Abi.HANDLE_KILLPRIV),
+    /** POSIX ACLs are stored as xattrs and enforced by the kernel (implies default_permissions semantics). */
+    POSIX_ACL(Abi.POSIX_ACL),
+    /** The kernel caches symlink targets in the page cache. */
+    CACHE_SYMLINKS(Abi.CACHE_SYMLINKS),
+    /** A filesystem without opendir: the kernel stops sending OPENDIR after an ENOSYS answer. */
+    NO_OPENDIR_SUPPORT(Abi.NO_OPENDIR_SUPPORT),
+    /** Cached data is only invalidated by explicit notifications. */
+    EXPLICIT_INVAL_DATA(Abi.EXPLICIT_INVAL_DATA),
+    /** Version 2 of {@link #HANDLE_KILLPRIV}: the kernel says when to kill privileges (FATTR_KILL_SUIDGID…). */
+    HANDLE_KILLPRIV_V2(Abi.HANDLE_KILLPRIV_V2),
+    /** Extended setxattr request carrying setxattr flags (ACL kill-sgid). */
+    SETXATTR_EXT(Abi.SETXATTR_EXT),
+    /** create/mkdir/mknod/symlink carry the caller's supplementary groups (for set-gid directory rules). */
+    CREATE_SUPP_GROUP(Abi.CREATE_SUPP_GROUP),
+    /** mmap is allowed on files opened with direct I/O. */
+    DIRECT_IO_ALLOW_MMAP(Abi.DIRECT_IO_ALLOW_MMAP),
+    /** Reads and writes of files opened with a backing id go straight to a backing file in the kernel. */
+    PASSTHROUGH(Abi.PASSTHROUGH),
+    /** Explicitly refuse NFS export of this filesystem. */
+    NO_EXPORT_SUPPORT(Abi.NO_EXPORT_SUPPORT),
+    /** Idmapped mounts are allowed (requires default_permissions semantics). */
+    ALLOW_IDMAP(Abi.ALLOW_IDMAP);
+
+    private final long flag;
+
+    Capability(long flag) {
+        this.flag = flag;
+    }
+
+    /** The INIT flag bit (flags | flags2 << 32). */
+    public long flag() {
+        return flag;
+    }
+}

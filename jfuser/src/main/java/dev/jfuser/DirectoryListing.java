@@ -1,0 +1,128 @@
+package dev.jfuser;
+
+import dev.jfuser.protocol.DirentWriter;
+import dev.jfuser.protocol.ReplyEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A directory listing being filled for one READDIR or READDIRPLUS request, sized to the kernel's buffer.
+ *
+ * <p>The kernel reads a directory in chunks: each request carries the offset where the previous chunk stopped,
+ * and the filesystem adds entries from there until {@link #add} returns {@code false} (the buffer is full) or the
+ * directory ends. Every entry carries the offset of the <em>next</em> entry; that value comes back as the offset
+ * of the following request, so it must stay meaningful even while entries are added and removed (an index into
+ * a stable list, a cookie, a hash). Offset 0 always means "from the start".
+ *
+ * <p>For READDIRPLUS ({@link #isPlus()}) each entry also carries a full {@link Entry}; the kernel then takes a
+ * lookup count on that node exactly as if it had been looked up (except for "." and ".."), saving a LOOKUP per
+ * file in {@code ls -l}.
+ */
+public final class DirectoryListing {
+    private final ByteBuffer buffer;
+    private final boolean plus;
+    private int entries;
+
+    /**
+     * A listing that holds at most {@code maxBytes} bytes of encoded entries.
+     *
+     * @param plus whether entries carry attributes (READDIRPLUS)
+     */
+    public DirectoryListing(int maxBytes, boolean plus) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        this.buffer = ByteBuffer.allocate(maxBytes).order(ByteOrder.LITTLE_ENDIAN);
+        this.plus = plus;
+    }
+
+    /** Whether this listing answers READDIRPLUS, so entries need attributes ({@link #add(String, long, Entry)}). */
+    public boolean isPlus() {
+        return plus;
+    }
+
+    /**
+     * Adds an entry to a plain listing.
+     *
+     * @param name the entry's name (not containing '/' or NUL)
+     * @param ino the inode number shown in {@code d_ino}
+     * @param type the file type shown in {@code d_type}
+     * @param nextOffset the offset at which a later request resumes after this entry
+     * @return {@code false} if the entry did not fit: stop adding, it will be asked for again
+     * @throws IllegalStateException if this listing is for READDIRPLUS
+     */
+    public boolean add(String name, long ino, FileType type, long nextOffset) {
+        if (plus) {
+            throw new IllegalStateException("this listing answers READDIRPLUS: add entries with add(name, offset, "
+                    + "Entry) so the kernel gets their attributes");
+        }
+        boolean fitted = DirentWriter.writeDirent(buffer, ino, nextOffset, type.direntType(), bytes(name));
+        if (fitted) {
+            entries++;
+        }
+        return fitted;
+    }
+
+    /**
+     * Adds an entry with its attributes to a READDIRPLUS listing. If it fits, the kernel takes a lookup count on
+     * {@code entry.nodeId()} (unless the name is "." or ".."), so the filesystem must count it as a lookup.
+     *
+     * @return {@code false} if the entry did not fit (and no lookup count was taken)
+     */
+    public boolean add(String name, long nextOffset, Entry entry) {
+        if (!plus) {
+            throw new IllegalStateException("this listing answers READDIR: use add(name, ino, type, offset)");
+        }
+        FileAttr a = entry.attr();
+        long ino = a == null ? 0 : a.ino();
+        int type = a == null ? 0 : a.type().direntType();
+        boolean fitted = DirentWriter.writeDirentPlus(buffer, (b, p) -> ReplyEncoder.entryOut(b, p, entry.nodeId(),
+                entry.generation(), entry.entryTimeout(), entry.attrTimeout(), a), ino, nextOffset, type,
+                bytes(name));
+        if (fitted) {
+            entries++;
+        }
+        return fitted;
+    }
+
+    /**
+     * Adds a plain entry to either kind of listing; in a READDIRPLUS listing it is sent without attributes (node
+     * id 0, no lookup count), and the kernel looks the name up itself when needed.
+     */
+    public boolean addWithoutAttributes(String name, long ino, FileType type, long nextOffset) {
+        if (!plus) {
+            return add(name, ino, type, nextOffset);
+        }
+        boolean fitted = DirentWriter.writeDirentPlus(buffer, (b, p) -> ReplyEncoder.entryOut(b, p, 0, 0,
+                java.time.Duration.ZERO, java.time.Duration.ZERO, null), ino, nextOffset, type.direntType(),
+                bytes(name));
+        if (fitted) {
+            entries++;
+        }
+        return fitted;
+    }
+
+    /** Number of entries added so far. */
+    public int size() {
+        return entries;
+    }
+
+    /** Bytes still free. */
+    public int remaining() {
+        return buffer.remaining();
+    }
+
+    /** The encoded entries (position 0 to the end of the last entry), for the session to send. */
+    public ByteBuffer encoded() {
+        return buffer.duplicate().flip().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static byte[] bytes(String name) {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        if (b.length == 0 || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("not a valid directory entry name: '" + name + "'");
+        }
+        return b;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.jfuser;
+
+/**
+ * The kind of an inode, as encoded in the top bits of {@code st_mode} ({@code S_IFMT}) and in a directory
+ * entry's {@code d_type}.
+ */
+public enum FileType {
+    FIFO(0010000, 1),
+    CHAR_DEVICE(0020000, 2),
+    DIRECTORY(0040000, 4),
+    BLOCK_DEVICE(0060000, 6),
+    REGULAR_FILE(0100000, 8),
+    SYMLINK(0120000, 10),
+    SOCKET(0140000, 12);
+
+    /** Mask of the file-type bits in a mode. */
+    public static final int S_IFMT = 0170000;
+
+    private final int modeBits;
+    private final int direntType;
+
+    FileType(int modeBits, int direntType) {
+        this.modeBits = modeBits;
+        this.direntType = direntType;
+    }
+
+    /** The {@code S_IF*} bits of this type. */
+    public int modeBits() {
+        return modeBits;
+    }
+
+    /** The {@code DT_*} value used in directory listings. */
+    public int direntType() {
+        return direntType;
+    }
+
+    /** The type encoded in a full mode, e.g. {@code fromMode(0100644) == REGULAR_FILE}. */
+    public static FileType fromMode(int mode) {
+        int bits = mode & S_IFMT;
+        for (FileType t : values()) {
+            if (t.modeBits == bits) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("mode 0" + Integer.toOctalString(mode) + " has no valid file type bits");
+    }
+}

@@ -1,0 +1,91 @@
+package dev.jfuser;
+
+import dev.jfuser.internal.mount.MountedDevice;
+import dev.jfuser.internal.mount.Mounter;
+import dev.jfuser.internal.session.BlockingAdapter;
+import dev.jfuser.internal.session.Session;
+import dev.jfuser.internal.transport.DevFuseChannel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Mounts filesystems: the entry point of jfuser.
+ *
+ * <pre>{@code
+ * try (Mount mount = Fuse.mount(new HelloFs(), Path.of("/mnt/hello"), MountOptions.builder().build())) {
+ *     mount.awaitUnmount();   // serve until someone runs umount /mnt/hello
+ * }
+ * }</pre>
+ *
+ * <p>When the process runs as root, the mount is made directly with {@code mount(2)}; otherwise through the
+ * setuid helper {@code fusermount3} (package fuse3), which passes the opened /dev/fuse descriptor back. Each
+ * {@code mount} returns once the kernel's INIT handshake is done, so a filesystem whose {@code init} refuses the
+ * kernel's offer fails here, with its message.
+ */
+public final class Fuse {
+    private Fuse() {}
+
+    /** Mounts a blocking filesystem at {@code mountpoint} with default session options. */
+    public static Mount mount(Filesystem fs, Path mountpoint, MountOptions options) throws IOException {
+        return mount(fs, mountpoint, options, SessionOptions.DEFAULT);
+    }
+
+    /** Mounts a blocking filesystem; each request runs on its own virtual thread. */
+    public static Mount mount(Filesystem fs, Path mountpoint, MountOptions options, SessionOptions session)
+            throws IOException {
+        Objects.requireNonNull(fs, "fs");
+        return mount(new BlockingAdapter(fs), mountpoint, options, session);
+    }
+
+    /** Mounts an asynchronous filesystem at {@code mountpoint} with default session options. */
+    public static Mount mount(AsyncFilesystem fs, Path mountpoint, MountOptions options) throws IOException {
+        return mount(fs, mountpoint, options, SessionOptions.DEFAULT);
+    }
+
+    /** Mounts an asynchronous filesystem. */
+    public static Mount mount(AsyncFilesystem fs, Path mountpoint, MountOptions options, SessionOptions session)
+            throws IOException {
+        Objects.requireNonNull(fs, "fs");
+        Objects.requireNonNull(mountpoint, "mountpoint");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(session, "session");
+        Path target = mountpoint.toAbsolutePath().normalize();
+        MountedDevice device = Mounter.mount(target, options);
+        Session s;
+        try {
+            int owner = device.allowRoot() ? dev.jfuser.internal.sys.LibC.getuid() : -1;
+            s = new Session(DevFuseChannel.of(device.fd()), fs, session, owner);
+            s.start();
+        } catch (IOException | RuntimeException e) {
+            try {
+                device.unmount(true);
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            device.closeFd();
+            throw e;
+        }
+        return new Mount(target, device, s);
+    }
+
+    /**
+     * Serves a blocking filesystem on a /dev/fuse descriptor someone else mounted (e.g. a parent process that
+     * called {@code fusermount3}, or a container runtime). The session ends when that mount is unmounted or
+     * {@link Mount#close()} is called; closing does not unmount.
+     */
+    public static Mount serve(Filesystem fs, int fd, SessionOptions session) throws IOException {
+        return serve(new BlockingAdapter(Objects.requireNonNull(fs, "fs")), fd, session);
+    }
+
+    /** Serves an asynchronous filesystem on a /dev/fuse descriptor someone else mounted. */
+    public static Mount serve(AsyncFilesystem fs, int fd, SessionOptions session) throws IOException {
+        Objects.requireNonNull(fs, "fs");
+        if (fd < 0) {
+            throw new IllegalArgumentException("fd must be an open /dev/fuse descriptor, got " + fd);
+        }
+        Session s = new Session(DevFuseChannel.of(fd), fs, session, -1);
+        s.start();
+        return new Mount(null, null, s);
+    }
+}

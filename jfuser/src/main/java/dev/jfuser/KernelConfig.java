@@ -1,0 +1,184 @@
+package dev.jfuser;
+
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The INIT negotiation, as the filesystem sees it in {@link Filesystem#init}: what the kernel offers, and what
+ * the filesystem asks for.
+ *
+ * <p>{@link #enable(Capability)} asks for a capability and fails loudly if the kernel does not offer it (the mount
+ * then fails with that message); {@link #enableIfSupported(Capability)} asks quietly. Limits ({@link #maxWrite}
+ * and friends) are clamped to what the kernel accepts.
+ */
+public final class KernelConfig {
+    /** Largest write the kernel can send with {@code max_pages} = 256: 1 MiB. */
+    public static final int MAX_MAX_WRITE = 1 << 20;
+
+    private final int kernelMinor;
+    private final long offered;
+    private final Set<Capability> enabled = EnumSet.noneOf(Capability.class);
+    private int maxWrite = MAX_MAX_WRITE;
+    private int maxReadahead;
+    private final int kernelMaxReadahead;
+    private int maxBackground = 64;
+    private int congestionThreshold = 48;
+    private int timeGranularityNanos = 1;
+
+    /**
+     * A configuration for a kernel speaking 7.{@code kernelMinor} that offered {@code offeredFlags}; the defaults
+     * (async read, parallel dirops, auto-invalidated data, async direct I/O, ioctl on directories) are
+     * enabled where offered. Public for test doubles.
+     */
+    public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead) {
+        this.kernelMinor = kernelMinor;
+        this.offered = offeredFlags;
+        this.kernelMaxReadahead = kernelMaxReadahead;
+        this.maxReadahead = kernelMaxReadahead;
+        for (Capability c : new Capability[] {Capability.ASYNC_READ, Capability.PARALLEL_DIROPS,
+                Capability.AUTO_INVAL_DATA, Capability.ASYNC_DIO, Capability.IOCTL_DIR}) {
+            enableIfSupported(c);
+        }
+    }
+
+    /** The protocol minor version the kernel speaks (the session uses the lower of this and 45). */
+    public int kernelMinor() {
+        return kernelMinor;
+    }
+
+    /** Whether the kernel offers {@code capability}. */
+    public boolean supports(Capability capability) {
+        return (offered & capability.flag()) != 0;
+    }
+
+    /** The capabilities the kernel offers. */
+    public Set<Capability> supported() {
+        Set<Capability> s = EnumSet.noneOf(Capability.class);
+        for (Capability c : Capability.values()) {
+            if (supports(c)) {
+                s.add(c);
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Turns {@code capability} on.
+     *
+     * @throws UnsupportedOperationException naming the capability and the kernel's protocol version if the
+     *     kernel does not offer it
+     */
+    public KernelConfig enable(Capability capability) {
+        if (!supports(capability)) {
+            throw new UnsupportedOperationException("the kernel (FUSE protocol 7." + kernelMinor
+                    + ") does not offer " + capability + "; use enableIfSupported() to run without it, or a newer"
+                    + " kernel");
+        }
+        enabled.add(capability);
+        return this;
+    }
+
+    /** Turns {@code capability} on if the kernel offers it; returns whether it is on. */
+    public boolean enableIfSupported(Capability capability) {
+        if (supports(capability)) {
+            enabled.add(capability);
+            return true;
+        }
+        return false;
+    }
+
+    /** Turns {@code capability} off (including the defaults). */
+    public KernelConfig disable(Capability capability) {
+        enabled.remove(Objects.requireNonNull(capability, "capability"));
+        return this;
+    }
+
+    /** Whether {@code capability} will be requested. */
+    public boolean isEnabled(Capability capability) {
+        return enabled.contains(capability);
+    }
+
+    /** The capabilities that will be requested. */
+    public Set<Capability> enabled() {
+        return EnumSet.copyOf(enabledOrEmpty());
+    }
+
+    private Set<Capability> enabledOrEmpty() {
+        return enabled.isEmpty() ? EnumSet.noneOf(Capability.class) : enabled;
+    }
+
+    /** Largest WRITE the kernel will send, in bytes (default and maximum 1 MiB). */
+    public int maxWrite() {
+        return maxWrite;
+    }
+
+    /** Sets the largest WRITE, clamped to 4 KiB .. 1 MiB. */
+    public KernelConfig maxWrite(int bytes) {
+        this.maxWrite = Math.clamp(bytes, 4096, MAX_MAX_WRITE);
+        return this;
+    }
+
+    /** Readahead window the kernel may use, in bytes (at most what the kernel proposed). */
+    public int maxReadahead() {
+        return maxReadahead;
+    }
+
+    /** Sets the readahead window, clamped to what the kernel proposed. */
+    public KernelConfig maxReadahead(int bytes) {
+        this.maxReadahead = Math.clamp(bytes, 0, kernelMaxReadahead);
+        return this;
+    }
+
+    /** Maximum background requests (readahead, async writes) the kernel keeps in flight. */
+    public int maxBackground() {
+        return maxBackground;
+    }
+
+    /** Sets the background request limit (1..65535). */
+    public KernelConfig maxBackground(int requests) {
+        this.maxBackground = Math.clamp(requests, 1, 65535);
+        this.congestionThreshold = Math.min(congestionThreshold, maxBackground);
+        return this;
+    }
+
+    /** Background requests in flight at which the kernel considers the filesystem congested. */
+    public int congestionThreshold() {
+        return congestionThreshold;
+    }
+
+    /** Sets the congestion threshold (1..maxBackground). */
+    public KernelConfig congestionThreshold(int requests) {
+        this.congestionThreshold = Math.clamp(requests, 1, maxBackground);
+        return this;
+    }
+
+    /** Timestamp granularity of the filesystem in nanoseconds (1 = nanosecond precision). */
+    public int timeGranularityNanos() {
+        return timeGranularityNanos;
+    }
+
+    /** Sets the timestamp granularity (1 ns .. 1 s, a power of ten). */
+    public KernelConfig timeGranularityNanos(int nanos) {
+        if (nanos < 1 || nanos > 1_000_000_000) {
+            throw new IllegalArgumentException("time granularity must be 1..1000000000 ns, got " + nanos);
+        }
+        this.timeGranularityNanos = nanos;
+        return this;
+    }
+
+    /** The flag bits to request, from the enabled capabilities. */
+    public long requestedFlags() {
+        long f = 0;
+        for (Capability c : enabled) {
+            f |= c.flag();
+        }
+        return f;
+    }
+
+    @Override
+    public String toString() {
+        return "KernelConfig[7." + kernelMinor + ", enabled=" + enabled + ", maxWrite=" + maxWrite
+                + ", maxReadahead=" + maxReadahead + ", maxBackground=" + maxBackground + "]";
+    }
+}

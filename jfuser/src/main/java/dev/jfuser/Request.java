@@ -1,0 +1,95 @@
+package dev.jfuser;
+
+import dev.jfuser.protocol.Opcode;
+
+/**
+ * Who is asking: the context of one kernel request, passed to every {@link Filesystem} and
+ * {@link AsyncFilesystem} method.
+ *
+ * <p>{@code uid}, {@code gid} and {@code pid} are those of the calling thread as the kernel saw them (the
+ * filesystem uid/gid). They are what a filesystem that checks permissions itself (without the
+ * {@code default_permissions} mount option) must check. Some requests have no meaningful caller (e.g. writeback
+ * of cached pages, FORGET); their pid is 0.
+ */
+public final class Request {
+    private static final int[] NO_GROUPS = new int[0];
+
+    private final long unique;
+    private final Opcode opcode;
+    private final long nodeId;
+    private final int uid;
+    private final int gid;
+    private final int pid;
+    private final int[] supplementaryGroups;
+    private volatile boolean interrupted;
+
+    /**
+     * A request context; built by the session, public for test doubles and adapters.
+     *
+     * @param supplementaryGroups the caller's supplementary groups when the kernel sent them (create-like
+     *     requests with the {@code CREATE_SUPP_GROUP} capability), else {@code null}
+     */
+    public Request(long unique, Opcode opcode, long nodeId, int uid, int gid, int pid, int[] supplementaryGroups) {
+        this.unique = unique;
+        this.opcode = opcode;
+        this.nodeId = nodeId;
+        this.uid = uid;
+        this.gid = gid;
+        this.pid = pid;
+        this.supplementaryGroups = supplementaryGroups == null ? NO_GROUPS : supplementaryGroups.clone();
+    }
+
+    /** The kernel's id of this request, unique among requests in flight; shown in logs and debug output. */
+    public long unique() {
+        return unique;
+    }
+
+    /** The operation requested. */
+    public Opcode opcode() {
+        return opcode;
+    }
+
+    /** The node id in the request header (the inode the operation is about). */
+    public long nodeId() {
+        return nodeId;
+    }
+
+    /** The caller's filesystem user id. */
+    public int uid() {
+        return uid;
+    }
+
+    /** The caller's filesystem group id. */
+    public int gid() {
+        return gid;
+    }
+
+    /** The caller's thread id, 0 if the kernel did not know it. */
+    public int pid() {
+        return pid;
+    }
+
+    /** Supplementary groups the kernel sent with this request (empty unless negotiated and applicable). */
+    public int[] supplementaryGroups() {
+        return supplementaryGroups.clone();
+    }
+
+    /**
+     * Whether the kernel asked to interrupt this request (the caller got a signal). A long-running handler may
+     * check it and give up with {@link Errno#EINTR}; blocking handlers also see their virtual thread interrupted.
+     */
+    public boolean isInterrupted() {
+        return interrupted;
+    }
+
+    /** Marks the request interrupted; called by the session when FUSE_INTERRUPT names it. */
+    public void markInterrupted() {
+        interrupted = true;
+    }
+
+    @Override
+    public String toString() {
+        return "Request[unique=" + unique + ", op=" + opcode + ", node=" + nodeId + ", uid=" + uid + ", gid=" + gid
+                + ", pid=" + pid + "]";
+    }
+}

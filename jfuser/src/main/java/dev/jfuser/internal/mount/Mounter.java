@@ -1,0 +1,563 @@
+package dev.jfuser.internal.mount;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import dev.jfuser.MountOptions;
+import dev.jfuser.internal.sys.LibC;
+import dev.jfuser.internal.sys.NativeException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Mounts a FUSE filesystem and returns the /dev/fuse fd that serves it.
+ *
+ * <p>Two ways, as libfuse does:
+ * <ol>
+ *   <li><b>Directly</b>, with CAP_SYS_ADMIN (root): open /dev/fuse, then {@code mount(2)} with the fd number in the
+ *       option string ({@code fd=N,rootmode=40000,user_id=U,group_id=G,...}). The kernel queues FUSE_INIT on the fd
+ *       right away; {@code mount(2)} does not wait for the answer.</li>
+ *   <li><b>Through fusermount3</b>, the setuid-root helper, for everyone else, when a direct mount fails with
+ *       EPERM, or for {@code auto_unmount}: we spawn {@code fusermount3 -o OPTIONS -- MOUNTPOINT} with one end of a
+ *       socketpair as fd 3 and {@code _FUSE_COMMFD=3}; it opens /dev/fuse, mounts, and sends the fd back over the
+ *       socket as SCM_RIGHTS. With {@code auto_unmount} it then stays alive watching the socket and unmounts when
+ *       the socket closes, i.e. when this process exits however it exits.</li>
+ * </ol>
+ *
+ * <p>Before either, cheap checks turn the usual mistakes into messages that name the fix (missing mountpoint,
+ * something already mounted there, no /dev/fuse).
+ */
+public final class Mounter {
+    private Mounter() {}
+
+    /** Tests: take the fusermount3 path even when a direct mount would work. */
+    static volatile boolean forceFusermount;
+
+    static final Path DEV_FUSE = Path.of("/dev/fuse");
+    private static final String FUSERMOUNT = "fusermount3";
+    private static final List<Path> FUSERMOUNT_DIRS = List.of(Path.of("/usr/bin"), Path.of("/bin"),
+            Path.of("/usr/local/bin"), Path.of("/usr/sbin"), Path.of("/sbin"));
+    /** The fd number fusermount3 finds its socket at, named to it by {@code _FUSE_COMMFD}. */
+    private static final int COMMFD = 3;
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final long FUSERMOUNT_EXIT_WAIT_MILLIS = 10_000;
+    private static final System.Logger LOG = System.getLogger(Mounter.class.getName());
+
+    /**
+     * Mounts a FUSE filesystem on {@code mountpoint}.
+     *
+     * @throws IOException with a message naming what is wrong and how to fix it
+     * @throws IllegalCallerException if native access is denied to jfuser
+     */
+    public static MountedDevice mount(Path mountpoint, MountOptions options) throws IOException {
+        Objects.requireNonNull(mountpoint, "mountpoint");
+        Objects.requireNonNull(options, "options");
+        LibC.checkNativeAccess();
+        Path mp = checkMountpoint(mountpoint);
+        checkDevFuseExists();
+        boolean privileged = privileged();
+        if (privileged && !forceFusermount && !options.autoUnmount()) {
+            MountedDevice device = mountDirect(mp, options);
+            if (device != null) {
+                return device;
+            }
+            LOG.log(System.Logger.Level.DEBUG, "mount(2) of {0} denied despite CAP_SYS_ADMIN; trying fusermount3", mp);
+        }
+        if (!privileged) {
+            checkDevFuseAccessible();
+        }
+        return mountWithFusermount(mp, options);
+    }
+
+    /** Whether something is mounted exactly at {@code path} (absolute, normalized), according to mountinfo. */
+    public static boolean isMountPoint(Path path) {
+        return MountInfo.find(path).isPresent();
+    }
+
+    // ---------------------------------------------------------------------------------------------- checks
+
+    private static Path checkMountpoint(Path mountpoint) throws IOException {
+        Path abs = mountpoint.toAbsolutePath().normalize();
+        // mountinfo first: stat on a dead FUSE mount fails (ENOTCONN) and on a hung one blocks.
+        if (isMountPoint(abs)) {
+            throw alreadyMounted(abs);
+        }
+        if (!Files.exists(abs)) {
+            throw new IOException("mountpoint " + abs + " does not exist: create it with mkdir -p " + shellQuote(abs));
+        }
+        if (!Files.isDirectory(abs)) {
+            throw new IOException("mountpoint " + abs + " is not a directory: FUSE mounts a directory tree there; "
+                    + "choose an (empty) directory");
+        }
+        Path real = abs.toRealPath();
+        if (!real.equals(abs) && isMountPoint(real)) {
+            throw alreadyMounted(real);
+        }
+        return real;
+    }
+
+    private static IOException alreadyMounted(Path mp) {
+        String type = MountInfo.find(mp).map(MountInfo::fsType).orElse("?");
+        String how = type.startsWith("fuse") ? "fusermount3 -u " : "umount ";
+        return new IOException("mountpoint " + mp + " is already a mount point (" + type + "): unmount it first with "
+                + how + shellQuote(mp) + ", or choose another directory");
+    }
+
+    private static void checkDevFuseExists() throws IOException {
+        if (!Files.exists(DEV_FUSE)) {
+            throw new IOException(DEV_FUSE + " does not exist: load the FUSE kernel module with modprobe fuse "
+                    + "(in a container, pass the device in, e.g. docker run --device /dev/fuse)");
+        }
+    }
+
+    /** fusermount3 opens /dev/fuse with the caller's own permissions (it drops privileges for that). */
+    private static void checkDevFuseAccessible() throws IOException {
+        if (!Files.isReadable(DEV_FUSE) || !Files.isWritable(DEV_FUSE)) {
+            throw new IOException(DEV_FUSE + " is not readable and writable by uid " + LibC.getuid() + " ("
+                    + describeDevFuse() + "): as root, run chmod 0666 /dev/fuse (its usual mode; udev sets it when "
+                    + "the fuse module loads)");
+        }
+    }
+
+    private static String describeDevFuse() {
+        try {
+            return "mode " + PosixFilePermissions.toString(Files.getPosixFilePermissions(DEV_FUSE)) + ", owner "
+                    + Files.getOwner(DEV_FUSE).getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "mode unknown";
+        }
+    }
+
+    /** CAP_SYS_ADMIN in the effective set (what mount(2) needs); euid 0 if /proc cannot tell. */
+    static boolean privileged() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16);
+                    return (caps & (1L << CAP_SYS_ADMIN)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // fall through
+        }
+        return LibC.geteuid() == 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------- mount(2)
+
+    /** Returns null if the kernel says EPERM (e.g. inside a user namespace), so the caller can try fusermount3. */
+    private static MountedDevice mountDirect(Path mp, MountOptions options) throws IOException {
+        int fd;
+        try {
+            fd = LibC.open(DEV_FUSE.toString(), LibC.O_RDWR | LibC.O_CLOEXEC);
+        } catch (NativeException e) {
+            throw new IOException("cannot open " + DEV_FUSE + ": " + e.getMessage() + devFuseHint(e.errno()), e);
+        }
+        int uid = LibC.getuid();
+        String source = options.fsname();
+        long flags = mountFlags(options);
+        String data = kernelOptions(options, fd, uid, LibC.getgid());
+        try {
+            try {
+                LibC.mount(source, mp.toString(), fsType(options), flags, data);
+            } catch (NativeException e) {
+                if (e.errno() != LibC.ENODEV || options.subtype().isEmpty()) {
+                    throw e;
+                }
+                // Kernels without "fuse.TYPE" support (before 2.6.34) take the subtype as an option instead.
+                LibC.mount(source, mp.toString(), "fuse", flags, data + ",subtype=" + options.subtype().get());
+            }
+        } catch (NativeException e) {
+            LibC.closeQuietly(fd);
+            if (e.errno() == LibC.EPERM) {
+                return null;
+            }
+            throw new IOException("cannot mount " + mp + ": " + e.getMessage() + mountHint(e.errno(), options), e);
+        }
+        return new MountedDevice(fd, mp, options, null, -1, uid, mountId(mp));
+    }
+
+    static String fsType(MountOptions options) {
+        return options.subtype().map(s -> "fuse." + s).orElse("fuse");
+    }
+
+    /** The mount(2) flag bits for the generic VFS options. */
+    static long mountFlags(MountOptions o) {
+        long flags = 0;
+        if (o.readOnly()) {
+            flags |= LibC.MS_RDONLY;
+        }
+        if (!o.suid()) {
+            flags |= LibC.MS_NOSUID;
+        }
+        if (!o.dev()) {
+            flags |= LibC.MS_NODEV;
+        }
+        if (!o.exec()) {
+            flags |= LibC.MS_NOEXEC;
+        }
+        if (o.noAtime()) {
+            flags |= LibC.MS_NOATIME;
+        }
+        if (o.sync()) {
+            flags |= LibC.MS_SYNCHRONOUS;
+        }
+        if (o.dirSync()) {
+            flags |= LibC.MS_DIRSYNC;
+        }
+        return flags;
+    }
+
+    /**
+     * The option string for the kernel's FUSE filesystem. {@code rootmode} is the root inode's file type (octal
+     * S_IFDIR); {@code user_id}/{@code group_id} name who may use the mount without allow_other. allow_root is
+     * passed as allow_other: the kernel has no narrower mode, the session enforces it (see
+     * {@link MountedDevice#allowRoot()}).
+     */
+    static String kernelOptions(MountOptions o, int fd, int uid, int gid) {
+        List<String> opts = new ArrayList<>(List.of("fd=" + fd, "rootmode=40000", "user_id=" + uid,
+                "group_id=" + gid));
+        if (o.defaultPermissions()) {
+            opts.add("default_permissions");
+        }
+        if (o.allowOther() || o.allowRoot()) {
+            opts.add("allow_other");
+        }
+        if (o.maxRead() != 0) {
+            opts.add("max_read=" + o.maxRead());
+        }
+        if (o.blksize() != 0) {
+            opts.add("blksize=" + o.blksize());
+        }
+        opts.addAll(o.customOptions());
+        return String.join(",", opts);
+    }
+
+    private static String devFuseHint(int errno) {
+        return switch (errno) {
+            case LibC.ENOENT, LibC.ENODEV, LibC.ENXIO -> ": load the FUSE kernel module with modprobe fuse";
+            case LibC.EACCES, LibC.EPERM -> ": check its mode (usually 0666) and any device cgroup or container "
+                    + "policy that hides it";
+            default -> "";
+        };
+    }
+
+    private static String mountHint(int errno, MountOptions o) {
+        return switch (errno) {
+            case LibC.ENODEV -> ": the kernel has no fuse filesystem type; load it with modprobe fuse";
+            case LibC.EINVAL -> {
+                if (o.blksize() != 0) {
+                    yield ": the kernel accepts blksize only for block-device (fuseblk) mounts; remove blksize";
+                }
+                if (!o.customOptions().isEmpty()) {
+                    yield ": the kernel rejected an option, probably one of the custom options "
+                            + o.customOptions() + " (dmesg names it)";
+                }
+                yield ": the kernel rejected the mount options (dmesg names the culprit)";
+            }
+            case LibC.ENOENT, LibC.ENOTDIR -> ": the mountpoint vanished or changed meanwhile; recreate it";
+            default -> "";
+        };
+    }
+
+    private static int mountId(Path mp) {
+        return MountInfo.find(mp).map(MountInfo::mountId).orElse(-1);
+    }
+
+    // ---------------------------------------------------------------------------------------------- fusermount3
+
+    private static MountedDevice mountWithFusermount(Path mp, MountOptions options) throws IOException {
+        Path fusermount = findFusermount();
+        List<String> argv = List.of(fusermount.toString(), "-o", fusermountOptions(options), "--", mp.toString());
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("_FUSE_COMMFD", Integer.toString(COMMFD));
+
+        int[] socket = LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC);
+        int[] stderr;
+        try {
+            stderr = LibC.pipe(LibC.O_CLOEXEC);
+        } catch (NativeException e) {
+            LibC.closeQuietly(socket[0]);
+            LibC.closeQuietly(socket[1]);
+            throw e;
+        }
+        int pid;
+        try {
+            pid = LibC.posixSpawn(fusermount.toString(), argv, env, new int[] {socket[1], stderr[1]},
+                    new int[] {COMMFD, 2});
+        } catch (NativeException e) {
+            LibC.closeQuietly(socket[0]);
+            LibC.closeQuietly(stderr[0]);
+            throw new IOException("cannot start " + fusermount + ": " + e.getMessage(), e);
+        } finally {
+            // The child has its copies; ours must go, or we would never see EOF on either.
+            LibC.closeQuietly(socket[1]);
+            LibC.closeQuietly(stderr[1]);
+        }
+        ChildWatcher child = ChildWatcher.start(pid, stderr[0]);
+
+        int fd;
+        try {
+            fd = LibC.recvFd(socket[0]);
+        } catch (NativeException e) {
+            LibC.closeQuietly(socket[0]);
+            child.awaitExit(FUSERMOUNT_EXIT_WAIT_MILLIS);
+            throw new IOException(fusermount + " sent no /dev/fuse fd for " + mp + ": " + e.getMessage()
+                    + stderrSuffix(child.stderr()), e);
+        }
+        if (fd < 0) { // EOF: fusermount3 failed and said why on stderr
+            LibC.closeQuietly(socket[0]);
+            child.awaitExit(FUSERMOUNT_EXIT_WAIT_MILLIS);
+            throw fusermountFailed(fusermount, mp, options, child);
+        }
+        int uid = LibC.getuid();
+        if (options.autoUnmount()) {
+            // fusermount3 stays alive until socket[0] closes; the watcher thread reaps it then.
+            child.logFurtherOutput();
+            return new MountedDevice(fd, mp, options, fusermount, socket[0], uid, mountId(mp));
+        }
+        LibC.closeQuietly(socket[0]);
+        if (child.awaitExit(FUSERMOUNT_EXIT_WAIT_MILLIS) && LibC.exitCode(child.status()) != 0) {
+            // Sent an fd and then failed: not seen in practice, but do not trust a half-done mount.
+            MountedDevice device = new MountedDevice(fd, mp, options, fusermount, -1, uid, mountId(mp));
+            device.close();
+            throw fusermountFailed(fusermount, mp, options, child);
+        }
+        String warnings = child.stderr().strip();
+        if (!warnings.isEmpty()) { // e.g. "unsafe option suid ignored"
+            LOG.log(System.Logger.Level.WARNING, "{0} mounting {1}: {2}", fusermount, mp, warnings);
+        }
+        return new MountedDevice(fd, mp, options, fusermount, -1, uid, mountId(mp));
+    }
+
+    /**
+     * The {@code -o} string for fusermount3, in libfuse's syntax: fusermount3 itself splits off fsname, subtype,
+     * the VFS flags and auto_unmount, and adds fd, rootmode, user_id and group_id. allow_root goes as allow_other
+     * (see {@link #kernelOptions}).
+     */
+    static String fusermountOptions(MountOptions o) {
+        List<String> opts = new ArrayList<>();
+        opts.add("fsname=" + escape(o.fsname()));
+        o.subtype().ifPresent(s -> opts.add("subtype=" + escape(s)));
+        if (o.allowOther() || o.allowRoot()) {
+            opts.add("allow_other");
+        }
+        if (o.defaultPermissions()) {
+            opts.add("default_permissions");
+        }
+        opts.add(o.readOnly() ? "ro" : "rw");
+        opts.add(o.suid() ? "suid" : "nosuid");
+        opts.add(o.dev() ? "dev" : "nodev");
+        opts.add(o.exec() ? "exec" : "noexec");
+        if (o.noAtime()) {
+            opts.add("noatime");
+        }
+        if (o.sync()) {
+            opts.add("sync");
+        }
+        if (o.dirSync()) {
+            opts.add("dirsync");
+        }
+        if (o.autoUnmount()) {
+            opts.add("auto_unmount");
+        }
+        if (o.maxRead() != 0) {
+            opts.add("max_read=" + o.maxRead());
+        }
+        if (o.blksize() != 0) {
+            opts.add("blksize=" + o.blksize());
+        }
+        opts.addAll(o.customOptions());
+        return String.join(",", opts);
+    }
+
+    /** fusermount3 reads {@code \,} and {@code \\} in option values the way libfuse does. */
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace(",", "\\,");
+    }
+
+    /** fusermount3 in PATH, else in the usual system directories. */
+    static Path findFusermount() throws IOException {
+        Set<Path> dirs = new LinkedHashSet<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                if (!dir.isEmpty()) {
+                    dirs.add(Path.of(dir));
+                }
+            }
+        }
+        dirs.addAll(FUSERMOUNT_DIRS);
+        for (Path dir : dirs) {
+            Path candidate = dir.resolve(FUSERMOUNT);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IOException(FUSERMOUNT + " not found (searched PATH and /usr/bin, /bin): apt-get install fuse3");
+    }
+
+    private static IOException fusermountFailed(Path fusermount, Path mp, MountOptions options, ChildWatcher child) {
+        String stderr = child.stderr().strip();
+        String status = child.exited() ? LibC.describeStatus(child.status()) : "still running";
+        String hint = fusermountHint(stderr, options, fusermount);
+        return new IOException(FUSERMOUNT + " could not mount " + mp + " (" + status + ")"
+                + (stderr.isEmpty() ? ", and printed nothing" : ": " + stderr)
+                + (hint == null ? "" : "\n  fix: " + hint));
+    }
+
+    private static String stderrSuffix(String stderr) {
+        return stderr.isBlank() ? "" : "; it printed: " + stderr.strip();
+    }
+
+    /** A fix for fusermount3's usual complaints, matched on its (English, stable for years) messages. */
+    static String fusermountHint(String stderr, MountOptions options, Path fusermount) {
+        if (stderr.contains("/dev/fuse") && stderr.contains("Permission denied")) {
+            return "/dev/fuse must be readable and writable by the mounting user: as root, run chmod 0666 /dev/fuse";
+        }
+        if (stderr.contains("user_allow_other")) {
+            return "as root, add the line user_allow_other to /etc/fuse.conf, or mount without "
+                    + (options.allowRoot() ? "allow_root" : "allow_other");
+        }
+        if (stderr.contains("unknown option")) {
+            return "fusermount3 accepts only options it knows from unprivileged users: remove the option it names"
+                    + (options.customOptions().isEmpty() ? "" : " (custom options: " + options.customOptions() + ")");
+        }
+        if (stderr.contains("no write access to mountpoint") || stderr.contains("not owned")) {
+            return "the mounting user needs write access to the mountpoint: chown it to that user, or choose a "
+                    + "directory the user owns";
+        }
+        if (stderr.contains("fuse device not found") || stderr.contains("No such device")) {
+            return "load the FUSE kernel module: modprobe fuse";
+        }
+        if (stderr.contains("mount_max")) {
+            return "too many FUSE mounts: unmount some, or raise mount_max in /etc/fuse.conf";
+        }
+        if (stderr.contains("Transport endpoint is not connected")) {
+            return "a dead FUSE mount is in the way: fusermount3 -u -z it first";
+        }
+        if (stderr.contains("Operation not permitted")) {
+            return fusermount + " must be setuid root: as root, run chmod u+s " + fusermount
+                    + " (or the mount is blocked by a container or security policy)";
+        }
+        return null;
+    }
+
+    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./+:=@%-]+");
+
+    /** The path as a shell word, so a hint like {@code mkdir -p ...} can be pasted. */
+    static String shellQuote(Path path) {
+        String s = path.toString();
+        return SHELL_SAFE.matcher(s).matches() ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * A platform daemon thread per fusermount3 child: it drains the child's stderr (so a chatty child never blocks
+     * on a full pipe, and we can quote it in errors), then reaps the child. For auto_unmount it lives as long as the
+     * watcher does.
+     */
+    static final class ChildWatcher {
+        private static final int MAX_KEPT = 64 * 1024;
+
+        private final int pid;
+        private final int stderrFd;
+        private final StringBuilder stderr = new StringBuilder();
+        private final Thread thread;
+        private boolean logFurther;
+        private boolean exited;
+        private int status;
+
+        private ChildWatcher(int pid, int stderrFd) {
+            this.pid = pid;
+            this.stderrFd = stderrFd;
+            this.thread = Thread.ofPlatform().daemon().name("jfuser-fusermount3-" + pid).unstarted(this::run);
+        }
+
+        static ChildWatcher start(int pid, int stderrFd) {
+            ChildWatcher w = new ChildWatcher(pid, stderrFd);
+            w.thread.start();
+            return w;
+        }
+
+        private void run() {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(4096);
+                while (true) {
+                    long n = LibC.read(stderrFd, buf, buf.byteSize());
+                    if (n == -LibC.EINTR) {
+                        continue;
+                    }
+                    if (n <= 0) {
+                        break;
+                    }
+                    append(new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+                }
+            } finally {
+                LibC.closeQuietly(stderrFd);
+            }
+            try {
+                int s = LibC.waitpid(pid, false);
+                boolean log;
+                synchronized (this) {
+                    status = s;
+                    exited = true;
+                    log = logFurther;
+                }
+                if (log && LibC.exitCode(s) != 0) {
+                    LOG.log(System.Logger.Level.WARNING, "fusermount3 (pid {0}) watching an auto_unmount mount ended "
+                            + "with {1}", pid, LibC.describeStatus(s));
+                }
+            } catch (NativeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot reap fusermount3 (pid " + pid + ")", e);
+            }
+        }
+
+        private synchronized void append(String chunk) {
+            if (stderr.length() < MAX_KEPT) {
+                stderr.append(chunk);
+            }
+            if (logFurther) {
+                LOG.log(System.Logger.Level.WARNING, "fusermount3 (pid {0}): {1}", pid, chunk.strip());
+            }
+        }
+
+        /** From now on, log what the child prints instead of only keeping it (it outlives the mount call). */
+        synchronized void logFurtherOutput() {
+            logFurther = true;
+        }
+
+        /** Waits for the child to exit and be reaped; false on timeout. */
+        boolean awaitExit(long millis) {
+            try {
+                thread.join(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return exited();
+        }
+
+        synchronized boolean exited() {
+            return exited;
+        }
+
+        synchronized int status() {
+            return status;
+        }
+
+        synchronized String stderr() {
+            return stderr.toString();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.jfuser.internal.session;
+
+import dev.jfuser.Errno;
+import dev.jfuser.protocol.InHeader;
+import dev.jfuser.protocol.Opcode;
+import dev.jfuser.protocol.Operation;
+import java.io.PrintStream;
+
+/** The {@code -d} trace: one line per request and per reply, in the spirit of libfuse's debug output. */
+final class DebugLog {
+    private final PrintStream out;
+
+    DebugLog(PrintStream out) {
+        this.out = out;
+    }
+
+    boolean enabled() {
+        return out != null;
+    }
+
+    void request(InHeader h, Operation op) {
+        if (out == null) {
+            return;
+        }
+        Opcode code = Opcode.of(h.opcode());
+        out.println("unique: " + h.unique() + ", opcode: " + (code == null ? "UNKNOWN" : code.name()) + " ("
+                + h.opcode() + "), nodeid: " + h.nodeId() + ", insize: " + h.len() + ", pid: " + h.pid() + "  "
+                + describe(op));
+    }
+
+    void reply(long unique, Opcode opcode, Errno error, long length) {
+        if (out == null) {
+            return;
+        }
+        if (error == null) {
+            out.println("   unique: " + unique + ", success, outsize: " + length);
+        } else {
+            out.println("   unique: " + unique + ", error: -" + error.code() + " (" + error.description()
+                    + "), outsize: " + length);
+        }
+    }
+
+    void note(String message) {
+        if (out != null) {
+            out.println(message);
+        }
+    }
+
+    private static String describe(Operation op) {
+        return switch (op) {
+            case Operation.Write w -> "Write[fh=" + w.fh() + ", offset=" + w.offset() + ", size=" + w.size() + "]";
+            case Operation.Setxattr s -> "Setxattr[name=" + s.name() + ", size=" + s.value().length + ", flags="
+                    + s.flags() + "]";
+            case Operation.Ioctl i -> "Ioctl[fh=" + i.fh() + ", cmd=0x" + Integer.toHexString(i.cmd()) + ", in="
+                    + i.inSize() + ", out=" + i.outSize() + "]";
+            case Operation.BatchForget b -> "BatchForget[count=" + b.nodeIds().length + "]";
+            default -> op.toString();
+        };
+    }
+}

@@ -1,0 +1,425 @@
+package dev.jfuser.internal.session;
+
+import dev.jfuser.AsyncFilesystem;
+import dev.jfuser.Errno;
+import dev.jfuser.KernelConfig;
+import dev.jfuser.Request;
+import dev.jfuser.SessionOptions;
+import dev.jfuser.internal.transport.FuseChannel;
+import dev.jfuser.protocol.Abi;
+import dev.jfuser.protocol.InHeader;
+import dev.jfuser.protocol.InitOut;
+import dev.jfuser.protocol.Opcode;
+import dev.jfuser.protocol.Operation;
+import dev.jfuser.protocol.ProtocolException;
+import dev.jfuser.protocol.ReplyEncoder;
+import dev.jfuser.protocol.RequestDecoder;
+import dev.jfuser.protocol.WireFormat;
+import dev.jfuser.protocol.WireRequest;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A FUSE session: the INIT handshake, reader threads, dispatch, and the orderly end.
+ *
+ * <p>Life cycle: {@link #start()} reads and answers INIT on the calling thread (so a refused negotiation fails the
+ * caller), then starts the reader threads. The session ends when the kernel says so (ENODEV after an unmount or
+ * abort), on DESTROY, or on {@link #stop()}; then requests still unanswered after a grace period get EIO, the
+ * filesystem's {@code destroy} runs once, descriptors are closed and {@link #terminated()} completes.
+ */
+public final class Session {
+    private static final System.Logger LOG = System.getLogger("dev.jfuser");
+    /** Request header + the largest argument struct comfortably fit in one page before the payload. */
+    private static final int HEADER_ROOM = 4096;
+    private static final long DRAIN_MILLIS = 5_000;
+
+    private final FuseChannel mainChannel;
+    private final AsyncFilesystem fs;
+    private final SessionOptions options;
+    /** Uid allowed besides root when emulating allow_root; -1 when anyone the kernel lets in may ask. */
+    private final int allowRootOwner;
+    final DebugLog debug;
+    final ReplyBuffer.Pool replyBuffers = new ReplyBuffer.Pool();
+    private final Dispatcher dispatcher;
+    private final ConcurrentHashMap<Long, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final Semaphore permits;
+    private final Semaphore writeBufferPermits;
+    private final ConcurrentLinkedQueue<MemorySegment> freeBuffers = new ConcurrentLinkedQueue<>();
+    private final List<FuseChannel> channels = new ArrayList<>();
+    private final AtomicInteger liveReaders = new AtomicInteger();
+    private final AtomicBoolean destroyed = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile WireFormat format = WireFormat.INITIAL;
+    private volatile int minor = Abi.KERNEL_MINOR_VERSION;
+    private volatile int bufferSize = KernelConfig.MAX_MAX_WRITE + HEADER_ROOM;
+    private volatile KernelConfig config;
+
+    public Session(FuseChannel channel, AsyncFilesystem fs, SessionOptions options, int allowRootOwner) {
+        this.mainChannel = channel;
+        this.fs = fs;
+        this.options = options;
+        this.allowRootOwner = allowRootOwner;
+        this.debug = new DebugLog(options.debug());
+        this.dispatcher = new Dispatcher(fs, this);
+        this.permits = new Semaphore(options.maxInFlight());
+        this.writeBufferPermits = new Semaphore(options.maxWriteBuffers());
+    }
+
+    /** The negotiated protocol minor version. */
+    int minor() {
+        return minor;
+    }
+
+    /** The configuration agreed at INIT (null before). */
+    public KernelConfig config() {
+        return config;
+    }
+
+    /** Completes when the session has ended and the filesystem's destroy has run. */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    /** Requests currently being handled. */
+    public int inFlightCount() {
+        return inFlight.size();
+    }
+
+    /**
+     * Performs the INIT handshake, then starts the reader threads.
+     *
+     * @throws IOException if the kernel's version is unsupported, the filesystem's init refused, or the device
+     *     failed; the session is then closed
+     */
+    public void start() throws IOException {
+        MemorySegment buffer = newBuffer();
+        try {
+            handshake(buffer);
+        } catch (IOException | RuntimeException e) {
+            mainChannel.close();
+            terminated.complete(null);
+            throw e;
+        }
+        List<FuseChannel> readerChannels = new ArrayList<>();
+        readerChannels.add(mainChannel);
+        for (int i = 1; i < options.readerThreads(); i++) {
+            try {
+                readerChannels.add(mainChannel.cloneChannel());
+            } catch (IOException e) {
+                // Cloning needs Linux 4.5+; one reader still serves everything.
+                log(System.Logger.Level.WARNING, "could not clone the /dev/fuse descriptor for reader " + i
+                        + " (" + e.getMessage() + "); continuing with " + readerChannels.size(), null);
+                break;
+            }
+        }
+        synchronized (channels) {
+            channels.addAll(readerChannels);
+        }
+        liveReaders.set(readerChannels.size());
+        for (int i = 0; i < readerChannels.size(); i++) {
+            FuseChannel ch = readerChannels.get(i);
+            MemorySegment b = i == 0 ? buffer : newBuffer();
+            // Platform threads: a read(2) through FFM would pin a virtual thread's carrier anyway.
+            Thread.ofPlatform().name("jfuser-reader-" + i).daemon(true).start(() -> readLoop(ch, b));
+        }
+    }
+
+    /** Ends the session without an unmount (for a session on a descriptor mounted elsewhere). */
+    public void stop() {
+        stopping.set(true);
+        mainChannel.wakeup();
+    }
+
+    private void handshake(MemorySegment buffer) throws IOException {
+        while (true) {
+            int n = mainChannel.receive(buffer);
+            if (n < 0) {
+                throw new IOException("the kernel closed the FUSE connection before INIT");
+            }
+            WireRequest w;
+            try {
+                w = RequestDecoder.decode(buffer.asSlice(0, n).asByteBuffer(), WireFormat.INITIAL);
+            } catch (ProtocolException e) {
+                throw new IOException("malformed first request from the kernel: " + e.getMessage(), e);
+            }
+            InHeader h = w.header();
+            debug.request(h, w.operation());
+            if (!(w.operation() instanceof Operation.Init init)) {
+                rawError(mainChannel, h.unique(), Opcode.of(h.opcode()), Errno.EIO);
+                throw new IOException("the kernel's first request was " + Opcode.of(h.opcode()) + ", not INIT");
+            }
+            InFlight r = raw(mainChannel, h);
+            if (init.major() > Abi.KERNEL_VERSION) {
+                // A newer major: answer with ours only; the kernel then sends INIT again at our major.
+                r.replyStruct(8, (b, p) -> {
+                    b.putInt(p, Abi.KERNEL_VERSION);
+                    b.putInt(p + 4, Abi.KERNEL_MINOR_VERSION);
+                    return 8;
+                });
+                continue;
+            }
+            if (init.major() < Abi.KERNEL_VERSION || init.minor() < Abi.MIN_MINOR_VERSION) {
+                r.error(Errno.EPROTO);
+                throw new IOException("the kernel speaks FUSE " + init.major() + "." + init.minor()
+                        + "; jfuser needs 7." + Abi.MIN_MINOR_VERSION + " or newer (Linux 3.15+)");
+            }
+            negotiate(init, r);
+            return;
+        }
+    }
+
+    private void negotiate(Operation.Init init, InFlight r) throws IOException {
+        int negotiated = Math.min(init.minor(), Abi.KERNEL_MINOR_VERSION);
+        KernelConfig cfg = new KernelConfig(init.minor(), init.flags(), init.maxReadahead());
+        try {
+            fs.init(cfg);
+        } catch (IOException | RuntimeException e) {
+            r.error(Errno.EPROTO);
+            throw new IOException("the filesystem's init failed: " + e.getMessage(), e);
+        }
+        long offered = init.flags();
+        long flags = cfg.requestedFlags() & offered;
+        // Always wanted when offered: large writes, the max_pages field, and flags2 for capabilities above bit 31.
+        flags |= offered & (Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT);
+        int maxWrite = cfg.maxWrite();
+        int maxPages = (maxWrite + 4095) / 4096;
+        if ((offered & Abi.MAX_PAGES) == 0) {
+            // Without max_pages the kernel caps requests at 32 pages.
+            maxWrite = Math.min(maxWrite, 32 * 4096);
+        }
+        this.config = cfg;
+        this.minor = negotiated;
+        this.format = new WireFormat(negotiated, (flags & Abi.SETXATTR_EXT) != 0);
+        this.bufferSize = maxWrite + HEADER_ROOM;
+        InitOut out = new InitOut(Abi.KERNEL_VERSION, negotiated, cfg.maxReadahead(), flags, cfg.maxBackground(),
+                cfg.congestionThreshold(), maxWrite, cfg.timeGranularityNanos(), maxPages, 0, 0, 0);
+        int size = negotiated < 5 ? Abi.COMPAT_INIT_OUT_SIZE
+                : negotiated < 23 ? Abi.COMPAT_22_INIT_OUT_SIZE : Abi.INIT_OUT_SIZE;
+        debug.note("INIT: kernel 7." + init.minor() + ", negotiated 7." + negotiated + ", flags 0x"
+                + Long.toHexString(flags) + ", max_write " + maxWrite + ", " + cfg);
+        r.replyStruct(size, (b, p) -> ReplyEncoder.initOut(b, p, out));
+    }
+
+    private void readLoop(FuseChannel ch, MemorySegment firstBuffer) {
+        MemorySegment buffer = firstBuffer;
+        try {
+            while (true) {
+                int n = ch.receive(buffer);
+                if (n < 0) {
+                    break;
+                }
+                MemorySegment taken = handle(ch, buffer, n);
+                if (taken != null) {
+                    // The request keeps the buffer (a WRITE payload); read on into another one.
+                    buffer = takeBuffer();
+                    if (buffer == null) {
+                        break;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            log(System.Logger.Level.ERROR, "reader " + Thread.currentThread().getName() + " failed: " + e, e);
+            stop();
+        } finally {
+            if (liveReaders.decrementAndGet() == 0) {
+                Thread.ofPlatform().name("jfuser-shutdown").daemon(true).start(this::shutdown);
+            }
+        }
+    }
+
+    /** Handles one request; returns the buffer if the request kept it. */
+    private MemorySegment handle(FuseChannel ch, MemorySegment buffer, int n) {
+        ByteBuffer bytes = buffer.asSlice(0, n).asByteBuffer();
+        WireRequest w;
+        try {
+            w = RequestDecoder.decode(bytes, format);
+        } catch (ProtocolException e) {
+            log(System.Logger.Level.ERROR, "malformed request (" + e.kind() + "): " + e.getMessage(), null);
+            if (e.unique() != 0) {
+                rawError(ch, e.unique(), null, Errno.EIO);
+            }
+            return null;
+        }
+        InHeader h = w.header();
+        Operation op = w.operation();
+        debug.request(h, op);
+        switch (op) {
+            case Operation.Forget f -> {
+                forget(h.nodeId(), f.nlookup());
+                return null;
+            }
+            case Operation.BatchForget b -> {
+                for (int i = 0; i < b.nodeIds().length; i++) {
+                    forget(b.nodeIds()[i], b.nlookups()[i]);
+                }
+                return null;
+            }
+            case Operation.Interrupt i -> {
+                // The kernel sets bit 0 of an INTERRUPT's own unique; the target's unique is in the body.
+                InFlight target = inFlight.get(i.unique());
+                if (target != null) {
+                    target.interrupt();
+                } else {
+                    // Not seen yet (read by another reader) or already answered: the kernel retries or drops it.
+                    rawError(ch, h.unique(), Opcode.INTERRUPT, Errno.EAGAIN);
+                }
+                return null;
+            }
+            case Operation.Destroy d -> {
+                runDestroy();
+                raw(ch, h).replyEmpty();
+                stop();
+                return null;
+            }
+            case Operation.Init i -> {
+                rawError(ch, h.unique(), Opcode.INIT, Errno.EIO);
+                return null;
+            }
+            case Operation.NotifyReply nr -> {
+                return null; // no retrieve is ever sent by this session, so there is nothing to match
+            }
+            default -> {
+                // handled below
+            }
+        }
+        if (allowRootOwner >= 0 && h.uid() != 0 && h.uid() != allowRootOwner) {
+            rawError(ch, h.unique(), Opcode.of(h.opcode()), Errno.EACCES);
+            return null;
+        }
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rawError(ch, h.unique(), Opcode.of(h.opcode()), Errno.EINTR);
+            return null;
+        }
+        Request req = new Request(h.unique(), Opcode.of(h.opcode()), h.nodeId(), h.uid(), h.gid(), h.pid(),
+                w.supplementaryGroups());
+        InFlight r = new InFlight(this, ch, h.unique(), req.opcode(), req, true);
+        MemorySegment kept = null;
+        if (op instanceof Operation.Write) {
+            r.heldBuffer = buffer;
+            kept = buffer;
+        }
+        inFlight.put(h.unique(), r);
+        dispatcher.dispatch(op, r);
+        return kept;
+    }
+
+    private void forget(long nodeId, long nlookup) {
+        try {
+            fs.forget(nodeId, nlookup);
+        } catch (RuntimeException e) {
+            log(System.Logger.Level.ERROR, "forget(" + nodeId + ", " + nlookup + ") threw", e);
+        }
+    }
+
+    private InFlight raw(FuseChannel ch, InHeader h) {
+        Opcode op = Opcode.of(h.opcode());
+        return new InFlight(this, ch, h.unique(), op,
+                new Request(h.unique(), op, h.nodeId(), h.uid(), h.gid(), h.pid(), null), false);
+    }
+
+    private void rawError(FuseChannel ch, long unique, Opcode op, Errno errno) {
+        new InFlight(this, ch, unique, op, new Request(unique, op, 0, 0, 0, 0, null), false).error(errno);
+    }
+
+    /** Called exactly once per answered request, after its reply was written (or dropped). */
+    void finished(InFlight r) {
+        if (!r.tracked) {
+            return;
+        }
+        inFlight.remove(r.unique, r);
+        permits.release();
+        MemorySegment held = r.heldBuffer;
+        if (held != null) {
+            r.heldBuffer = null;
+            freeBuffers.offer(held);
+            writeBufferPermits.release();
+        }
+    }
+
+    private MemorySegment newBuffer() {
+        return Arena.ofAuto().allocate(bufferSize, 4096);
+    }
+
+    /** A request buffer for a reader, waiting while too many are held by writes in flight. */
+    private MemorySegment takeBuffer() {
+        try {
+            while (!writeBufferPermits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                if (stopping.get()) {
+                    return null;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        MemorySegment b = freeBuffers.poll();
+        return b != null && b.byteSize() >= bufferSize ? b : newBuffer();
+    }
+
+    private void runDestroy() {
+        if (destroyed.compareAndSet(false, true)) {
+            try {
+                fs.destroy();
+            } catch (RuntimeException e) {
+                log(System.Logger.Level.ERROR, "the filesystem's destroy threw", e);
+            }
+        }
+    }
+
+    private void shutdown() {
+        stopping.set(true);
+        long deadline = System.currentTimeMillis() + DRAIN_MILLIS;
+        while (!inFlight.isEmpty() && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        for (InFlight r : inFlight.values()) {
+            if (!r.isAnswered()) {
+                log(System.Logger.Level.WARNING, r.opcode + " request " + r.unique
+                        + " was still unanswered at the end of the session; answering EIO", null);
+                r.interrupt();
+                try {
+                    r.error(Errno.EIO);
+                } catch (IllegalStateException raced) {
+                    // answered meanwhile
+                }
+            }
+        }
+        runDestroy();
+        synchronized (channels) {
+            for (int i = channels.size() - 1; i >= 0; i--) {
+                channels.get(i).close();
+            }
+        }
+        terminated.complete(null);
+    }
+
+    void log(System.Logger.Level level, String message, Throwable t) {
+        if (t == null) {
+            LOG.log(level, message);
+        } else {
+            LOG.log(level, message, t);
+        }
+        if (debug.enabled() && level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()) {
+            debug.note("jfuser: " + message + (t == null ? "" : ": " + t));
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.jfuser.internal.transport;
+
+import dev.jfuser.internal.sys.LibC;
+import dev.jfuser.internal.sys.NativeException;
+import dev.jfuser.protocol.Abi;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A channel over a /dev/fuse file descriptor.
+ *
+ * <p>The descriptor is non-blocking: a reader calls read(2) directly and only when nothing is queued waits in
+ * poll(2) on the device and on an eventfd that {@link #wakeup()} signals. A thread blocked in read(2) could not
+ * be woken when the session is stopped without an unmount (a session on an fd mounted by someone else), and
+ * close(2) does not wake a reader on Linux.
+ */
+public final class DevFuseChannel implements FuseChannel {
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int EFD_CLOEXEC = 0x80000;
+    private static final int EINTR = 4;
+    private static final int ENOENT = 2;
+    private static final int EAGAIN = 11;
+    private static final int ENODEV = 19;
+    private static final int ECONNABORTED = 103;
+    private static final short POLLIN = 1;
+
+    private final int fd;
+    private final Wakeup wakeup;
+    private final MemorySegment pollFds;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean ownsWakeup;
+
+    private DevFuseChannel(int fd, Wakeup wakeup, boolean ownsWakeup) throws NativeException {
+        this.fd = fd;
+        this.wakeup = wakeup;
+        this.ownsWakeup = ownsWakeup;
+        LibC.setNonBlocking(fd, true);
+        // struct pollfd[2] { int fd; short events; short revents; }: the device and the wakeup eventfd
+        this.pollFds = Arena.ofAuto().allocate(16, 8);
+        pollFds.set(ValueLayout.JAVA_INT, 0, fd);
+        pollFds.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+        pollFds.set(ValueLayout.JAVA_INT, 8, wakeup.fd);
+        pollFds.set(ValueLayout.JAVA_SHORT, 12, POLLIN);
+    }
+
+    /** A channel over {@code fd}, which this channel now owns; closing it also closes the session's wakeup fd. */
+    public static DevFuseChannel of(int fd) throws IOException {
+        return new DevFuseChannel(fd, new Wakeup(LibC.eventfd(0, EFD_CLOEXEC)), true);
+    }
+
+    /** The underlying descriptor. */
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public int receive(MemorySegment buffer) throws IOException {
+        while (true) {
+            if (wakeup.signalled) {
+                return -1;
+            }
+            long n = LibC.read(fd, buffer, buffer.byteSize());
+            if (n >= 0) {
+                return (int) n;
+            }
+            int errno = (int) -n;
+            switch (errno) {
+                case EAGAIN -> awaitReadable();
+                // ENOENT: the request was interrupted before we got it; just read the next one.
+                case EINTR, ENOENT -> { }
+                // ENODEV: unmounted or aborted; the clean end of a session.
+                case ENODEV, ECONNABORTED -> {
+                    return -1;
+                }
+                default -> throw new NativeException("read", "/dev/fuse fd " + fd, errno);
+            }
+        }
+    }
+
+    private void awaitReadable() throws IOException {
+        pollFds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        pollFds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+        int r = LibC.poll(pollFds, 2, -1);
+        if (r < 0 && -r != EINTR) {
+            throw new NativeException("poll", "/dev/fuse fd " + fd, -r);
+        }
+    }
+
+    @Override
+    public void send(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload,
+                     long payloadLength) throws IOException {
+        // struct iovec[2] { void *base; size_t len; }: header and payload gathered without a copy
+        scratch.set(ValueLayout.JAVA_LONG, 0, head.address());
+        scratch.set(ValueLayout.JAVA_LONG, 8, headLength);
+        int count = 1;
+        if (payload != null && payloadLength > 0) {
+            scratch.set(ValueLayout.JAVA_LONG, 16, payload.address());
+            scratch.set(ValueLayout.JAVA_LONG, 24, payloadLength);
+            count = 2;
+        }
+        long totalLength = headLength + (count == 2 ? payloadLength : 0);
+        long n = LibC.writev(fd, scratch, count);
+        if (n >= 0) {
+            if (n != totalLength) {
+                throw new IOException("short write to /dev/fuse: " + n + " of " + totalLength + " bytes");
+            }
+            return;
+        }
+        int errno = (int) -n;
+        // ENOENT: the kernel no longer waits for this request (interrupted or already aborted): not an error.
+        // ENODEV: the connection is gone; the readers will see it and end the session.
+        if (errno == ENOENT || errno == ENODEV || errno == ECONNABORTED) {
+            return;
+        }
+        throw new NativeException("writev", "/dev/fuse fd " + fd + ", " + totalLength + " bytes", errno);
+    }
+
+    @Override
+    public FuseChannel cloneChannel() throws IOException {
+        int clone = LibC.open("/dev/fuse", O_RDWR | O_CLOEXEC);
+        try {
+            LibC.ioctlInt(clone, Abi.DEV_IOC_CLONE, fd);
+            return new DevFuseChannel(clone, wakeup, false);
+        } catch (IOException | RuntimeException e) {
+            try {
+                LibC.close(clone);
+            } catch (NativeException ignored) {
+                // the clone failure is what matters
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        wakeup.signal();
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                LibC.close(fd);
+                if (ownsWakeup) {
+                    LibC.close(wakeup.fd);
+                }
+            } catch (NativeException ignored) {
+                // nothing to do about a failed close of a device fd
+            }
+        }
+    }
+
+    /** An eventfd shared by all channels of a session: once signalled, every poller wakes up. */
+    private static final class Wakeup {
+        final int fd;
+        volatile boolean signalled;
+
+        Wakeup(int fd) {
+            this.fd = fd;
+        }
+
+        void signal() {
+            signalled = true;
+            try {
+                LibC.eventfdWrite(fd, 1);
+            } catch (java.io.UncheckedIOException closed) {
+                // the eventfd is already closed: the session is over, the flag alone suffices
+            }
+        }
+    }
+}

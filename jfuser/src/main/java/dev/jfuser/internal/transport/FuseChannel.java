@@ -1,0 +1,38 @@
+package dev.jfuser.internal.transport;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One connection to the kernel's FUSE device: requests in, replies out.
+ *
+ * <p>This is the seam between the session and the kernel: {@link DevFuseChannel} talks to /dev/fuse, a fake
+ * kernel implements it in memory. A reply must go out on the same channel its request came in on (each cloned
+ * /dev/fuse fd has its own list of requests awaiting a reply).
+ */
+public interface FuseChannel {
+    /**
+     * Reads one whole request into {@code buffer} (native memory, at least max_write + 4 KiB).
+     *
+     * @return the request's length, or -1 when the session is over (unmounted, aborted, or {@link #wakeup()}ed)
+     */
+    int receive(MemorySegment buffer) throws IOException;
+
+    /**
+     * Writes one message: {@code headLength} bytes of {@code head}, then {@code payloadLength} bytes of
+     * {@code payload} (null when there is none), in one write. Both are native memory. {@code scratch} is 32 bytes
+     * of native memory the caller owns for the duration of the call (room for two iovecs). A reply to a request the
+     * kernel no longer waits for (interrupted, aborted) is dropped silently.
+     */
+    void send(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload, long payloadLength)
+            throws IOException;
+
+    /** A new channel on the same session for another reader thread (FUSE_DEV_IOC_CLONE), or this one. */
+    FuseChannel cloneChannel() throws IOException;
+
+    /** Makes every {@link #receive} of this session return -1, now and later. */
+    void wakeup();
+
+    /** Closes this channel's descriptor. */
+    void close();
+}

@@ -1,0 +1,85 @@
+package dev.jfuser.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Encodes directory entries the way READDIR ({@code struct fuse_dirent}) and READDIRPLUS
+ * ({@code struct fuse_direntplus}) replies carry them: back to back, each padded to 8 bytes.
+ *
+ * <p>{@code off} in each entry is the cookie of the <em>next</em> entry: the kernel passes it back as the offset
+ * of the following READDIR, so it must stay meaningful while the directory changes.
+ */
+public final class DirentWriter {
+    private DirentWriter() {}
+
+    /** Size on the wire of a plain dirent with a name of {@code nameLength} bytes. */
+    public static int direntSize(int nameLength) {
+        return align8(Abi.DIRENT_SIZE + nameLength);
+    }
+
+    /** Size on the wire of a direntplus with a name of {@code nameLength} bytes. */
+    public static int direntPlusSize(int nameLength) {
+        return align8(Abi.DIRENTPLUS_SIZE + nameLength);
+    }
+
+    /**
+     * Writes a dirent at the buffer's position if it fits before the limit, advancing the position.
+     *
+     * @return whether it fitted; when not, the buffer is unchanged
+     */
+    public static boolean writeDirent(ByteBuffer out, long ino, long nextOffset, int direntType, byte[] name) {
+        int size = direntSize(name.length);
+        if (out.remaining() < size) {
+            return false;
+        }
+        int p = out.position();
+        out.putLong(p, ino);
+        out.putLong(p + 8, nextOffset);
+        out.putInt(p + 16, name.length);
+        out.putInt(p + 20, direntType);
+        out.put(p + 24, name);
+        zero(out, p + 24 + name.length, p + size);
+        out.position(p + size);
+        return true;
+    }
+
+    /**
+     * Writes a direntplus: an entry_out (from {@link ReplyEncoder#entryOut}) followed by the dirent.
+     *
+     * @return whether it fitted; when not, the buffer is unchanged
+     */
+    public static boolean writeDirentPlus(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset,
+                                          int direntType, byte[] name) {
+        int size = direntPlusSize(name.length);
+        if (out.remaining() < size) {
+            return false;
+        }
+        int p = out.position();
+        entry.writeEntryOut(out, p);
+        int d = p + Abi.ENTRY_OUT_SIZE;
+        out.putLong(d, ino);
+        out.putLong(d + 8, nextOffset);
+        out.putInt(d + 16, name.length);
+        out.putInt(d + 20, direntType);
+        out.put(d + 24, name);
+        zero(out, d + 24 + name.length, p + size);
+        out.position(p + size);
+        return true;
+    }
+
+    /** Writes the 128-byte {@code fuse_entry_out} of a direntplus at an absolute position. */
+    @FunctionalInterface
+    public interface EntryOutWriter {
+        void writeEntryOut(ByteBuffer out, int position);
+    }
+
+    private static void zero(ByteBuffer out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out.put(i, (byte) 0);
+        }
+    }
+
+    static int align8(int n) {
+        return (n + 7) & ~7;
+    }
+}
