@@ -2,7 +2,7 @@
  * Example filesystems built on jfuser, and the {@code jfuser} command that mounts them.
  */
 module dev.jfuser.examples {
-    requires dev.jfuser;
+    requires transitive dev.jfuser;
 
     exports dev.jfuser.examples.hello;
     exports dev.jfuser.examples.cli;

@@ -52,10 +52,17 @@ public final class Fuse {
         Objects.requireNonNull(session, "session");
         Path target = mountpoint.toAbsolutePath().normalize();
         MountedDevice device = Mounter.mount(target, options);
-        Session s;
+        DevFuseChannel channel;
         try {
-            int owner = device.allowRoot() ? dev.jfuser.internal.sys.LibC.getuid() : -1;
-            s = new Session(DevFuseChannel.of(device.fd()), fs, session, owner);
+            channel = DevFuseChannel.of(device.fd());
+        } catch (IOException | RuntimeException e) {
+            device.close();
+            throw e;
+        }
+        // From here the channel owns the /dev/fuse fd: the session closes it when it ends.
+        int owner = device.allowRoot() ? device.ownerUid() : -1;
+        Session s = new Session(channel, fs, session, owner);
+        try {
             s.start();
         } catch (IOException | RuntimeException e) {
             try {
@@ -63,9 +70,11 @@ public final class Fuse {
             } catch (IOException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            device.closeFd();
+            device.closeWatcher();
             throw e;
         }
+        // An auto_unmount watcher (fusermount3) is released once the session is over, however it ended.
+        s.terminated().whenComplete((v, t) -> device.closeWatcher());
         return new Mount(target, device, s);
     }
 

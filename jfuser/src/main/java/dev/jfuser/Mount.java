@@ -89,10 +89,6 @@ public final class Mount implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while waiting for the session to end");
-        } finally {
-            if (device != null && session.terminated().isDone()) {
-                device.closeFd();
-            }
         }
     }
 
