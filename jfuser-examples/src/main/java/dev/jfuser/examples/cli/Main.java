@@ -118,13 +118,24 @@ public final class Main {
             err.println("jfuser: " + e.getMessage());
             return 1;
         }
-        Thread hook = new Thread(() -> {
-            // Ctrl-C: detach lazily so a busy mount (a shell cd'ed inside) cannot keep us hanging.
+        // Ctrl-C and SIGTERM: detach lazily, so a busy mount (a shell cd'ed inside) cannot keep us hanging; the
+        // main thread then sees the session end and exits normally. The shutdown hook covers other exits.
+        Runnable detach = () -> {
             try {
                 mount.unmount(true);
-                mount.awaitUnmount(Duration.ofSeconds(10));
-            } catch (IOException | InterruptedException e) {
+            } catch (IOException e) {
                 err.println("jfuser: unmount failed: " + e.getMessage());
+            }
+        };
+        for (String name : new String[] {"INT", "TERM", "HUP"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> detach.run());
+        }
+        Thread hook = new Thread(() -> {
+            detach.run();
+            try {
+                mount.awaitUnmount(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }, "jfuser-unmount");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -280,7 +280,8 @@ public final class Mounter {
 
     private static MountedDevice mountWithFusermount(Path mp, MountOptions options) throws IOException {
         Path fusermount = findFusermount();
-        List<String> argv = List.of(fusermount.toString(), "-o", fusermountOptions(options), "--", mp.toString());
+        // argv[0] without the directory, so its messages read "fusermount3: ..." as users know them.
+        List<String> argv = List.of(FUSERMOUNT, "-o", fusermountOptions(options), "--", mp.toString());
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("_FUSE_COMMFD", Integer.toString(COMMFD));
 
@@ -432,7 +433,8 @@ public final class Mounter {
                     + (options.allowRoot() ? "allow_root" : "allow_other");
         }
         if (stderr.contains("unknown option")) {
-            return "fusermount3 accepts only options it knows from unprivileged users: remove the option it names"
+            return "fusermount3 passes on only the options it knows: remove the one it names, or mount as root, "
+                    + "which needs no fusermount3 and passes custom options to the kernel as they are"
                     + (options.customOptions().isEmpty() ? "" : " (custom options: " + options.customOptions() + ")");
         }
         if (stderr.contains("no write access to mountpoint") || stderr.contains("not owned")) {

@@ -1,0 +1,188 @@
+package dev.jfuser.examples.cli;
+
+import static dev.jfuser.examples.MountSupport.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jfuser.examples.MountSupport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code jfuser} command in its own process, as users run it: Ctrl-C, -d, -o, bad input, auto_unmount after
+ * kill -9, and an unprivileged user mounting through fusermount3.
+ */
+@Tag("mount")
+class CliMountTest {
+    private Path base;
+    private Path mp;
+    private Process cli;
+    private final StringBuffer stderr = new StringBuffer();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        MountSupport.assumeRootAndFuse();
+        // World-traversable, so the unprivileged user can reach its mountpoint.
+        base = Files.createTempDirectory("jfuser-test-cli");
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        mp = Files.createDirectory(base.resolve("mnt"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            if (cli != null && cli.isAlive()) {
+                cli.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            boolean left = MountSupport.forceUnmount(mp);
+            run("rm", "-rf", base.toString());
+            assertFalse(left, "the test left " + mp + " mounted");
+        }
+    }
+
+    /** Starts the CLI (optionally as another user) and waits for its "mounted" line. */
+    private void start(List<String> prefix, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(MountSupport.cliCommand(args));
+        cli = new ProcessBuilder(cmd).start();
+        Process p = cli;
+        Thread.ofPlatform().daemon().start(() -> drain(p.getErrorStream()));
+        BufferedReader out = new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
+        // Own threads: the common pool may have a single thread on a 2-core machine, taken by a blocking drain.
+        CompletableFuture<String> line = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                line.complete(out.readLine());
+            } catch (IOException e) {
+                line.complete(null);
+            }
+        });
+        String first = line.get(30, TimeUnit.SECONDS);
+        assertTrue(first != null && first.contains("mounted"), "CLI did not mount: " + first + "\n" + stderr);
+        Thread.ofPlatform().daemon().start(() -> drain(p.getInputStream()));
+    }
+
+    private void drain(java.io.InputStream in) {
+        try {
+            byte[] b = new byte[4096];
+            int n;
+            while ((n = in.read(b)) > 0) {
+                stderr.append(new String(b, 0, n, StandardCharsets.UTF_8));
+            }
+        } catch (IOException ignored) {
+            // process ended
+        }
+    }
+
+    private int stop(String signal) throws Exception {
+        assertEquals(0, run("kill", "-" + signal, Long.toString(cli.pid())).exitCode());
+        assertTrue(cli.waitFor(20, TimeUnit.SECONDS), "CLI did not exit after SIG" + signal + "\n" + stderr);
+        return cli.exitValue();
+    }
+
+    @Test
+    void ctrlCUnmountsCleanly() throws Exception {
+        start(List.of(), "hello", mp.toString());
+        assertEquals("Hello, World!\n", run("cat", mp.resolve("hello.txt").toString()).output());
+        assertEquals(0, stop("INT"), stderr.toString());
+        assertFalse(MountSupport.isMounted(mp));
+    }
+
+    @Test
+    void externalUmountEndsTheCli() throws Exception {
+        start(List.of(), "hello", mp.toString());
+        assertEquals(0, run("umount", mp.toString()).exitCode());
+        assertTrue(cli.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, cli.exitValue());
+    }
+
+    @Test
+    void debugPrintsRequestsAndReplies() throws Exception {
+        start(List.of(), "hello", mp.toString(), "-d");
+        run("cat", mp.resolve("hello.txt").toString());
+        run("stat", mp.resolve("nothing-here").toString());
+        stop("TERM");
+        String log = stderr.toString();
+        assertTrue(log.contains("opcode: LOOKUP (1)") && log.contains("Lookup[name=hello.txt]"), log);
+        assertTrue(log.contains("opcode: READ (15)"), log);
+        assertTrue(log.contains("error: -2 (No such file or directory)"), log);
+    }
+
+    @Test
+    void mountOptionsReachTheKernel() throws Exception {
+        start(List.of(), "hello", mp.toString(), "-o", "ro,fsname=cli-test,noatime");
+        String mounts = Files.readString(Path.of("/proc/mounts"));
+        String line = mounts.lines().filter(l -> l.contains(" " + mp + " ")).findFirst().orElseThrow();
+        assertTrue(line.startsWith("cli-test " + mp + " fuse.hello ro,"), line);
+        assertTrue(line.contains("noatime"), line);
+        stop("INT");
+    }
+
+    @Test
+    void badInputGetsAClearError() throws Exception {
+        MountSupport.Result both = run(MountSupport.cliCommand("hello", mp.toString(), "-o", "allow_other,allow_root")
+                .toArray(String[]::new));
+        assertEquals(2, both.exitCode());
+        assertTrue(both.output().contains("allow_other") && both.output().contains("allow_root"), both.output());
+        MountSupport.Result missing = run(MountSupport.cliCommand("hello", base.resolve("nope").toString())
+                .toArray(String[]::new));
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.output().contains("does not exist") && missing.output().contains("mkdir"),
+                missing.output());
+        MountSupport.Result unknown = run(MountSupport.cliCommand("nosuchfs", mp.toString()).toArray(String[]::new));
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.output().contains("unknown example 'nosuchfs'"), unknown.output());
+    }
+
+    @Test
+    void autoUnmountCleansUpAfterKillMinus9() throws Exception {
+        start(List.of(), "hello", mp.toString(), "-o", "auto_unmount");
+        assertTrue(MountSupport.isMounted(mp));
+        stop("KILL");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (MountSupport.isMounted(mp) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(MountSupport.isMounted(mp), "fusermount3 did not unmount after the process died");
+    }
+
+    @Test
+    void unprivilegedUserMountsThroughFusermount3() throws Exception {
+        Path devFuse = Path.of("/dev/fuse");
+        String mode = run("stat", "-c", "%a", devFuse.toString()).output().strip();
+        // Distributions ship /dev/fuse 0666; this machine's is 0600, which stops every non-root user.
+        run("chmod", "0666", devFuse.toString());
+        try {
+            run("chown", "nobody", mp.toString());
+            // setpriv execs in place, so signals reach the JVM itself (runuser would stand in between).
+            List<String> asNobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--");
+            start(asNobody, "hello", mp.toString());
+            MountSupport.Result cat = run("runuser", "-u", "nobody", "--", "cat", mp.resolve("hello.txt").toString());
+            assertEquals("Hello, World!\n", cat.output());
+            MountSupport.Result ls = run("runuser", "-u", "nobody", "--", "ls", "-ln", mp.toString());
+            assertTrue(ls.output().contains("hello.txt") && ls.output().contains(" 65534 "), ls.output());
+            // Without allow_other, even root is kept out of a user's FUSE mount.
+            MountSupport.Result rootCat = run("cat", mp.resolve("hello.txt").toString());
+            assertTrue(rootCat.exitCode() != 0, rootCat.output());
+            assertEquals(0, stop("INT"), stderr.toString());
+            assertFalse(MountSupport.isMounted(mp));
+        } finally {
+            run("chmod", mode, devFuse.toString());
+        }
+    }
+}
