@@ -118,6 +118,8 @@ public final class LibC {
     public static final int SIGTERM = 15;
     private static final int WNOHANG = 1;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    /** glibc 2.26+ and musl: the child calls setsid(), leaving our process group and terminal. */
+    private static final short POSIX_SPAWN_SETSID = 0x80;
 
     /** {@code FUSE_DEV_IOC_CLONE = _IOR(229, 0, uint32_t)}: binds a fresh /dev/fuse fd to the session fd pointed to. */
     public static final long FUSE_DEV_IOC_CLONE = 0x8004E500L;
@@ -671,6 +673,15 @@ public final class LibC {
      */
     public static int posixSpawn(String program, List<String> argv, Map<String, String> env, int[] dupFrom,
                                  int[] dupTo) throws NativeException {
+        return posixSpawn(program, argv, env, dupFrom, dupTo, false);
+    }
+
+    /**
+     * {@link #posixSpawn(String, List, Map, int[], int[])}, optionally in a new session: a child that must outlive
+     * us (a watchdog) then escapes the terminal's Ctrl-C and hang-up, which go to our process group.
+     */
+    public static int posixSpawn(String program, List<String> argv, Map<String, String> env, int[] dupFrom,
+                                 int[] dupTo, boolean newSession) throws NativeException {
         if (dupFrom.length != dupTo.length) {
             throw new IllegalArgumentException("dupFrom and dupTo differ in length: " + Arrays.toString(dupFrom)
                     + " vs " + Arrays.toString(dupTo));
@@ -709,7 +720,8 @@ public final class LibC {
                     check("posix_spawnattr_setsigmask", program,
                             (int) Native.SPAWNATTR_SETSIGMASK.invokeExact(attr, sigset));
                     check("posix_spawnattr_setflags", program,
-                            (int) Native.SPAWNATTR_SETFLAGS.invokeExact(attr, POSIX_SPAWN_SETSIGMASK));
+                            (int) Native.SPAWNATTR_SETFLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGMASK
+                                    | (newSession ? POSIX_SPAWN_SETSID : 0))));
                     MemorySegment pid = arena.allocate(JAVA_INT);
                     MemorySegment argvArray = stringArray(arena, argv);
                     MemorySegment envArray = stringArray(arena, env.entrySet().stream()
