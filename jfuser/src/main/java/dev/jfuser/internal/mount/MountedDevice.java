@@ -31,22 +31,23 @@ public final class MountedDevice implements AutoCloseable {
     private final Path fusermount;
     private final int ownerUid;
     private final int mountId;
-    private int watcherSocket;
+    private final int[] watcherSockets;
     private boolean fdClosed;
     private boolean unmounted;
 
     /**
-     * @param fusermount    the fusermount3 used to mount, or null for a direct mount(2)
-     * @param watcherSocket our end of the auto_unmount watcher's socket, or -1
-     * @param mountId       the mount's id in /proc/self/mountinfo, or -1 if it could not be found
+     * @param fusermount     the fusermount3 used to mount, or null for a direct mount(2)
+     * @param watcherSockets our ends of the sockets auto_unmount watchers wait on (fusermount3, and the watchdog
+     *                       that stands in for it where it fails); empty without auto_unmount
+     * @param mountId        the mount's id in /proc/self/mountinfo, or -1 if it could not be found
      */
-    MountedDevice(int fd, Path mountpoint, MountOptions options, Path fusermount, int watcherSocket, int ownerUid,
+    MountedDevice(int fd, Path mountpoint, MountOptions options, Path fusermount, int[] watcherSockets, int ownerUid,
                   int mountId) {
         this.fd = fd;
         this.mountpoint = mountpoint;
         this.options = options;
         this.fusermount = fusermount;
-        this.watcherSocket = watcherSocket;
+        this.watcherSockets = watcherSockets.clone();
         this.ownerUid = ownerUid;
         this.mountId = mountId;
     }
@@ -85,7 +86,12 @@ public final class MountedDevice implements AutoCloseable {
 
     /** True while an auto_unmount watcher (fusermount3) is attached; closing its socket makes it unmount. */
     public synchronized boolean hasWatcher() {
-        return watcherSocket >= 0;
+        for (int s : watcherSockets) {
+            if (s >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether this mount is still listed in /proc/self/mountinfo. Never touches the filesystem itself. */
@@ -179,13 +185,16 @@ public final class MountedDevice implements AutoCloseable {
     }
 
     /**
-     * Closes our end of the auto_unmount watcher's socket: fusermount3 then unmounts lazily (if still mounted) and
-     * exits. Does nothing without a watcher.
+     * Closes our end of the auto_unmount watchers' sockets, as our death would: each watcher then checks whether the
+     * connection is dead (ENOTCONN), unmounts lazily if so, and exits. Close the fd first to get an unmount.
+     * Does nothing without a watcher.
      */
     public synchronized void closeWatcher() {
-        if (watcherSocket >= 0) {
-            LibC.closeQuietly(watcherSocket);
-            watcherSocket = -1;
+        for (int i = 0; i < watcherSockets.length; i++) {
+            if (watcherSockets[i] >= 0) {
+                LibC.closeQuietly(watcherSockets[i]);
+                watcherSockets[i] = -1;
+            }
         }
     }
 
