@@ -118,25 +118,21 @@ public final class Main {
             err.println("jfuser: " + e.getMessage());
             return 1;
         }
-        // Ctrl-C and SIGTERM: detach lazily, so a busy mount (a shell cd'ed inside) cannot keep us hanging; the
-        // main thread then sees the session end and exits normally. The shutdown hook covers other exits.
-        Runnable detach = () -> {
+        // Ctrl-C / SIGTERM run this hook: detach lazily, so a busy mount (a shell cd'ed inside) cannot keep us
+        // hanging, wait for the session to end, then exit 0 - a clean, requested stop is not a failure.
+        Thread hook = new Thread(() -> {
             try {
                 mount.unmount(true);
+                mount.awaitUnmount(Duration.ofSeconds(10));
+                out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
+                out.flush();
             } catch (IOException e) {
                 err.println("jfuser: unmount failed: " + e.getMessage());
-            }
-        };
-        for (String name : new String[] {"INT", "TERM", "HUP"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> detach.run());
-        }
-        Thread hook = new Thread(() -> {
-            detach.run();
-            try {
-                mount.awaitUnmount(Duration.ofSeconds(10));
+                Runtime.getRuntime().halt(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            Runtime.getRuntime().halt(0);
         }, "jfuser-unmount");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("jfuser: " + mountpoint.toAbsolutePath() + " mounted; Ctrl-C or 'umount "

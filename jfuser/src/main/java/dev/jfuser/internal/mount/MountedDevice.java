@@ -97,7 +97,8 @@ public final class MountedDevice implements AutoCloseable {
     /** Whether this mount is still listed in /proc/self/mountinfo. Never touches the filesystem itself. */
     public boolean isMounted() {
         for (MountInfo m : MountInfo.read()) {
-            if (mountId >= 0 ? m.mountId() == mountId : m.mountPoint().equals(mountpoint)) {
+            // Ids are reused quickly after an unmount, so the path must match too.
+            if (m.mountPoint().equals(mountpoint) && (mountId < 0 || m.mountId() == mountId)) {
                 return true;
             }
         }

@@ -36,6 +36,13 @@ import java.util.regex.Pattern;
  *       the socket closes, i.e. when this process exits however it exits.</li>
  * </ol>
  *
+ * <p>fusermount3 before 3.15 never performs that auto_unmount for an unprivileged user's mount without allow_other
+ * (it checks the mount as root, whom the kernel keeps out). For that case jfuser adds a small watchdog of its own,
+ * see {@link #startUnmountWatchdog}.
+ *
+ * <p>A privileged auto_unmount mount also goes through fusermount3: it is the watcher process.
+ * Privileged {@code allow_root} is passed to the kernel as {@code allow_other}; see {@link MountedDevice#allowRoot()}.
+ *
  * <p>Before either, cheap checks turn the usual mistakes into messages that name the fix (missing mountpoint,
  * something already mounted there, no /dev/fuse).
  */
@@ -53,6 +60,8 @@ public final class Mounter {
     private static final int COMMFD = 3;
     private static final int CAP_SYS_ADMIN = 21;
     private static final long FUSERMOUNT_EXIT_WAIT_MILLIS = 10_000;
+    /** Where watcher sockets go if RLIMIT_NOFILE allows: above the device fd and its clones. */
+    private static final int HIGH_FD = 4096;
     private static final System.Logger LOG = System.getLogger(Mounter.class.getName());
 
     /**
@@ -78,7 +87,7 @@ public final class Mounter {
         if (!privileged) {
             checkDevFuseAccessible();
         }
-        return mountWithFusermount(mp, options);
+        return mountWithFusermount(mp, options, privileged);
     }
 
     /** Whether something is mounted exactly at {@code path} (absolute, normalized), according to mountinfo. */
@@ -186,7 +195,7 @@ public final class Mounter {
             }
             throw new IOException("cannot mount " + mp + ": " + e.getMessage() + mountHint(e.errno(), options), e);
         }
-        return new MountedDevice(fd, mp, options, null, -1, uid, mountId(mp));
+        return new MountedDevice(fd, mp, options, null, new int[0], uid, mountId(mp));
     }
 
     static String fsType(MountOptions options) {
@@ -278,7 +287,8 @@ public final class Mounter {
 
     // ---------------------------------------------------------------------------------------------- fusermount3
 
-    private static MountedDevice mountWithFusermount(Path mp, MountOptions options) throws IOException {
+    private static MountedDevice mountWithFusermount(Path mp, MountOptions options, boolean privileged)
+            throws IOException {
         Path fusermount = findFusermount();
         // argv[0] without the directory, so its messages read "fusermount3: ..." as users know them.
         List<String> argv = List.of(FUSERMOUNT, "-o", fusermountOptions(options), "--", mp.toString());
@@ -286,26 +296,31 @@ public final class Mounter {
         env.put("_FUSE_COMMFD", Integer.toString(COMMFD));
 
         int[] socket = LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC);
-        int[] stderr;
-        try {
-            stderr = LibC.pipe(LibC.O_CLOEXEC);
-        } catch (NativeException e) {
-            LibC.closeQuietly(socket[0]);
-            LibC.closeQuietly(socket[1]);
-            throw e;
-        }
+        int[] stderr = null;
+        int devNull = -1;
         int pid;
         try {
-            pid = LibC.posixSpawn(fusermount.toString(), argv, env, new int[] {socket[1], stderr[1]},
-                    new int[] {COMMFD, 2});
+            stderr = LibC.pipe(LibC.O_CLOEXEC);
+            devNull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
+            // stdin/stdout on /dev/null: an auto_unmount watcher outlives this call and must not hold our stdout
+            // (a parent reading it to EOF would wait for the watcher too).
+            pid = LibC.posixSpawn(fusermount.toString(), argv, env,
+                    new int[] {devNull, devNull, stderr[1], socket[1]}, new int[] {0, 1, 2, COMMFD});
         } catch (NativeException e) {
             LibC.closeQuietly(socket[0]);
-            LibC.closeQuietly(stderr[0]);
+            if (stderr != null) {
+                LibC.closeQuietly(stderr[0]);
+            }
             throw new IOException("cannot start " + fusermount + ": " + e.getMessage(), e);
         } finally {
             // The child has its copies; ours must go, or we would never see EOF on either.
             LibC.closeQuietly(socket[1]);
-            LibC.closeQuietly(stderr[1]);
+            if (stderr != null) {
+                LibC.closeQuietly(stderr[1]);
+            }
+            if (devNull >= 0) {
+                LibC.closeQuietly(devNull);
+            }
         }
         ChildWatcher child = ChildWatcher.start(pid, stderr[0]);
 
@@ -327,12 +342,25 @@ public final class Mounter {
         if (options.autoUnmount()) {
             // fusermount3 stays alive until socket[0] closes; the watcher thread reaps it then.
             child.logFurtherOutput();
-            return new MountedDevice(fd, mp, options, fusermount, socket[0], uid, mountId(mp));
+            List<Integer> watchers = new ArrayList<>();
+            watchers.add(renumberAbove(socket[0], fd));
+            if (!privileged && !options.allowOther() && !options.allowRoot()) {
+                // fusermount3 before 3.15 checks for a dead mount as root, and root may not access a mount without
+                // allow_other: it gets EACCES and leaves the mount (libfuse issue #586). A watchdog running as us
+                // does the same check with our credentials. Where fusermount3 is fixed, the second one finds
+                // nothing left to do.
+                int watchdog = startUnmountWatchdog(fusermount, mp, fd);
+                if (watchdog >= 0) {
+                    watchers.add(watchdog);
+                }
+            }
+            int[] sockets = watchers.stream().mapToInt(Integer::intValue).toArray();
+            return new MountedDevice(fd, mp, options, fusermount, sockets, uid, mountId(mp));
         }
         LibC.closeQuietly(socket[0]);
         if (child.awaitExit(FUSERMOUNT_EXIT_WAIT_MILLIS) && LibC.exitCode(child.status()) != 0) {
             // Sent an fd and then failed: not seen in practice, but do not trust a half-done mount.
-            MountedDevice device = new MountedDevice(fd, mp, options, fusermount, -1, uid, mountId(mp));
+            MountedDevice device = new MountedDevice(fd, mp, options, fusermount, new int[0], uid, mountId(mp));
             device.close();
             throw fusermountFailed(fusermount, mp, options, child);
         }
@@ -340,8 +368,71 @@ public final class Mounter {
         if (!warnings.isEmpty()) { // e.g. "unsafe option suid ignored"
             LOG.log(System.Logger.Level.WARNING, "{0} mounting {1}: {2}", fusermount, mp, warnings);
         }
-        return new MountedDevice(fd, mp, options, fusermount, -1, uid, mountId(mp));
+        return new MountedDevice(fd, mp, options, fusermount, new int[0], uid, mountId(mp));
     }
+
+    /**
+     * Gives a watcher socket an fd number above the device fd, and if the limit allows far above any clone of it.
+     * When a process dies the kernel closes its fds in ascending order: the connection must be aborted (last device
+     * fd closed) before the watcher sees EOF and checks for ENOTCONN, or it may find the mount still alive and keep
+     * it.
+     */
+    static int renumberAbove(int socket, int deviceFd) {
+        for (int min : new int[] {Math.max(deviceFd + 1, HIGH_FD), deviceFd + 1}) {
+            try {
+                int moved = LibC.dupCloexec(socket, min);
+                LibC.closeQuietly(socket);
+                return moved;
+            } catch (NativeException e) {
+                // EINVAL: min is beyond RLIMIT_NOFILE; try the lower bound
+            }
+        }
+        return socket;
+    }
+
+    /**
+     * Starts a watchdog that waits for EOF on a socket (our death, or {@link MountedDevice#closeWatcher()}), then
+     * unmounts lazily with {@code fusermount3 -u -z} if, and only if, the mount is dead (stat says ENOTCONN), the
+     * rule fusermount3 itself follows. It is a shell in its own session (Ctrl-C to our process group must not kill
+     * it), running with our credentials.
+     *
+     * @return our end of its socket, numbered above {@code deviceFd}; -1 if it could not be started (logged)
+     */
+    static int startUnmountWatchdog(Path fusermount, Path mp, int deviceFd) {
+        int[] socket;
+        try {
+            socket = LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC);
+        } catch (NativeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot start the auto_unmount watchdog for " + mp, e);
+            return -1;
+        }
+        int devNull = -1;
+        try {
+            devNull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
+            int pid = LibC.posixSpawn("/bin/sh", List.of("sh", "-c", WATCHDOG_SCRIPT, fusermount.toString(),
+                            mp.toString()), Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C"),
+                    new int[] {devNull, devNull, devNull, socket[1]}, new int[] {0, 1, 2, COMMFD}, true);
+            ChildWatcher.start(pid, -1); // reaps it
+            return renumberAbove(socket[0], deviceFd);
+        } catch (NativeException e) {
+            LibC.closeQuietly(socket[0]);
+            LOG.log(System.Logger.Level.WARNING, "cannot start the auto_unmount watchdog for " + mp, e);
+            return -1;
+        } finally {
+            LibC.closeQuietly(socket[1]);
+            if (devNull >= 0) {
+                LibC.closeQuietly(devNull);
+            }
+        }
+    }
+
+    /** $0 = fusermount3, $1 = mountpoint, fd 3 = the socket. Nothing is ever sent: the read loop ends at EOF. */
+    private static final String WATCHDOG_SCRIPT = """
+            while read -r _ <&3; do :; done
+            if stat -- "$1" 2>&1 >/dev/null | grep -q 'Transport endpoint is not connected'; then
+                exec "$0" -u -z -q -- "$1"
+            fi
+            """;
 
     /**
      * The {@code -o} string for fusermount3, in libfuse's syntax: fusermount3 itself splits off fsname, subtype,
@@ -466,8 +557,8 @@ public final class Mounter {
     }
 
     /**
-     * A platform daemon thread per fusermount3 child: it drains the child's stderr (so a chatty child never blocks
-     * on a full pipe, and we can quote it in errors), then reaps the child. For auto_unmount it lives as long as the
+     * A platform daemon thread per child: it drains the child's stderr, if given (so a chatty child never blocks on a
+     * full pipe, and we can quote it in errors), then reaps the child. For auto_unmount it lives as long as the
      * watcher does.
      */
     static final class ChildWatcher {
@@ -484,7 +575,7 @@ public final class Mounter {
         private ChildWatcher(int pid, int stderrFd) {
             this.pid = pid;
             this.stderrFd = stderrFd;
-            this.thread = Thread.ofPlatform().daemon().name("jfuser-fusermount3-" + pid).unstarted(this::run);
+            this.thread = Thread.ofPlatform().daemon().name("jfuser-mount-helper-" + pid).unstarted(this::run);
         }
 
         static ChildWatcher start(int pid, int stderrFd) {
@@ -494,6 +585,13 @@ public final class Mounter {
         }
 
         private void run() {
+            if (stderrFd >= 0) {
+                drainStderr();
+            }
+            reap();
+        }
+
+        private void drainStderr() {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(4096);
                 while (true) {
@@ -509,6 +607,9 @@ public final class Mounter {
             } finally {
                 LibC.closeQuietly(stderrFd);
             }
+        }
+
+        private void reap() {
             try {
                 int s = LibC.waitpid(pid, false);
                 boolean log;

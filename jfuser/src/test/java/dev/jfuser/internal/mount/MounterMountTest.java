@@ -240,6 +240,37 @@ class MounterMountTest {
     }
 
     @Test
+    void watchdogUnmountsADeadMountWhenItsSocketCloses() throws Exception {
+        // The watchdog alone, on a direct mount: it stands in for fusermount3's auto_unmount where that fails.
+        MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
+        int socket = Mounter.startUnmountWatchdog(Mounter.findFusermount(), mp, d.fd());
+        assertTrue(socket > d.fd(), "numbered above the device fd, so our death closes the device first");
+        d.closeFd(); // the connection dies: stat now says ENOTCONN
+        LibC.close(socket);
+        awaitUnmounted();
+    }
+
+    @Test
+    void watchdogLeavesALiveMountAlone() throws Exception {
+        MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
+        FakeFuseDaemon daemon = daemon(d);
+        daemon.serveInBackground();
+        int socket = Mounter.startUnmountWatchdog(Mounter.findFusermount(), mp, d.fd());
+        LibC.close(socket);
+        Thread.sleep(500); // give it time to (wrongly) act
+        assertTrue(Mounter.isMountPoint(mp), "still served, so not unmounted");
+        assertTrue(daemon.opcodesSeen.contains(FakeFuseDaemon.FUSE_GETATTR), "the watchdog checked with stat");
+    }
+
+    private void awaitUnmounted() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Mounter.isMountPoint(mp) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(Mounter.isMountPoint(mp), "unmounted after the watcher's socket closed");
+    }
+
+    @Test
     void autoUnmountWatcherUnmountsWhenTheProcessLetsGo() throws Exception {
         // As root too: auto_unmount always goes through fusermount3, which stays as the watcher.
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").autoUnmount().build());
@@ -250,10 +281,6 @@ class MounterMountTest {
         // What process death does: the device fd and the watcher socket close.
         d.closeFd();
         d.closeWatcher();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Mounter.isMountPoint(mp) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertFalse(Mounter.isMountPoint(mp), "fusermount3 unmounted after its socket closed");
+        awaitUnmounted();
     }
 }

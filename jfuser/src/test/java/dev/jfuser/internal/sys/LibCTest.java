@@ -220,6 +220,20 @@ class LibCTest {
     }
 
     @Test
+    void posixSpawnCanStartANewSession() throws Exception {
+        int pid = LibC.posixSpawn("/bin/sleep", List.of("sleep", "30"), Map.of(), new int[0], new int[0], true);
+        try {
+            // /proc/PID/stat: pid (comm) state ppid pgrp session ...
+            String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceFirst(".*\\) ", "").split(" ");
+            assertEquals(Integer.toString(pid), stat[3], "session leader");
+            assertEquals(Integer.toString(pid), stat[2], "own process group");
+        } finally {
+            LibC.kill(pid, LibC.SIGKILL);
+            LibC.waitpid(pid, false);
+        }
+    }
+
+    @Test
     void posixSpawnOfMissingProgramNamesIt() {
         NativeException e = assertThrows(NativeException.class, () -> LibC.posixSpawn("/nonexistent/prog",
                 List.of("prog"), Map.of(), new int[0], new int[0]));
