@@ -1,7 +1,11 @@
 /**
- * jfuser: FUSE filesystems in pure Java.
+ * jfuser: FUSE filesystems in pure Java. Start at {@link dev.jfuser.Filesystem} and {@link dev.jfuser.Fuse}.
  */
+@SuppressWarnings("module") // the test kit is a separate artifact; it need not be present to build the core
 module dev.jfuser {
     exports dev.jfuser;
     exports dev.jfuser.protocol;
+    // The test kit drives the real session over an in-memory channel.
+    exports dev.jfuser.internal.session to dev.jfuser.testkit;
+    exports dev.jfuser.internal.transport to dev.jfuser.testkit;
 }

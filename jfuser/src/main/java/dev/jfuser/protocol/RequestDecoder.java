@@ -113,8 +113,10 @@ public final class RequestDecoder {
             case WRITE -> write(c, minor);
             case STATFS -> new Operation.Statfs();
             case RELEASE, RELEASEDIR -> {
-                boolean full = c.remaining() >= 24;
-                c.need(16);
+                // 7.8 grew fuse_release_in from 16 to 24 bytes (release_flags, lock_owner); a shorter one from a
+                // newer kernel is cut off, not an old layout: decoding it would drop FLOCK_UNLOCK silently.
+                boolean full = minor >= 8;
+                c.need(full ? 24 : 16);
                 long fh = c.u64(0);
                 int flags = c.u32(8);
                 int releaseFlags = full ? c.u32(12) : 0;
@@ -167,13 +169,19 @@ public final class RequestDecoder {
                 int outSize = c.u32(28);
                 yield new Operation.Ioctl(fh, flags, cmd, arg, inSize, outSize, c.skip(32).bytes(inSize));
             }
-            case POLL -> new Operation.Poll(c.need(minor < 21 ? 20 : 24).u64(0), c.u64(8), c.u32(16),
-                    minor < 21 ? 0 : c.u32(20));
+            // fuse_poll_in has been 24 bytes since 7.11; its last field was padding until 7.21 made it 'events'
+            case POLL -> new Operation.Poll(c.need(24).u64(0), c.u64(8), c.u32(16), minor < 21 ? 0 : c.u32(20));
             case NOTIFY_REPLY -> {
                 c.need(40);
                 long offset = c.u64(8);
                 int size = c.u32(16);
-                yield new Operation.NotifyReply(offset, size, c.skip(40).view(Math.min(size, c.remaining())));
+                c.skip(40);
+                // size is a u32: a value with the top bit set is negative here and must not reach slice()
+                if (size < 0 || size > c.remaining()) {
+                    throw c.error(ProtocolException.Kind.SHORT_READ, "NOTIFY_REPLY of "
+                            + Integer.toUnsignedString(size) + " bytes carries only " + c.remaining());
+                }
+                yield new Operation.NotifyReply(offset, size, c.view(size));
             }
             case FALLOCATE -> new Operation.Fallocate(c.need(32).u64(0), c.u64(8), c.u64(16), c.u32(24));
             case LSEEK -> new Operation.Lseek(c.need(24).u64(0), c.u64(8), c.u32(16));
@@ -230,12 +238,16 @@ public final class RequestDecoder {
 
     private static Operation init(Cursor c) throws ProtocolException {
         // fuse_init_in grew over time: 8 bytes (7.0), 16 (7.6: max_readahead, flags), 64 (7.36: flags2).
+        // The kernel always sends the whole struct of the version it announces, so a shorter one is cut off.
+        // A kernel with another major only needs major/minor read: we answer with our major and it retries.
         c.need(8);
         int major = c.u32(0);
         int minor = c.u32(4);
-        int readahead = c.remaining() >= 16 ? c.u32(8) : 0;
-        long flags = c.remaining() >= 16 ? c.u32(12) & 0xffffffffL : 0;
-        if ((flags & Abi.INIT_EXT) != 0 && c.remaining() >= 20) {
+        int size = major != Abi.KERNEL_VERSION ? 8 : minor >= 36 ? 64 : minor >= 6 ? 16 : 8;
+        c.need(size);
+        int readahead = size >= 16 ? c.u32(8) : 0;
+        long flags = size >= 16 ? c.u32(12) & 0xffffffffL : 0;
+        if ((flags & Abi.INIT_EXT) != 0 && size >= 20) {
             flags |= (c.u32(16) & 0xffffffffL) << 32;
         }
         return new Operation.Init(major, minor, readahead, flags);
@@ -262,7 +274,8 @@ public final class RequestDecoder {
         int count = c.need(4).u32(0);
         c.skip(4);
         if (count < 0 || (long) count * 16 > c.remaining()) {
-            throw c.error(ProtocolException.Kind.SHORT_READ, "REMOVEMAPPING of " + count + " entries cut off");
+            throw c.error(ProtocolException.Kind.SHORT_READ, "REMOVEMAPPING of " + Integer.toUnsignedString(count)
+                    + " entries carries " + c.remaining() + " bytes");
         }
         long[] offsets = new long[count];
         long[] lens = new long[count];

@@ -1,0 +1,946 @@
+package dev.jfuser.testkit;
+
+import dev.jfuser.AsyncFilesystem;
+import dev.jfuser.Errno;
+import dev.jfuser.FileAttr;
+import dev.jfuser.FileType;
+import dev.jfuser.Filesystem;
+import dev.jfuser.FsStats;
+import dev.jfuser.FuseException;
+import dev.jfuser.KernelConfig;
+import dev.jfuser.SessionOptions;
+import dev.jfuser.internal.session.BlockingAdapter;
+import dev.jfuser.internal.session.Session;
+import dev.jfuser.internal.transport.FuseChannel;
+import dev.jfuser.protocol.Abi;
+import dev.jfuser.protocol.Opcode;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A kernel in a box: drives a {@link Filesystem} or {@link AsyncFilesystem} through jfuser's real session and
+ * protocol codec over an in-memory channel. No /dev/fuse, no mount, no root.
+ *
+ * <pre>{@code
+ * try (FakeKernel kernel = FakeKernel.start(new MyFs())) {
+ *     kernel.mkdir("/docs", 0755);
+ *     kernel.writeFile("/docs/a.txt", "hi".getBytes());
+ *     assertEquals(2, kernel.stat("/docs/a.txt").size());
+ *     assertEquals(List.of("a.txt"), kernel.list("/docs"));
+ * } // close(): forgets every node, sends DESTROY, and fails if a request was unanswered or a handle left open
+ * }</pre>
+ *
+ * <p>The path methods behave like the kernel's VFS without a dentry cache: each resolves its path with LOOKUPs from
+ * the root, takes the lookup counts the replies give, and FORGETs them when the operation is done, so a filesystem
+ * sees balanced lookup counts (and must cope with forgets of unlinked inodes). Failures come back as
+ * {@link FuseException} with the filesystem's errno. For edge cases, {@link #request}, {@link #submit},
+ * {@link #interrupt} and {@link #inject} send raw requests. Requests carry the caller identity set by
+ * {@link #as(int, int)} (default uid/gid 0).
+ */
+public final class FakeKernel implements AutoCloseable {
+    /** Everything the 7.45 kernel offers at INIT that a userspace filesystem may ask for. */
+    public static final long ALL_CAPABILITIES = 0x7ff_ffff_ffffL & ~Abi.INIT_RESERVED;
+    private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    private static final int O_CREAT = 0100;
+    private static final int O_TRUNC = 01000;
+
+    private final Channel channel = new Channel();
+    private final Session session;
+    private final AtomicLong uniques = new AtomicLong(2);
+    private final Map<Long, Long> lookupCounts = new ConcurrentHashMap<>();
+    private final Map<String, String> openHandles = new ConcurrentHashMap<>();
+    private final AtomicLong handleKeys = new AtomicLong();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final int minor;
+    private final Reply initReply;
+    private volatile int uid;
+    private volatile int gid;
+    private volatile int pid = 4242;
+    private boolean closed;
+
+    private FakeKernel(AsyncFilesystem fs, int minor, long offered, SessionOptions options) throws IOException {
+        this.minor = minor;
+        this.session = new Session(channel, fs, options, -1);
+        channel.requests.add(Wire.request(Opcode.INIT.code(), 1, 0, 0, 0, 0, new Wire().u32(Abi.KERNEL_VERSION)
+                .u32(minor).u32(128 * 1024).u32((int) offered).u32((int) (offered >>> 32)).zeros(44).build()));
+        CompletableFuture<Reply> init = channel.expect(1);
+        session.start();
+        this.initReply = get(init, 1, Opcode.INIT);
+        if (!initReply.ok()) {
+            throw new IOException("the filesystem refused INIT: " + initReply.errno());
+        }
+    }
+
+    /** Starts a fake kernel speaking FUSE 7.45 to a blocking filesystem. */
+    public static FakeKernel start(Filesystem fs) throws IOException {
+        return builder(fs).start();
+    }
+
+    /** Starts a fake kernel speaking FUSE 7.45 to an asynchronous filesystem. */
+    public static FakeKernel start(AsyncFilesystem fs) throws IOException {
+        return builder(fs).start();
+    }
+
+    /** A builder for a fake kernel in front of a blocking filesystem. */
+    public static Builder builder(Filesystem fs) {
+        return new Builder(new BlockingAdapter(fs));
+    }
+
+    /** A builder for a fake kernel in front of an asynchronous filesystem. */
+    public static Builder builder(AsyncFilesystem fs) {
+        return new Builder(fs);
+    }
+
+    /** Chooses the protocol version and capabilities the fake kernel offers. */
+    public static final class Builder {
+        private final AsyncFilesystem fs;
+        private int minor = Abi.KERNEL_MINOR_VERSION;
+        private long offered = ALL_CAPABILITIES;
+        private SessionOptions options = SessionOptions.DEFAULT.withReaderThreads(1);
+
+        private Builder(AsyncFilesystem fs) {
+            this.fs = fs;
+        }
+
+        /** The protocol minor version the kernel claims (19..45). */
+        public Builder protocolMinor(int minor) {
+            if (minor < Abi.MIN_MINOR_VERSION || minor > Abi.KERNEL_MINOR_VERSION) {
+                throw new IllegalArgumentException("minor must be 19..45, got " + minor);
+            }
+            this.minor = minor;
+            return this;
+        }
+
+        /** The INIT flags the kernel offers (see {@link dev.jfuser.Capability#flag()}). */
+        public Builder offeredFlags(long flags) {
+            this.offered = flags;
+            return this;
+        }
+
+        /** Session options (reader threads, in-flight limit, debug output). */
+        public Builder sessionOptions(SessionOptions options) {
+            this.options = options;
+            return this;
+        }
+
+        /** Performs INIT; fails if the filesystem's init refuses. */
+        public FakeKernel start() throws IOException {
+            return new FakeKernel(fs, minor, offered, options);
+        }
+    }
+
+    /** The configuration agreed at INIT. */
+    public KernelConfig kernelConfig() {
+        return session.config();
+    }
+
+    /** The raw INIT reply ({@code fuse_init_out}). */
+    public Reply initReply() {
+        return initReply;
+    }
+
+    /** Sets the uid and gid of the caller for subsequent requests; returns this kernel. */
+    public FakeKernel as(int uid, int gid) {
+        this.uid = uid;
+        this.gid = gid;
+        return this;
+    }
+
+    // ---------------------------------------------------------------- raw requests
+
+    /** A fresh request id. */
+    public long nextUnique() {
+        return uniques.getAndAdd(2);
+    }
+
+    /** Sends a request and waits for its reply (10 s at most). */
+    public Reply request(Opcode opcode, long nodeId, byte[] body) {
+        long u = submit(opcode.code(), nodeId, body);
+        return awaitReply(u);
+    }
+
+    /** Sends a request (any opcode number, known or not) without waiting; returns its unique id. */
+    public long submit(int opcode, long nodeId, byte[] body) {
+        long u = nextUnique();
+        channel.expect(u);
+        channel.requests.add(Wire.request(opcode, u, nodeId, uid, gid, pid, body));
+        return u;
+    }
+
+    /** Waits for the reply to a submitted request. */
+    public Reply awaitReply(long unique) {
+        return get(channel.expect(unique), unique, null);
+    }
+
+    /** Sends FUSE_INTERRUPT for a request in flight. */
+    public void interrupt(long unique) {
+        // The kernel marks an interrupt's own unique with bit 0. It gets a reply only when the filesystem asks the
+        // kernel to retry it (EAGAIN: the target was not seen yet, or was already answered).
+        channel.interrupts.add(unique | 1);
+        channel.requests.add(Wire.request(Opcode.INTERRUPT.code(), unique | 1, 0, uid, gid, pid,
+                new Wire().u64(unique).build()));
+    }
+
+    /**
+     * Injects raw bytes as a request (malformed, truncated, anything); if a reply is expected, the caller can
+     * {@link #awaitReply} the unique id it wrote at bytes 8..15.
+     */
+    public void inject(byte[] request) {
+        if (request.length >= 16) {
+            channel.expect(ByteBuffer.wrap(request).order(ByteOrder.LITTLE_ENDIAN).getLong(8));
+        }
+        channel.requests.add(request.clone());
+    }
+
+    /** Sends FORGET for a node (as the kernel does when it evicts an inode). */
+    public void forget(long nodeId, long nlookup) {
+        channel.requests.add(Wire.request(Opcode.FORGET.code(), nextUnique(), nodeId, 0, 0, 0,
+                new Wire().u64(nlookup).build()));
+    }
+
+    private Reply get(CompletableFuture<Reply> f, long unique, Opcode op) {
+        try {
+            return f.get(REPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no reply to " + (op == null ? "" : op + " ") + "request " + unique
+                    + " within " + REPLY_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for request " + unique, e);
+        } catch (ExecutionException e) {
+            throw new AssertionError(e.getCause());
+        }
+    }
+
+    private Reply call(Opcode op, long nodeId, byte[] body) throws FuseException {
+        Reply r = request(op, nodeId, body);
+        if (!r.ok()) {
+            throw new FuseException(r.errno(), op + " on node " + nodeId);
+        }
+        return r;
+    }
+
+    // ---------------------------------------------------------------- lookups and paths
+
+    /** Looks up one name; the lookup count it takes is held until {@link #release}. */
+    private long lookupChild(long parent, String name, List<Long> held) throws FuseException {
+        Reply r = call(Opcode.LOOKUP, parent, new Wire().name(name).build());
+        long node = r.body().getLong(0);
+        if (node == 0) {
+            throw new FuseException(Errno.ENOENT, "negative entry for " + name);
+        }
+        took(node, held);
+        return node;
+    }
+
+    private void took(long node, List<Long> held) {
+        lookupCounts.merge(node, 1L, Long::sum);
+        held.add(node);
+    }
+
+    /** Forgets the lookups an operation took, as the kernel would once it drops the dentries. */
+    private void release(List<Long> held) {
+        Map<Long, Long> counts = new LinkedHashMap<>();
+        for (long n : held) {
+            counts.merge(n, 1L, Long::sum);
+        }
+        for (Map.Entry<Long, Long> e : counts.entrySet()) {
+            lookupCounts.computeIfPresent(e.getKey(), (k, v) -> v - e.getValue() == 0 ? null : v - e.getValue());
+            forget(e.getKey(), e.getValue());
+        }
+        if (!held.isEmpty()) {
+            sync();
+        }
+        held.clear();
+    }
+
+    /**
+     * Waits until every request sent so far has been read and the FORGETs among them handled: sends a request with
+     * an opcode no protocol defines (answered ENOSYS by the session, never seen by the filesystem) and waits for its
+     * reply. Exact with one reader thread, the kit's default.
+     */
+    public void sync() {
+        awaitReply(submit(0, 0, new byte[0]));
+    }
+
+    private long resolve(String path, List<Long> held) throws FuseException {
+        long node = Abi.ROOT_ID;
+        for (String part : parts(path)) {
+            node = lookupChild(node, part, held);
+        }
+        return node;
+    }
+
+    private static List<String> parts(String path) {
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("paths are absolute within the filesystem, got '" + path + "'");
+        }
+        List<String> out = new ArrayList<>();
+        for (String p : path.split("/")) {
+            if (!p.isEmpty()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static String parentOf(String path) {
+        List<String> p = parts(path);
+        if (p.isEmpty()) {
+            throw new IllegalArgumentException("the root has no parent");
+        }
+        return "/" + String.join("/", p.subList(0, p.size() - 1));
+    }
+
+    private static String nameOf(String path) {
+        List<String> p = parts(path);
+        if (p.isEmpty()) {
+            throw new IllegalArgumentException("the root has no name");
+        }
+        return p.get(p.size() - 1);
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    /** The node id a path resolves to right now. */
+    public long lookup(String path) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            return resolve(path, held);
+        } finally {
+            release(held);
+        }
+    }
+
+    /** {@code stat(path)}: LOOKUPs then GETATTR. */
+    public FileAttr stat(String path) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            return attr(call(Opcode.GETATTR, node, new Wire().u32(0).u32(0).u64(0).build()).body(), 16);
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Whether {@code path} exists (ENOENT → false; other errors are thrown). */
+    public boolean exists(String path) throws FuseException {
+        try {
+            lookup(path);
+            return true;
+        } catch (FuseException e) {
+            if (e.errno().equals(Errno.ENOENT)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Creates a directory. */
+    public FileAttr mkdir(String path, int mode) throws FuseException {
+        return entryOp(path, Opcode.MKDIR, name -> new Wire().u32(mode).u32(022).name(name).build());
+    }
+
+    /** Creates a node with mknod (a regular file, FIFO, socket or device; {@code mode} includes the type bits). */
+    public FileAttr mknod(String path, int mode, int rdev) throws FuseException {
+        return entryOp(path, Opcode.MKNOD, name -> new Wire().u32(mode).u32(rdev).u32(022).u32(0).name(name).build());
+    }
+
+    /** Creates a symbolic link at {@code path} pointing at {@code target}. */
+    public FileAttr symlink(String target, String path) throws FuseException {
+        return entryOp(path, Opcode.SYMLINK, name -> new Wire().name(name).name(target).build());
+    }
+
+    /** The target of a symbolic link. */
+    public String readlink(String path) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            return new String(call(Opcode.READLINK, node, new byte[0]).bytes(), StandardCharsets.UTF_8);
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Creates a hard link {@code newPath} to {@code existing}. */
+    public FileAttr link(String existing, String newPath) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(existing, held);
+            long parent = resolve(parentOf(newPath), held);
+            Reply r = call(Opcode.LINK, parent, new Wire().u64(node).name(nameOf(newPath)).build());
+            took(r.body().getLong(0), held);
+            return attr(r.body(), 40);
+        } finally {
+            release(held);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        byte[] of(String name);
+    }
+
+    private FileAttr entryOp(String path, Opcode op, Body body) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long parent = resolve(parentOf(path), held);
+            Reply r = call(op, parent, body.of(nameOf(path)));
+            took(r.body().getLong(0), held);
+            return attr(r.body(), 40);
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Removes a file. */
+    public void unlink(String path) throws FuseException {
+        nameOp(path, Opcode.UNLINK);
+    }
+
+    /** Removes an empty directory. */
+    public void rmdir(String path) throws FuseException {
+        nameOp(path, Opcode.RMDIR);
+    }
+
+    private void nameOp(String path, Opcode op) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long parent = resolve(parentOf(path), held);
+            call(op, parent, new Wire().name(nameOf(path)).build());
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Renames {@code from} to {@code to}. */
+    public void rename(String from, String to) throws FuseException {
+        rename(from, to, 0);
+    }
+
+    /** Renames with {@code renameat2} flags (RENAME_NOREPLACE 1, RENAME_EXCHANGE 2), sent as RENAME2. */
+    public void rename(String from, String to, int flags) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long oldParent = resolve(parentOf(from), held);
+            long newParent = resolve(parentOf(to), held);
+            call(Opcode.RENAME2, oldParent, new Wire().u64(newParent).u32(flags).u32(0).name(nameOf(from))
+                    .name(nameOf(to)).build());
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Changes permission bits. */
+    public FileAttr chmod(String path, int mode) throws FuseException {
+        return setattr(path, Abi.FATTR_MODE, 0, mode, 0, 0, null, null);
+    }
+
+    /** Changes owner and group. */
+    public FileAttr chown(String path, int uid, int gid) throws FuseException {
+        return setattr(path, Abi.FATTR_UID | Abi.FATTR_GID, 0, 0, uid, gid, null, null);
+    }
+
+    /** Truncates or extends a file. */
+    public FileAttr truncate(String path, long size) throws FuseException {
+        return setattr(path, Abi.FATTR_SIZE, size, 0, 0, 0, null, null);
+    }
+
+    /** Sets access and modification times. */
+    public FileAttr utimens(String path, Instant atime, Instant mtime) throws FuseException {
+        return setattr(path, Abi.FATTR_ATIME | Abi.FATTR_MTIME, 0, 0, 0, 0, atime, mtime);
+    }
+
+    private FileAttr setattr(String path, int valid, long size, int mode, int uid, int gid, Instant atime,
+                             Instant mtime) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            Wire w = new Wire().u32(valid).u32(0).u64(0).u64(size).u64(0)
+                    .u64(atime == null ? 0 : atime.getEpochSecond()).u64(mtime == null ? 0 : mtime.getEpochSecond())
+                    .u64(0).u32(atime == null ? 0 : atime.getNano()).u32(mtime == null ? 0 : mtime.getNano()).u32(0)
+                    .u32(mode).u32(0).u32(uid).u32(gid).u32(0);
+            return attr(call(Opcode.SETATTR, node, w.build()).body(), 16);
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Filesystem statistics. */
+    public FsStats statfs() throws FuseException {
+        ByteBuffer b = call(Opcode.STATFS, Abi.ROOT_ID, new byte[0]).body();
+        return new FsStats(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32), b.getInt(40),
+                b.getInt(44), b.getInt(48));
+    }
+
+    // ---------------------------------------------------------------- xattrs
+
+    /** Sets an extended attribute ({@code flags}: XATTR_CREATE 1, XATTR_REPLACE 2). */
+    public void setxattr(String path, String name, byte[] value, int flags) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            Wire w = new Wire().u32(value.length).u32(flags);
+            if (session.config().isEnabled(dev.jfuser.Capability.SETXATTR_EXT)) {
+                w.u32(0).u32(0);
+            }
+            call(Opcode.SETXATTR, node, w.name(name).bytes(value).build());
+        } finally {
+            release(held);
+        }
+    }
+
+    /** An extended attribute's value: probes its size first, then reads it, as {@code getfattr} does. */
+    public byte[] getxattr(String path, String name) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            int size = call(Opcode.GETXATTR, node, new Wire().u32(0).u32(0).name(name).build()).body().getInt(0);
+            if (size == 0) {
+                return new byte[0];
+            }
+            return call(Opcode.GETXATTR, node, new Wire().u32(size).u32(0).name(name).build()).bytes();
+        } finally {
+            release(held);
+        }
+    }
+
+    /** The names of the extended attributes of a node. */
+    public List<String> listxattr(String path) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            int size = call(Opcode.LISTXATTR, node, new Wire().u32(0).u32(0).build()).body().getInt(0);
+            List<String> names = new ArrayList<>();
+            if (size == 0) {
+                return names;
+            }
+            byte[] list = call(Opcode.LISTXATTR, node, new Wire().u32(size).u32(0).build()).bytes();
+            int start = 0;
+            for (int i = 0; i < list.length; i++) {
+                if (list[i] == 0) {
+                    names.add(new String(list, start, i - start, StandardCharsets.UTF_8));
+                    start = i + 1;
+                }
+            }
+            return names;
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Removes an extended attribute. */
+    public void removexattr(String path, String name) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            call(Opcode.REMOVEXATTR, resolve(path, held), new Wire().name(name).build());
+        } finally {
+            release(held);
+        }
+    }
+
+    // ---------------------------------------------------------------- directories
+
+    /** The names in a directory, without "." and "..", read with READDIR in chunks of {@code 4096} bytes. */
+    public List<String> list(String path) throws FuseException {
+        List<String> names = new ArrayList<>();
+        for (DirEntry e : readdir(path, false, 4096)) {
+            if (!e.name().equals(".") && !e.name().equals("..")) {
+                names.add(e.name());
+            }
+        }
+        return names;
+    }
+
+    /** One entry of a directory listing; {@code attr} is set for READDIRPLUS entries that carried attributes. */
+    public record DirEntry(String name, long ino, FileType type, long nextOffset, long nodeId, FileAttr attr) {
+    }
+
+    /**
+     * Reads a whole directory with OPENDIR, READDIR or READDIRPLUS until an empty chunk, RELEASEDIR. Lookup
+     * counts READDIRPLUS hands out are forgotten afterwards.
+     *
+     * @param chunk the buffer size per request (the kernel uses 4 KiB pages; small values test offsets)
+     */
+    public List<DirEntry> readdir(String path, boolean plus, int chunk) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            long fh = call(Opcode.OPENDIR, node, new Wire().u32(0).u32(0).build()).body().getLong(0);
+            String key = trackOpen("dir " + path);
+            List<DirEntry> out = new ArrayList<>();
+            try {
+                long offset = 0;
+                while (true) {
+                    Reply r = call(plus ? Opcode.READDIRPLUS : Opcode.READDIR, node,
+                            new Wire().u64(fh).u64(offset).u32(chunk).u32(0).u64(0).u32(0).u32(0).build());
+                    ByteBuffer b = r.body();
+                    if (!b.hasRemaining()) {
+                        break;
+                    }
+                    while (b.remaining() > 0) {
+                        int p = b.position();
+                        long entryNode = 0;
+                        FileAttr attr = null;
+                        if (plus) {
+                            entryNode = b.getLong(p);
+                            attr = entryNode == 0 ? null : attr(b, p + 40);
+                            p += Abi.ENTRY_OUT_SIZE;
+                        }
+                        long ino = b.getLong(p);
+                        long next = b.getLong(p + 8);
+                        int nameLen = b.getInt(p + 16);
+                        int type = b.getInt(p + 20);
+                        byte[] name = new byte[nameLen];
+                        b.get(p + 24, name);
+                        String n = new String(name, StandardCharsets.UTF_8);
+                        if (plus && entryNode != 0 && !n.equals(".") && !n.equals("..")) {
+                            took(entryNode, held);
+                        }
+                        out.add(new DirEntry(n, ino, direntType(type), next, entryNode, attr));
+                        b.position(((p + 24 + nameLen) + 7) & ~7);
+                        offset = next;
+                    }
+                }
+            } finally {
+                call(Opcode.RELEASEDIR, node, new Wire().u64(fh).u32(0).u32(0).u64(0).build());
+                openHandles.remove(key);
+            }
+            return out;
+        } finally {
+            release(held);
+        }
+    }
+
+    private static FileType direntType(int dt) {
+        for (FileType t : FileType.values()) {
+            if (t.direntType() == dt) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /** An open file: read, write, fsync, and close (FLUSH + RELEASE). Close it, or {@link #close()} fails. */
+    public final class OpenFile implements AutoCloseable {
+        private final List<Long> held;
+        private final long node;
+        private final long fh;
+        private final int flags;
+        private final String key;
+        private boolean closed;
+
+        private OpenFile(List<Long> held, long node, long fh, int flags, String key) {
+            this.held = held;
+            this.node = node;
+            this.fh = fh;
+            this.flags = flags;
+            this.key = key;
+        }
+
+        /** The node id of the file. */
+        public long nodeId() {
+            return node;
+        }
+
+        /** Reads up to {@code size} bytes at {@code offset}. */
+        public byte[] read(long offset, int size) throws FuseException {
+            return call(Opcode.READ, node, new Wire().u64(fh).u64(offset).u32(size).u32(0).u64(0).u32(flags).u32(0)
+                    .build()).bytes();
+        }
+
+        /** Writes {@code data} at {@code offset}; returns the count the filesystem reports. */
+        public int write(long offset, byte[] data) throws FuseException {
+            return call(Opcode.WRITE, node, new Wire().u64(fh).u64(offset).u32(data.length).u32(0).u64(0).u32(flags)
+                    .u32(0).bytes(data).build()).body().getInt(0);
+        }
+
+        /** Flushes the file's data. */
+        public void fsync() throws FuseException {
+            call(Opcode.FSYNC, node, new Wire().u64(fh).u32(0).u32(0).build());
+        }
+
+        /** The attributes through this open file. */
+        public FileAttr stat() throws FuseException {
+            return attr(call(Opcode.GETATTR, node, new Wire().u32(Abi.GETATTR_FH).u32(0).u64(fh).build()).body(), 16);
+        }
+
+        @Override
+        public void close() throws FuseException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                call(Opcode.FLUSH, node, new Wire().u64(fh).u32(0).u32(0).u64(0).build());
+            } finally {
+                call(Opcode.RELEASE, node, new Wire().u64(fh).u32(flags).u32(0).u64(0).build());
+                openHandles.remove(key);
+                release(held);
+            }
+        }
+    }
+
+    /** Opens an existing file ({@code open(2)} flags such as O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_APPEND). */
+    public OpenFile open(String path, int flags) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long node = resolve(path, held);
+            long fh = call(Opcode.OPEN, node, new Wire().u32(flags).u32(0).build()).body().getLong(0);
+            return new OpenFile(held, node, fh, flags, trackOpen("file " + path));
+        } catch (FuseException | RuntimeException e) {
+            release(held);
+            throw e;
+        }
+    }
+
+    /**
+     * Creates and opens a file with CREATE. If the filesystem does not implement create (ENOSYS), falls back to
+     * MKNOD + OPEN as the kernel does.
+     */
+    public OpenFile create(String path, int mode, int flags) throws FuseException {
+        List<Long> held = new ArrayList<>();
+        try {
+            long parent = resolve(parentOf(path), held);
+            Reply r = request(Opcode.CREATE, parent, new Wire().u32(flags | O_CREAT).u32(FileType.REGULAR_FILE
+                    .modeBits() | mode).u32(022).u32(0).name(nameOf(path)).build());
+            if (!r.ok() && r.errno().equals(Errno.ENOSYS)) {
+                Reply m = call(Opcode.MKNOD, parent, new Wire().u32(FileType.REGULAR_FILE.modeBits() | mode).u32(0)
+                        .u32(022).u32(0).name(nameOf(path)).build());
+                long node = m.body().getLong(0);
+                took(node, held);
+                long fh = call(Opcode.OPEN, node, new Wire().u32(flags).u32(0).build()).body().getLong(0);
+                return new OpenFile(held, node, fh, flags, trackOpen("file " + path));
+            }
+            if (!r.ok()) {
+                throw new FuseException(r.errno(), "CREATE " + path);
+            }
+            long node = r.body().getLong(0);
+            took(node, held);
+            int entrySize = Abi.ENTRY_OUT_SIZE;
+            long fh = r.body().getLong(entrySize);
+            return new OpenFile(held, node, fh, flags, trackOpen("file " + path));
+        } catch (FuseException | RuntimeException e) {
+            release(held);
+            throw e;
+        }
+    }
+
+    /** Writes a whole file (created if missing, truncated if present) in chunks of up to 128 KiB. */
+    public void writeFile(String path, byte[] content) throws FuseException {
+        OpenFile f;
+        if (exists(path)) {
+            truncate(path, 0);
+            f = open(path, O_WRONLY | O_TRUNC);
+        } else {
+            f = create(path, 0644, O_WRONLY);
+        }
+        try (OpenFile file = f) {
+            int chunk = 128 * 1024;
+            for (int off = 0; off < content.length; off += chunk) {
+                byte[] part = java.util.Arrays.copyOfRange(content, off, Math.min(content.length, off + chunk));
+                int n = file.write(off, part);
+                if (n != part.length) {
+                    throw new FuseException(Errno.EIO, "short write at " + off + ": " + n + " of " + part.length);
+                }
+            }
+        }
+    }
+
+    /** Reads a whole file. */
+    public byte[] readFile(String path) throws FuseException {
+        try (OpenFile f = open(path, O_RDONLY)) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            long offset = 0;
+            while (true) {
+                byte[] b = f.read(offset, 128 * 1024);
+                if (b.length == 0) {
+                    return out.toByteArray();
+                }
+                out.writeBytes(b);
+                offset += b.length;
+            }
+        }
+    }
+
+    private String trackOpen(String what) {
+        String key = what + " #" + handleKeys.incrementAndGet();
+        openHandles.put(key, what);
+        return key;
+    }
+
+    // ---------------------------------------------------------------- attributes
+
+    private static FileAttr attr(ByteBuffer b, int p) {
+        int mode = b.getInt(p + 60);
+        return new FileAttr(b.getLong(p), b.getLong(p + 8), b.getLong(p + 16),
+                Instant.ofEpochSecond(b.getLong(p + 24), b.getInt(p + 48)),
+                Instant.ofEpochSecond(b.getLong(p + 32), b.getInt(p + 52)),
+                Instant.ofEpochSecond(b.getLong(p + 40), b.getInt(p + 56)),
+                FileType.fromMode(mode), mode & 07777, b.getInt(p + 64), b.getInt(p + 68), b.getInt(p + 72),
+                b.getInt(p + 76), b.getInt(p + 80), b.getInt(p + 84));
+    }
+
+    // ---------------------------------------------------------------- teardown and checks
+
+    /** Lookup counts the fake kernel currently holds, by node id (empty between operations). */
+    public Map<Long, Long> lookupCounts() {
+        return Map.copyOf(lookupCounts);
+    }
+
+    /** Problems seen so far: duplicate replies, replies to unknown requests. */
+    public List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    /** The protocol minor version the kernel claimed. */
+    public int protocolMinor() {
+        return minor;
+    }
+
+    /**
+     * Ends the session like an unmount: forgets every node still held, sends DESTROY, waits for the session to end,
+     * and then fails with an {@link AssertionError} listing every problem seen: requests never answered, requests
+     * answered twice, and files or directories left open.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<String> problems = new ArrayList<>();
+        for (String open : openHandles.values()) {
+            problems.add("left open: " + open + " (close every OpenFile)");
+        }
+        for (Map.Entry<Long, Long> e : Map.copyOf(lookupCounts).entrySet()) {
+            forget(e.getKey(), e.getValue());
+        }
+        lookupCounts.clear();
+        long destroy = nextUnique();
+        CompletableFuture<Reply> destroyed = channel.expect(destroy);
+        channel.requests.add(Wire.request(Opcode.DESTROY.code(), destroy, 0, 0, 0, 0, new byte[0]));
+        try {
+            destroyed.get(REPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            session.terminated().get(REPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            problems.add("the session did not end after DESTROY: " + e);
+        }
+        channel.end();
+        for (Map.Entry<Long, CompletableFuture<Reply>> e : channel.replies.entrySet()) {
+            if (!e.getValue().isDone() && e.getKey() != destroy) {
+                problems.add("request " + e.getKey() + " was never answered");
+            }
+        }
+        problems.addAll(violations);
+        if (!problems.isEmpty()) {
+            throw new AssertionError("fake kernel teardown found problems:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    /** The in-memory device: requests queued by the test, replies captured by unique id. */
+    private final class Channel implements FuseChannel {
+        private static final byte[] END = new byte[0];
+        final BlockingQueue<byte[]> requests = new LinkedBlockingQueue<>();
+        final ConcurrentHashMap<Long, CompletableFuture<Reply>> replies = new ConcurrentHashMap<>();
+        final java.util.Set<Long> interrupts = ConcurrentHashMap.newKeySet();
+        private volatile boolean ended;
+
+        CompletableFuture<Reply> expect(long unique) {
+            return replies.computeIfAbsent(unique, u -> new CompletableFuture<>());
+        }
+
+        void end() {
+            ended = true;
+            requests.add(END);
+        }
+
+        @Override
+        public int receive(MemorySegment buffer) throws IOException {
+            if (ended) {
+                return -1;
+            }
+            try {
+                byte[] r = requests.take();
+                if (r == END) {
+                    requests.add(END);
+                    return -1;
+                }
+                MemorySegment.copy(MemorySegment.ofArray(r), 0, buffer, 0, r.length);
+                return r.length;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+
+        @Override
+        public void send(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload,
+                         long payloadLength) {
+            int total = (int) (headLength + (payload == null ? 0 : payloadLength));
+            byte[] all = new byte[total];
+            MemorySegment.copy(head, ValueLayout.JAVA_BYTE, 0, all, 0, (int) headLength);
+            if (payload != null && payloadLength > 0) {
+                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, 0, all, (int) headLength, (int) payloadLength);
+            }
+            ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+            int len = b.getInt(0);
+            long unique = b.getLong(8);
+            if (len != total) {
+                violations.add("reply to " + unique + " says " + len + " bytes but " + total + " were written");
+            }
+            if (unique == 0) {
+                return; // a notification: not a reply
+            }
+            Reply reply = new Reply(unique, b.getInt(4), b.slice(16, total - 16));
+            CompletableFuture<Reply> f = replies.get(unique);
+            if (f == null && interrupts.contains(unique)) {
+                return; // EAGAIN for an interrupt: the kernel would requeue it; the test needs nothing
+            }
+            if (f == null) {
+                violations.add("reply to request " + unique + ", which was never sent");
+            } else if (!f.complete(reply)) {
+                violations.add("request " + unique + " was answered twice");
+            }
+        }
+
+        @Override
+        public FuseChannel cloneChannel() {
+            return this;
+        }
+
+        @Override
+        public void wakeup() {
+            end();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

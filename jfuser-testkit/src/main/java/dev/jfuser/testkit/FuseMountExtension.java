@@ -1,0 +1,158 @@
+package dev.jfuser.testkit;
+
+import dev.jfuser.AsyncFilesystem;
+import dev.jfuser.Filesystem;
+import dev.jfuser.Fuse;
+import dev.jfuser.Mount;
+import dev.jfuser.MountOptions;
+import dev.jfuser.SessionOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * Mounts a filesystem on a temporary directory for a test class, and unmounts it afterwards. When the machine
+ * cannot mount (no /dev/fuse, no privilege and no usable fusermount3) the class is skipped with the reason.
+ *
+ * <pre>{@code
+ * class MyFsMountTest {
+ *     @RegisterExtension
+ *     static final FuseMountExtension MOUNT = FuseMountExtension.of(MyFs::new);
+ *
+ *     @Test
+ *     void catWorks() throws Exception {
+ *         assertEquals("hi", Files.readString(MOUNT.root().resolve("greeting")));
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>After the class, the extension fails the run if the mount could not be unmounted (a test left a file open)
+ * — it then detaches it lazily so nothing is left behind.
+ */
+public final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
+    private final Supplier<?> factory;
+    private MountOptions options = MountOptions.defaults();
+    private SessionOptions session = SessionOptions.DEFAULT;
+    private Path dir;
+    private Path root;
+    private Mount mount;
+
+    private FuseMountExtension(Supplier<?> factory) {
+        this.factory = Objects.requireNonNull(factory, "factory");
+    }
+
+    /** Mounts a fresh blocking filesystem from {@code factory} for each test class. */
+    public static FuseMountExtension of(Supplier<? extends Filesystem> factory) {
+        return new FuseMountExtension(factory);
+    }
+
+    /** Mounts a fresh asynchronous filesystem from {@code factory} for each test class. */
+    public static FuseMountExtension ofAsync(Supplier<? extends AsyncFilesystem> factory) {
+        return new FuseMountExtension(factory);
+    }
+
+    /** Mount options to use (default: {@link MountOptions#defaults()}). */
+    public FuseMountExtension withOptions(MountOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+        return this;
+    }
+
+    /** Session options to use. */
+    public FuseMountExtension withSessionOptions(SessionOptions session) {
+        this.session = Objects.requireNonNull(session, "session");
+        return this;
+    }
+
+    /** The mounted directory. */
+    public Path root() {
+        if (root == null) {
+            throw new IllegalStateException("not mounted: use the extension with @RegisterExtension on a static field");
+        }
+        return root;
+    }
+
+    /** The mount handle. */
+    public Mount mount() {
+        root();
+        return mount;
+    }
+
+    /**
+     * Why this machine cannot mount, or null if it can: /dev/fuse must exist, and the process must be privileged
+     * (CAP_SYS_ADMIN) or have fusermount3 and read-write access to /dev/fuse.
+     */
+    public static String whyCannotMount() {
+        Path dev = Path.of("/dev/fuse");
+        if (!Files.exists(dev)) {
+            return "no /dev/fuse on this machine (modprobe fuse, or run the container with --device /dev/fuse)";
+        }
+        if (privileged()) {
+            return null;
+        }
+        if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
+            return "/dev/fuse is not readable and writable by this user (as root: chmod 0666 /dev/fuse)";
+        }
+        boolean fusermount = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                .map(p -> Path.of(p, "fusermount3")).anyMatch(Files::isExecutable);
+        if (!fusermount) {
+            return "not privileged and fusermount3 not found (apt-get install fuse3)";
+        }
+        return null;
+    }
+
+    private static boolean privileged() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    return (caps & (1L << 21)) != 0; // CAP_SYS_ADMIN
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: assume not privileged
+        }
+        return false;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        String why = whyCannotMount();
+        if (why != null) {
+            System.err.println("FuseMountExtension: skipping " + context.getDisplayName() + ": " + why);
+            throw new TestAbortedException("cannot mount FUSE here: " + why);
+        }
+        dir = Files.createTempDirectory("jfuser-test-mount");
+        root = Files.createDirectory(dir.resolve("mnt"));
+        Object fs = factory.get();
+        mount = fs instanceof AsyncFilesystem async ? Fuse.mount(async, root, options, session)
+                : Fuse.mount((Filesystem) fs, root, options, session);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (mount == null) {
+            return;
+        }
+        try {
+            mount.close();
+        } catch (IOException busy) {
+            mount.unmount(true);
+            mount.awaitUnmount(Duration.ofSeconds(10));
+            throw new AssertionError("could not unmount " + root + " after the tests (detached it lazily): "
+                    + busy.getMessage(), busy);
+        } finally {
+            Files.deleteIfExists(root);
+            Files.deleteIfExists(dir);
+            mount = null;
+            root = null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.jfuser.testkit;
+
+import dev.jfuser.Errno;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A reply the filesystem sent to the fake kernel.
+ *
+ * @param unique the request it answers
+ * @param error 0 on success, else a negated errno as on the wire
+ * @param body the bytes after the 16-byte {@code fuse_out_header} (little-endian)
+ */
+public record Reply(long unique, int error, ByteBuffer body) {
+    public Reply {
+        body = body.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Whether the reply reports success. */
+    public boolean ok() {
+        return error == 0;
+    }
+
+    /** The errno of a failed reply. */
+    public Errno errno() {
+        if (error >= 0) {
+            throw new IllegalStateException("reply to request " + unique + " is not an error");
+        }
+        return Errno.of(-error);
+    }
+
+    /** The body as a byte array. */
+    public byte[] bytes() {
+        byte[] b = new byte[body.remaining()];
+        body.duplicate().get(b);
+        return b;
+    }
+}
