@@ -90,7 +90,7 @@ class SessionTest {
 
     private TestFs startWith(TestFs fs, int minor, long flags) throws IOException {
         kernel.push(FakeKernel.request(Opcode.INIT.code(), 1, 0, FakeKernel.init(7, minor, flags)));
-        session = new Session(kernel, new BlockingAdapter(fs), SessionOptions.DEFAULT, -1);
+        session = new Session(kernel, new BlockingAdapter(fs), SessionOptions.DEFAULT.withReaderThreads(1), -1);
         session.start();
         return fs;
     }
