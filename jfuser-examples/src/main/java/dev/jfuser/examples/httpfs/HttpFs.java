@@ -162,7 +162,7 @@ public final class HttpFs implements AsyncFilesystem {
 
     private final HttpFsOptions options;
     private final Transport transport;
-    private final AutoCloseable owned;
+    private final HttpClient owned;
     private final Instant mounted = Instant.now();
     private final BlockCache<BlockKey> cache;
     private final ConcurrentHashMap<Long, Node> byId = new ConcurrentHashMap<>();
@@ -180,9 +180,9 @@ public final class HttpFs implements AsyncFilesystem {
     /**
      * An httpfs over {@code transport}.
      *
-     * @param owned closed by {@link #destroy()} (the HTTP client the transport uses), or null
+     * @param owned the HTTP client the transport uses, shut down by {@link #destroy()}; or null
      */
-    public HttpFs(HttpFsOptions options, Transport transport, AutoCloseable owned) {
+    public HttpFs(HttpFsOptions options, Transport transport, HttpClient owned) {
         this.options = options;
         this.transport = transport;
         this.owned = owned;
@@ -226,14 +226,14 @@ public final class HttpFs implements AsyncFilesystem {
         return cache;
     }
 
+    /**
+     * Unmounted: stops the HTTP client. {@code shutdownNow}, not {@code close}: close would wait for requests still
+     * under way (a slow server's, or one whose caller was interrupted) and hold up the end of the session.
+     */
     @Override
     public void destroy() {
         if (owned != null) {
-            try {
-                owned.close();
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing the HTTP client failed", e);
-            }
+            owned.shutdownNow();
         }
     }
 
