@@ -37,8 +37,8 @@ public final class BlockingHttpFs implements Filesystem {
 
     /**
      * A blocking httpfs: {@link HttpFs}'s logic over a transport that sends synchronously on the calling thread,
-     * so each of its futures is already complete when returned (except one another thread is still filling: a
-     * block or listing it asked for first, which this thread then waits for).
+     * so each of its futures is already complete when returned; a fetch another thread started first (a listing,
+     * a block) is waited for on this thread, which then carries on itself.
      */
     public static BlockingHttpFs create(HttpFsOptions options) {
         HttpClient client = HttpFs.newClient(options);
@@ -53,7 +53,7 @@ public final class BlockingHttpFs implements Filesystem {
                 Thread.currentThread().interrupt();
                 return CompletableFuture.failedFuture(new FuseException(Errno.EINTR));
             }
-        }, client));
+        }, client, true));
     }
 
     /** The shared logic (statistics, cache). */

@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -163,6 +164,7 @@ public final class HttpFs implements AsyncFilesystem {
     private final HttpFsOptions options;
     private final Transport transport;
     private final HttpClient owned;
+    private final boolean callersBlock;
     private final Instant mounted = Instant.now();
     private final BlockCache<BlockKey> cache;
     private final ConcurrentHashMap<Long, Node> byId = new ConcurrentHashMap<>();
@@ -183,9 +185,21 @@ public final class HttpFs implements AsyncFilesystem {
      * @param owned the HTTP client the transport uses, shut down by {@link #destroy()}; or null
      */
     public HttpFs(HttpFsOptions options, Transport transport, HttpClient owned) {
+        this(options, transport, owned, false);
+    }
+
+    /**
+     * An httpfs whose callers may block ({@link BlockingHttpFs}): a caller that finds a fetch already under way
+     * (a listing, a HEAD, a block another reader asked for first) waits for it on its own thread and goes on from
+     * there. Composing on the shared future instead, as the async variant does, would run every waiter's next
+     * step on the thread that completes it: fine when a step only starts a request, but with a blocking transport
+     * it would send the waiters' requests one after the other.
+     */
+    HttpFs(HttpFsOptions options, Transport transport, HttpClient owned, boolean callersBlock) {
         this.options = options;
         this.transport = transport;
         this.owned = owned;
+        this.callersBlock = callersBlock;
         this.cache = new BlockCache<>(options.cacheBytes());
         Node root = new Node(ROOT, "", true, options.base(), ROOT);
         byId.put(ROOT, root);
@@ -343,7 +357,7 @@ public final class HttpFs implements AsyncFilesystem {
     }
 
     private CompletableFuture<byte[]> block(Node n, Attrs a, long index) {
-        return cache.get(new BlockKey(n.id, a.size(), a.mtime(), index), () -> fetchBlock(n, a, index));
+        return settle(cache.get(new BlockKey(n.id, a.size(), a.mtime(), index), () -> fetchBlock(n, a, index)));
     }
 
     private CompletableFuture<byte[]> fetchBlock(Node n, Attrs a, long index) {
@@ -371,7 +385,7 @@ public final class HttpFs implements AsyncFilesystem {
         CompletableFuture<byte[]> mine = new CompletableFuture<>();
         CompletableFuture<byte[]> running = wholeFiles.putIfAbsent(n.id, mine);
         if (running != null) {
-            return running;
+            return settle(running);
         }
         send(request(n.uri).build()).thenApply(r -> {
             if (r.statusCode() != 200 && r.statusCode() != 206) {
@@ -525,26 +539,42 @@ public final class HttpFs implements AsyncFilesystem {
     }
 
     private CompletableFuture<Listing> listing(Node dir) {
-        return dir.listing.get(options.ttl(), () -> send(request(dir.uri).build()).thenApply(r -> {
+        return settle(dir.listing.get(options.ttl(), () -> send(request(dir.uri).build()).thenApply(r -> {
             if (r.statusCode() != 200) {
                 throw statusError(r);
             }
             return Listing.of(IndexPage.parse(new String(r.body(), StandardCharsets.UTF_8)));
-        }));
+        })));
     }
 
     private CompletableFuture<Attrs> attrs(Node n) {
         if (n.dir) {
             return CompletableFuture.completedFuture(new Attrs(0, true, mounted));
         }
-        return n.attrs.get(options.ttl(), () -> send(request(n.uri).HEAD().build()).thenApply(r -> {
+        return settle(n.attrs.get(options.ttl(), () -> send(request(n.uri).HEAD().build()).thenApply(r -> {
             if (r.statusCode() != 200) {
                 throw statusError(r);
             }
             OptionalLong length = r.headers().firstValueAsLong("content-length");
             Instant mtime = r.headers().firstValue("last-modified").flatMap(HttpFs::httpDate).orElse(mounted);
             return new Attrs(length.orElse(0), length.isPresent(), mtime);
-        }));
+        })));
+    }
+
+    /** A shared fetch as the caller should compose on it; see {@link #HttpFs(HttpFsOptions, Transport, HttpClient,
+     * boolean)}. */
+    private <T> CompletableFuture<T> settle(CompletableFuture<T> shared) {
+        if (!callersBlock || shared.isDone()) {
+            return shared;
+        }
+        try {
+            return CompletableFuture.completedFuture(shared.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new FuseException(Errno.EINTR));
+        } catch (ExecutionException e) {
+            return CompletableFuture.failedFuture(e.getCause());
+        }
     }
 
     private FileAttr attr(Node n, Attrs a) {
