@@ -3,7 +3,9 @@
  */
 module dev.jfuser.examples {
     requires transitive dev.jfuser;
+    requires transitive java.net.http;
 
     exports dev.jfuser.examples.hello;
+    exports dev.jfuser.examples.httpfs;
     exports dev.jfuser.examples.cli;
 }

@@ -9,18 +9,72 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A filesystem whose operations return {@link CompletionStage}s: for network filesystems and anything built on
- * asynchronous clients, where a thread per request in flight would be wasted.
+ * asynchronous clients ({@code HttpClient.sendAsync}, an async database driver, a message queue), where a thread
+ * parked per request in flight would be wasted.
  *
- * <p>It has one method per FUSE operation, the same operations, parameters and response records as
- * {@link Filesystem} (read its documentation for what each operation means); each returns a stage of the response
- * instead of the response. Methods are called on the session's reader thread and must not block: start the work
- * and return its stage. Whoever completes the stage sends the reply.
+ * <p>It has one method per FUSE operation: the same operations, parameters and response records as
+ * {@link Filesystem} (read its documentation for what each operation means and for the FUSE basics: node ids,
+ * lookup counts, handles); each returns a stage of the response instead of the response. Both are mounted the same
+ * way with {@link Fuse#mount}; a test in the project proves the two interfaces declare the same operations.
  *
- * <p>A stage that fails with {@link FuseException} answers its errno ({@code java.nio.file} exceptions are mapped
- * as in {@link Filesystem}); any other failure is logged and answered EIO. When the kernel interrupts a request
- * (the caller got a signal), the session cancels the stage (if it is a {@link CompletableFuture}, through
- * {@code cancel}) and answers EINTR, so a stage that never completes does not leak. Defaults answer ENOSYS, except
- * where success is the natural default (open, opendir, release, releasedir, flush, fsync, statfs).
+ * <h2>The contract: start the work, return the stage, never block</h2>
+ * Methods are called on one of the session's few <em>reader threads</em>, the threads that read requests from
+ * {@code /dev/fuse}. While a method runs, its reader reads nothing else: not the next request, not the INTERRUPT
+ * that would cancel a stuck one. So a method must start its work and return at once:
+ * <pre>{@code
+ * public CompletionStage<ReadData> read(Request req, long node, long fh, long offset, int size, int flags,
+ *                                       long lockOwner) {
+ *     HttpRequest get = HttpRequest.newBuilder(urlOf(node))
+ *             .header("Range", "bytes=" + offset + "-" + (offset + size - 1)).build();
+ *     return http.sendAsync(get, BodyHandlers.ofByteArray())       // returns at once
+ *             .thenApply(response -> ReadData.of(response.body()));  // runs when the bytes are in
+ * }
+ * }</pre>
+ * Never call {@code join()}, {@code get()}, {@code Thread.sleep}, blocking I/O or a contended lock in these
+ * methods (a session logs a warning, once per operation, when a method takes more than 100 ms to return). Cheap
+ * work from memory is fine inline: answer with {@link CompletableFuture#completedFuture}. Work that must block
+ * belongs on another executor ({@code CompletableFuture.supplyAsync(task, executor)}), or in a {@link Filesystem},
+ * which runs every request on its own virtual thread.
+ *
+ * <h2>Completion: whoever completes the stage sends the reply</h2>
+ * The reply is encoded and written to the kernel on the thread that completes the stage (an HTTP client's
+ * executor, a timer, the reader itself for an already completed stage). Data handed back stays in use until then
+ * and no longer: the bytes of a {@link ReadData} are written straight from where they lie, so they must not change
+ * before the stage completes; the {@code ByteBuffer} passed to {@link #write} is valid until the request is
+ * answered. Stages may complete in any order and on any thread; each request is answered exactly once.
+ *
+ * <h2>Failures</h2>
+ * A stage that fails with {@link FuseException} answers its errno; {@code java.nio.file} exceptions map to their
+ * natural errno ({@code NoSuchFileException} → ENOENT, {@code AccessDeniedException} → EACCES, …), and
+ * {@code CompletionException} wrappers are looked through. Any other failure (a bug, an unexpected
+ * {@code IOException}) is logged with the opcode and request id and answered EIO; the session keeps serving. A
+ * method that throws instead of returning a failed stage, or returns {@code null}, is answered the same way.
+ * Methods that answer nothing ({@code CompletionStage<Void>}) complete with {@code null}; all others must complete
+ * with a value.
+ *
+ * <h2>Interrupts and cancellation</h2>
+ * When the caller of a system call gets a signal (Ctrl-C on a {@code cat} of a slow file), the kernel sends an
+ * INTERRUPT for its request. The session then marks the {@link Request} ({@link Request#isInterrupted()}) and
+ * cancels the stage with {@code Future.cancel(true)}, which for a {@link CompletableFuture} completes it with a
+ * {@code CancellationException}, answered EINTR; the request leaves the in-flight table and frees its slot. So a
+ * stage that never completes does not leak once the kernel gives up on it. Cancelling a dependent stage (the
+ * {@code thenApply} above) does not stop the work it depends on; a filesystem that wants that, e.g. to abort an
+ * HTTP exchange, cancels its own upstream future in a {@code whenComplete} on the returned stage. A stage that is
+ * not a {@code Future}, or cannot be cancelled, is answered EINTR directly and its late result dropped.
+ *
+ * <h2>Bounded work in flight</h2>
+ * At most {@link SessionOptions#maxInFlight()} requests are being handled at once; when that many stages are
+ * pending, readers stop reading and further requests wait in the kernel (backpressure, not memory). A stage that
+ * can hang (a network peer that never answers) therefore holds a slot until it is interrupted or the session ends:
+ * give remote calls timeouts ({@code HttpRequest.timeout}, {@link CompletableFuture#orTimeout}), so a dead server
+ * turns into EIO rather than a hung mount.
+ *
+ * <h2>Defaults</h2>
+ * Every method answers {@link Errno#ENOSYS} ("not implemented") by default, except where success is the natural
+ * answer: open and opendir (handle 0), release, releasedir, flush, fsync and fsyncdir succeed, statfs reports
+ * {@link FsStats#DEFAULT}. The kernel remembers ENOSYS for several operations (access, flush, fsync, getxattr
+ * family, lseek, statx, …) and stops sending them. {@link #init} and {@link #destroy} run once each, as in
+ * {@link Filesystem}; {@link #forget} is never answered and runs inline on the reader thread, so it must be cheap.
  */
 public interface AsyncFilesystem {
     /**
@@ -121,7 +175,8 @@ public interface AsyncFilesystem {
 
     /**
      * Writes {@code data} (position to limit) at {@code offset}; returns the number of bytes written, normally all.
-     * The buffer is valid only until this method returns.
+     * The buffer is a view of the request as the kernel sent it, valid until the request is answered (the stage
+     * completes, or is cancelled by an interrupt): copy what must live longer.
      *
      * @param writeFlags {@code WRITE_CACHE} (from the writeback cache), {@code WRITE_LOCKOWNER},
      *     {@code WRITE_KILL_SUIDGID} bits

@@ -1,28 +1,39 @@
 package dev.jfuser.examples.cli;
 
-import dev.jfuser.Filesystem;
 import dev.jfuser.Fuse;
 import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
+import dev.jfuser.examples.hello.AsyncHelloFs;
 import dev.jfuser.examples.hello.HelloFs;
+import dev.jfuser.examples.httpfs.BlockingHttpFs;
+import dev.jfuser.examples.httpfs.HttpFs;
+import dev.jfuser.examples.httpfs.HttpFsOptions;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * {@code jfuser EXAMPLE MOUNTPOINT [options]}: mounts an example filesystem in the foreground until Ctrl-C or
+ * {@code jfuser EXAMPLE [URL] MOUNTPOINT [options]}: mounts an example filesystem in the foreground until Ctrl-C or
  * an unmount.
  */
 public final class Main {
     private static final String USAGE = """
-            usage: jfuser EXAMPLE MOUNTPOINT [options]
+            usage: jfuser EXAMPLE [URL] MOUNTPOINT [options]
 
             examples:
-              hello        a read-only directory with hello.txt
+              hello          a read-only directory with hello.txt
+              hello-async    the same, written on AsyncFilesystem
+              httpfs URL     a directory tree served over HTTP, read-only: any server
+                             with HTML directory listings (jwebserver, nginx autoindex),
+                             e.g. jfuser httpfs http://127.0.0.1:8000/ /mnt/web
 
             options:
               -d             print every request and reply (debug)
@@ -32,8 +43,22 @@ public final class Main {
               --readers N    reader threads (default 2)
               -h, --help     this text
 
+            httpfs options:
+              --timeout S          seconds to wait for a response (default 30); then EIO
+              --connect-timeout S  seconds to wait for a connection (default 5)
+              --ttl S              seconds names, sizes and listings are trusted (default 5)
+              --cache MIB          block cache budget in MiB (default 64)
+              --blocking           the blocking variant (Filesystem, HttpClient.send on
+                                   virtual threads) instead of AsyncFilesystem + sendAsync
+
             Runs in the foreground; Ctrl-C or 'umount MOUNTPOINT' ends it.
             """;
+
+    /** Mounts one example; {@link Fuse#mount} has one overload per API, so each example says which it is. */
+    @FunctionalInterface
+    private interface Example {
+        Mount mount(Path mountpoint, MountOptions options, SessionOptions session) throws IOException;
+    }
 
     private Main() {}
 
@@ -45,8 +70,9 @@ public final class Main {
     static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> positional = new ArrayList<>();
         List<String> mountOptions = new ArrayList<>();
+        Map<String, String> values = new HashMap<>();
         boolean debug = false;
-        int readers = SessionOptions.DEFAULT.readerThreads();
+        boolean blocking = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -56,21 +82,18 @@ public final class Main {
                 }
                 case "-d", "--debug" -> debug = true;
                 case "-f", "--foreground" -> { } // always in the foreground
+                case "--blocking" -> blocking = true;
                 case "-o" -> {
                     if (++i == args.length) {
                         return usage(err, "-o needs a value, e.g. -o ro,allow_other");
                     }
                     mountOptions.add(args[i]);
                 }
-                case "--readers" -> {
+                case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache" -> {
                     if (++i == args.length) {
-                        return usage(err, "--readers needs a number");
+                        return usage(err, a + " needs a number");
                     }
-                    try {
-                        readers = Integer.parseInt(args[i]);
-                    } catch (NumberFormatException e) {
-                        return usage(err, "--readers needs a number, got '" + args[i] + "'");
-                    }
+                    values.put(a, args[i]);
                 }
                 default -> {
                     if (a.startsWith("-o") && a.length() > 2) {
@@ -83,37 +106,108 @@ public final class Main {
                 }
             }
         }
-        if (positional.size() != 2) {
+        if (positional.isEmpty()) {
             return usage(err, "expected EXAMPLE and MOUNTPOINT");
         }
         String example = positional.get(0);
-        Path mountpoint = Path.of(positional.get(1));
+        int expected = example.equals("httpfs") ? 3 : 2;
+        if (positional.size() != expected) {
+            return usage(err, example.equals("httpfs") ? "expected httpfs URL MOUNTPOINT"
+                    : "expected EXAMPLE and MOUNTPOINT");
+        }
+        Path mountpoint = Path.of(positional.get(expected - 1));
         MountOptions options;
         SessionOptions session;
+        Example fs;
         try {
+            int readers = (int) number(values, "--readers", SessionOptions.DEFAULT.readerThreads());
             options = MountOptions.parse(String.join(",", mountOptions));
             if (options.subtype().isEmpty()) {
                 options = options.toBuilder().subtype(example).build();
             }
             session = SessionOptions.DEFAULT.withReaderThreads(readers).withDebug(debug ? err : null);
+            fs = switch (example) {
+                case "hello" -> (mp, o, s) -> Fuse.mount(new HelloFs(currentUid(), currentGid()), mp, o, s);
+                case "hello-async" -> (mp, o, s) -> Fuse.mount(new AsyncHelloFs(currentUid(), currentGid()), mp, o,
+                        s);
+                case "httpfs" -> {
+                    HttpFsOptions http = httpOptions(positional.get(1), values);
+                    options = httpMountOptions(options, http);
+                    boolean blockingVariant = blocking;
+                    yield (mp, o, s) -> blockingVariant ? Fuse.mount(BlockingHttpFs.create(http), mp, o, s)
+                            : Fuse.mount(HttpFs.create(http), mp, o, s);
+                }
+                default -> null;
+            };
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
-        Filesystem fs = switch (example) {
-            case "hello" -> new HelloFs(currentUid(), currentGid());
-            default -> null;
-        };
         if (fs == null) {
             return usage(err, "unknown example '" + example + "'");
         }
         return serve(fs, mountpoint, options, session, out, err);
     }
 
-    private static int serve(Filesystem fs, Path mountpoint, MountOptions options, SessionOptions session,
+    private static HttpFsOptions httpOptions(String url, Map<String, String> values) {
+        URI base;
+        try {
+            base = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: '" + url + "' (" + e.getReason() + ")");
+        }
+        HttpFsOptions o = HttpFsOptions.of(base).withOwner(currentUid(), currentGid());
+        o = o.withTimeouts(seconds(values, "--connect-timeout", o.connectTimeout()),
+                seconds(values, "--timeout", o.requestTimeout()));
+        o = o.withTtl(seconds(values, "--ttl", o.ttl()));
+        return o.withCacheBytes(number(values, "--cache", o.cacheBytes() >> 20) << 20);
+    }
+
+    /** httpfs is read-only, and its source in {@code mount}/{@code df} is the URL. */
+    private static MountOptions httpMountOptions(MountOptions options, HttpFsOptions http) {
+        MountOptions.Builder b = options.toBuilder().readOnly();
+        if (options.fsname().equals(MountOptions.defaults().fsname())) {
+            try {
+                b.fsname(http.base().toString());
+            } catch (IllegalArgumentException unusable) {
+                b.fsname("httpfs"); // e.g. a URL with a comma, which the mount option syntax cannot carry
+            }
+        }
+        return b.build();
+    }
+
+    private static long number(Map<String, String> values, String option, long fallback) {
+        String v = values.get(option);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a whole number, got '" + v + "'");
+        }
+    }
+
+    private static Duration seconds(Map<String, String> values, String option, Duration fallback) {
+        String v = values.get(option);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number of seconds, got '" + v + "'");
+        }
+    }
+
+    private static int serve(Example fs, Path mountpoint, MountOptions options, SessionOptions session,
                              PrintStream out, PrintStream err) {
         Mount mount;
         try {
-            mount = Fuse.mount(fs, mountpoint, options, session);
+            mount = fs.mount(mountpoint, options, session);
         } catch (IOException | RuntimeException e) {
             err.println("jfuser: " + e.getMessage());
             return 1;

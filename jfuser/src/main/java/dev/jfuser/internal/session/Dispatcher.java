@@ -7,9 +7,12 @@ import dev.jfuser.FileLock;
 import dev.jfuser.Request;
 import dev.jfuser.SetAttr;
 import dev.jfuser.protocol.Abi;
+import dev.jfuser.protocol.Opcode;
 import dev.jfuser.protocol.Operation;
 import java.time.Instant;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -19,8 +22,12 @@ import java.util.function.Supplier;
  * stage into the reply. The blocking {@code Filesystem} reaches this path through {@link BlockingAdapter}.
  */
 final class Dispatcher {
+    /** A method taking longer than this to return its stage is blocking its reader thread. */
+    private static final long SLOW_CALL_NANOS = 100_000_000;
+
     private final AsyncFilesystem fs;
     private final Session session;
+    private final Set<Opcode> slowWarned = ConcurrentHashMap.newKeySet();
 
     Dispatcher(AsyncFilesystem fs, Session session) {
         this.fs = fs;
@@ -77,7 +84,7 @@ final class Dispatcher {
             case Operation.Lk o -> {
                 FileLock lock = new FileLock(o.start(), o.end(), o.type(), o.pid());
                 boolean flock = (o.lkFlags() & Abi.LK_FLOCK) != 0;
-                if (q.opcode() == dev.jfuser.protocol.Opcode.GETLK) {
+                if (q.opcode() == Opcode.GETLK) {
                     on(r, () -> fs.getlk(q, node, o.fh(), o.owner(), lock), r::replyLock);
                 } else {
                     onVoid(r, () -> fs.setlk(q, node, o.fh(), o.owner(), lock, o.sleep(), flock));
@@ -151,31 +158,7 @@ final class Dispatcher {
     }
 
     private <T> void on(InFlight r, Supplier<CompletionStage<T>> call, Consumer<T> reply) {
-        CompletionStage<T> stage;
-        try {
-            stage = call.get();
-        } catch (Throwable t) {
-            fail(r, t);
-            return;
-        }
-        if (stage == null) {
-            fail(r, new NullPointerException("the filesystem returned a null stage for " + r.opcode));
-            return;
-        }
-        r.stage = stage;
-        stage.whenComplete((value, failure) -> {
-            if (failure != null) {
-                fail(r, failure);
-            } else if (value == null) {
-                fail(r, new NullPointerException("the filesystem answered " + r.opcode + " with null"));
-            } else if (!r.isAnswered()) {
-                try {
-                    reply.accept(value);
-                } catch (IllegalStateException alreadyAnswered) {
-                    session.log(System.Logger.Level.ERROR, alreadyAnswered.getMessage(), alreadyAnswered);
-                }
-            }
-        });
+        start(r, call, reply, false);
     }
 
     private void onVoid(InFlight r, Supplier<CompletionStage<Void>> call) {
@@ -183,29 +166,59 @@ final class Dispatcher {
     }
 
     private void onVoid(InFlight r, Supplier<CompletionStage<Void>> call, Runnable success) {
-        CompletionStage<Void> stage;
+        start(r, call, v -> success.run(), true);
+    }
+
+    /**
+     * Calls the filesystem (on the reader thread) and arranges for the reply when its stage completes, on whichever
+     * thread completes it. A method that throws instead of returning a failed stage is answered the same way.
+     */
+    private <T> void start(InFlight r, Supplier<CompletionStage<T>> call, Consumer<T> reply, boolean nullIsValue) {
+        CompletionStage<T> stage;
+        long began = System.nanoTime();
         try {
             stage = call.get();
         } catch (Throwable t) {
             fail(r, t);
             return;
+        } finally {
+            noticeSlowCall(r, System.nanoTime() - began);
         }
         if (stage == null) {
             fail(r, new NullPointerException("the filesystem returned a null stage for " + r.opcode));
             return;
         }
-        r.stage = stage;
+        r.attach(stage);
         stage.whenComplete((value, failure) -> {
             if (failure != null) {
                 fail(r, failure);
+            } else if (value == null && !nullIsValue) {
+                fail(r, new NullPointerException("the filesystem answered " + r.opcode + " with null"));
             } else if (!r.isAnswered()) {
                 try {
-                    success.run();
+                    reply.accept(value);
                 } catch (IllegalStateException raced) {
-                    // answered by the session's shutdown meanwhile
+                    // answered meanwhile: EINTR for an uncancellable stage, or EIO at the end of the session
                 }
             }
         });
+    }
+
+    /**
+     * An {@link AsyncFilesystem} method runs on a reader thread: while it blocks, that reader reads nothing, not
+     * even the INTERRUPT that would cancel it. Say so once per opcode, naming the method, so the mistake is found
+     * in development rather than as a mysteriously slow mount.
+     */
+    private void noticeSlowCall(InFlight r, long nanos) {
+        // A BlockingAdapter only starts a virtual thread: time spent there is the JVM's, not the filesystem's.
+        if (nanos < SLOW_CALL_NANOS || fs instanceof BlockingAdapter || r.opcode == null
+                || !slowWarned.add(r.opcode)) {
+            return;
+        }
+        session.log(System.Logger.Level.WARNING, fs.getClass().getName() + " took " + nanos / 1_000_000
+                + " ms to return the stage for " + r.opcode + " on reader thread " + Thread.currentThread().getName()
+                + "; AsyncFilesystem methods must start their work and return without blocking (see the "
+                + "AsyncFilesystem documentation)", null);
     }
 
     private void fail(InFlight r, Throwable failure) {

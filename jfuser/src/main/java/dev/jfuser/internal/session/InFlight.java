@@ -53,7 +53,9 @@ final class InFlight {
     /** Whether the session counts this request in flight (false for replies it sends on its own). */
     final boolean tracked;
     /** The stage the filesystem returned; cancelled on INTERRUPT. */
-    volatile CompletionStage<?> stage;
+    private volatile CompletionStage<?> stage;
+    /** Set by INTERRUPT; read by {@link #attach} in case the interrupt overtook the filesystem's return. */
+    private volatile boolean interrupted;
     /** A request buffer this request holds (WRITE payload), returned to the pool once answered. */
     MemorySegment heldBuffer;
     @SuppressWarnings("unused") // accessed through ANSWERED
@@ -72,15 +74,55 @@ final class InFlight {
         return answered != 0;
     }
 
-    /** Interrupts the request: the filesystem may notice, an async stage is cancelled. */
+    /**
+     * Interrupts the request: marks its {@link Request} and cancels the filesystem's stage, which answers EINTR
+     * through the stage's own completion. Runs on a reader thread, so it must not block.
+     *
+     * <p>The INTERRUPT may arrive (on another reader) before the filesystem method has returned its stage; then
+     * {@link #attach} does the cancelling. Both sides write their volatile field before reading the other's, so
+     * at least one of them sees both and cancels (a second cancel is harmless).
+     */
     void interrupt() {
         request.markInterrupted();
+        interrupted = true;
         CompletionStage<?> s = stage;
-        if (s instanceof Future<?> f) {
-            f.cancel(true);
+        if (s != null) {
+            cancel(s);
         }
     }
 
+    /** Records the stage the filesystem returned for this request; cancels it at once if already interrupted. */
+    void attach(CompletionStage<?> s) {
+        stage = s;
+        if (interrupted) {
+            cancel(s);
+        }
+    }
+
+    /**
+     * Cancels a stage. A {@link Future} (every {@link java.util.concurrent.CompletableFuture}) is cancelled, which
+     * completes it with a {@code CancellationException} that the dispatcher answers as EINTR. A stage that cannot be
+     * cancelled (a {@code CompletionStage} that is not a {@code Future}, or one whose {@code cancel} is
+     * unsupported, like {@code minimalCompletionStage()}) would otherwise hold its in-flight slot until it
+     * completes, possibly never: answer EINTR now and drop its late result.
+     */
+    private void cancel(CompletionStage<?> s) {
+        if (s instanceof Future<?> f) {
+            try {
+                f.cancel(true);
+                return;
+            } catch (UnsupportedOperationException notCancellable) {
+                // fall through: answer it ourselves
+            }
+        }
+        if (!isAnswered()) {
+            try {
+                error(Errno.EINTR);
+            } catch (IllegalStateException raced) {
+                // the stage completed meanwhile and its answer went out first
+            }
+        }
+    }
     private void claim() {
         if (!ANSWERED.compareAndSet(this, 0, 1)) {
             throw new IllegalStateException("request " + unique + " (" + opcode + ") was already answered");

@@ -298,11 +298,8 @@ public final class Session {
             rawError(ch, h.unique(), Opcode.of(h.opcode()), Errno.EACCES);
             return null;
         }
-        try {
-            permits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            rawError(ch, h.unique(), Opcode.of(h.opcode()), Errno.EINTR);
+        if (!acquirePermit()) {
+            rawError(ch, h.unique(), Opcode.of(h.opcode()), Errno.EIO);
             return null;
         }
         Request req = new Request(h.unique(), Opcode.of(h.opcode()), h.nodeId(), h.uid(), h.gid(), h.pid(),
@@ -316,6 +313,27 @@ public final class Session {
         inFlight.put(h.unique(), r);
         dispatcher.dispatch(op, r);
         return kept;
+    }
+
+    /**
+     * Takes one of the {@code maxInFlight} permits, waiting while that many requests are being handled. This is the
+     * backpressure: the reader holding this request stops reading, so further requests wait in the kernel's queue
+     * instead of in our memory. A permit comes back when a request is answered (also by EINTR after an INTERRUPT,
+     * which another reader can still read while this one waits). Gives up, returning false, when the session
+     * stops, so a wedged filesystem cannot keep a reader from ending.
+     */
+    private boolean acquirePermit() {
+        try {
+            while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                if (stopping.get()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void forget(long nodeId, long nlookup) {
