@@ -5,5 +5,6 @@ module dev.jfuser.examples {
     requires transitive dev.jfuser;
 
     exports dev.jfuser.examples.hello;
+    exports dev.jfuser.examples.memfs;
     exports dev.jfuser.examples.cli;
 }

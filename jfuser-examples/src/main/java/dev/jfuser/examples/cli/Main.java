@@ -6,6 +6,7 @@ import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.examples.hello.HelloFs;
+import dev.jfuser.examples.memfs.MemFs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ public final class Main {
 
             examples:
               hello        a read-only directory with hello.txt
+              memfs        an in-memory POSIX filesystem like tmpfs
 
             options:
               -d             print every request and reply (debug)
@@ -30,6 +32,10 @@ public final class Main {
                              default_permissions, ro, nosuid, nodev, noexec, noatime,
                              sync, dirsync, auto_unmount, max_read=N, or any kernel option
               --readers N    reader threads (default 2)
+              --size SIZE    memfs: size limit, e.g. 512M, 1G (default half the heap);
+                             writes beyond it fail with ENOSPC
+              --image FILE   memfs: load the tree from FILE if it exists, save it
+                             there at unmount
               -h, --help     this text
 
             Runs in the foreground; Ctrl-C or 'umount MOUNTPOINT' ends it.
@@ -47,6 +53,8 @@ public final class Main {
         List<String> mountOptions = new ArrayList<>();
         boolean debug = false;
         int readers = SessionOptions.DEFAULT.readerThreads();
+        Long size = null;
+        Path image = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -71,6 +79,22 @@ public final class Main {
                     } catch (NumberFormatException e) {
                         return usage(err, "--readers needs a number, got '" + args[i] + "'");
                     }
+                }
+                case "--size" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--size needs a value, e.g. --size 1G");
+                    }
+                    try {
+                        size = parseSize(args[i]);
+                    } catch (IllegalArgumentException e) {
+                        return usage(err, e.getMessage());
+                    }
+                }
+                case "--image" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--image needs a file, e.g. --image /var/tmp/memfs.img");
+                    }
+                    image = Path.of(args[i]);
                 }
                 default -> {
                     if (a.startsWith("-o") && a.length() > 2) {
@@ -99,10 +123,29 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
-        Filesystem fs = switch (example) {
-            case "hello" -> new HelloFs(currentUid(), currentGid());
-            default -> null;
-        };
+        if (!example.equals("memfs") && (size != null || image != null)) {
+            return usage(err, "--size and --image are options of memfs, not of " + example);
+        }
+        Filesystem fs;
+        try {
+            fs = switch (example) {
+                case "hello" -> new HelloFs(currentUid(), currentGid());
+                case "memfs" -> {
+                    MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755);
+                    if (size != null) {
+                        o = o.withSizeLimit(size);
+                    }
+                    if (image != null) {
+                        o = o.withImage(image.toAbsolutePath());
+                    }
+                    yield new MemFs(o);
+                }
+                default -> null;
+            };
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("jfuser: " + e.getMessage());
+            return 1;
+        }
         if (fs == null) {
             return usage(err, "unknown example '" + example + "'");
         }
@@ -143,6 +186,31 @@ public final class Main {
         }
         out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
         return 0;
+    }
+
+    /** Parses {@code 1G}, {@code 512M}, {@code 64k}, {@code 4096}: bytes with an optional binary unit. */
+    static long parseSize(String text) {
+        String t = text.trim();
+        long unit = 1;
+        if (!t.isEmpty()) {
+            switch (Character.toUpperCase(t.charAt(t.length() - 1))) {
+                case 'K' -> unit = 1L << 10;
+                case 'M' -> unit = 1L << 20;
+                case 'G' -> unit = 1L << 30;
+                case 'T' -> unit = 1L << 40;
+                default -> { }
+            }
+        }
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n > 0 && n <= Long.MAX_VALUE / unit) {
+                return n * unit;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new IllegalArgumentException("--size needs a positive size like 512M or 1G, got '" + text + "'");
     }
 
     private static int usage(PrintStream err, String problem) {
