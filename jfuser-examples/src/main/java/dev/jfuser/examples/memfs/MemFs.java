@@ -162,6 +162,12 @@ public final class MemFs implements Filesystem {
                     rootPerm);
         }
 
+        /** These options with separate timeouts for names (and negative lookups) and for attributes. */
+        public Options withTimeouts(Duration entry, Duration attr) {
+            return new Options(sizeLimit, maxInodes, entry, attr, filesystemLocks, image, rootUid, rootGid,
+                    rootPerm);
+        }
+
         /** These options leaving POSIX and flock locks to the kernel. */
         public Options withKernelLocks() {
             return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, false, image, rootUid, rootGid,
