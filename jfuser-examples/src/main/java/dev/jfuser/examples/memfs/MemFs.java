@@ -1503,7 +1503,7 @@ public final class MemFs implements Filesystem {
 
     /** Frees a node nobody can reach any more: no names, no kernel references, not open. */
     private void maybeFree(Node n) {
-        if (n.ino == ROOT || n.nlink > 0 || n.lookups > 0 || n.opens > 0 || n.tmpfile && n.opens > 0) {
+        if (n.ino == ROOT || n.nlink > 0 || n.lookups > 0 || n.opens > 0) {
             return;
         }
         nodes.remove(n.ino);
@@ -1649,6 +1649,11 @@ public final class MemFs implements Filesystem {
     }
 
     // --------------------------------------------------------------------------------------- for the image
+
+    /** Inodes held now: linked ones plus unlinked ones still referenced by the kernel or open files. */
+    int nodeCount() {
+        return locked(nodes::size);
+    }
 
     /** Runs {@code action} under the tree's lock (for tests and the image writer). */
     <T> T locked(java.util.function.Supplier<T> action) {

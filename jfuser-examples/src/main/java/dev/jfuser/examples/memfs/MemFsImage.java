@@ -164,18 +164,21 @@ final class MemFsImage {
      */
     static Loaded load(Path image) throws IOException {
         long length = Files.size(image);
-        if (length < MAGIC.length + 4 + 8 + 4) {
-            throw corrupt(image, "too short (" + length + " bytes) to be a memfs image");
-        }
         byte[] magic = new byte[MAGIC.length];
-        int version;
+        int version = -1;
+        int got;
         try (DataInputStream in = new DataInputStream(Files.newInputStream(image))) {
-            in.readFully(magic);
-            version = in.readInt();
+            got = in.readNBytes(magic, 0, magic.length);
+            if (got == magic.length && length >= MAGIC.length + 4) {
+                version = in.readInt();
+            }
         }
-        if (!Arrays.equals(magic, MAGIC)) {
+        if (!Arrays.equals(Arrays.copyOf(magic, got), Arrays.copyOf(MAGIC, got)) || got == 0) {
             throw new IOException("memfs image " + image + " is not a memfs image (wrong magic bytes); refusing to "
                     + "load it: pass another --image file or move this one away");
+        }
+        if (length < MAGIC.length + 4 + 8 + 4) {
+            throw corrupt(image, "too short (" + length + " bytes) to be a memfs image");
         }
         if (version != VERSION) {
             throw new IOException("memfs image " + image + " has format version " + version + "; this memfs reads "

@@ -21,7 +21,7 @@ public final class Shell {
      * {@code getxattr_sized}, {@code err(fn)} (returns "OK" or the errno name of the OSError fn raised).
      */
     static final String PRELUDE = """
-            import os, sys, errno, ctypes, fcntl, struct, socket, time
+            import os, sys, errno, ctypes, fcntl, stat, struct, socket, time
             libc = ctypes.CDLL(None, use_errno=True)
             def _check(r):
                 if r < 0:
