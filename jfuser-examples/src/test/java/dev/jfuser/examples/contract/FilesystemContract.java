@@ -990,6 +990,36 @@ public abstract class FilesystemContract {
     }
 
     @Test
+    void aBlockedLockWaitEndsWithASignal() throws Exception {
+        require(Feature.POSIX_LOCKS);
+        Path f = Files.writeString(dir.resolve("f"), "x");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileLock held = ch.lock()) {
+            assertTrue(held.isValid());
+            // SIGALRM interrupts the F_SETLKW in the kernel, which sends FUSE_INTERRUPT to the waiting request
+            String out = py("""
+                    import signal
+                    class Alarm(Exception):
+                        pass
+                    def ring(signum, frame):
+                        raise Alarm()
+                    signal.signal(signal.SIGALRM, ring)
+                    fd = os.open('f', os.O_RDWR)
+                    signal.alarm(1)
+                    start = time.time()
+                    try:
+                        fcntl.lockf(fd, fcntl.LOCK_EX)
+                        print('locked?!')
+                    except Alarm:
+                        print('interrupted after %.1f s' % (time.time() - start))
+                    """);
+            assertTrue(out.startsWith("interrupted after 1."), out);
+        }
+        // the abandoned wait left nothing behind: the lock is free for the next process
+        assertEquals("OK", errnoOf("fcntl.lockf(os.open('f', os.O_RDWR), fcntl.LOCK_EX | fcntl.LOCK_NB)"));
+    }
+
+    @Test
     void flockLocksAreExclusiveUntilClosed() throws Exception {
         require(Feature.FLOCK);
         Files.writeString(dir.resolve("f"), "x");
