@@ -1650,6 +1650,11 @@ public final class MemFs implements Filesystem {
 
     // --------------------------------------------------------------------------------------- for the image
 
+    /** Open file and directory handles now. */
+    int openHandles() {
+        return locked(handles::size);
+    }
+
     /** Inodes held now: linked ones plus unlinked ones still referenced by the kernel or open files. */
     int nodeCount() {
         return locked(nodes::size);

@@ -39,10 +39,12 @@ final class MemFsMount {
 
     /** Unmounts (lazily if something still holds the mount) and checks nothing is left mounted. */
     void close() throws Exception {
+        boolean busy = false;
         try {
             try {
                 mount.close();
-            } catch (dev.jfuser.MountBusyException busy) {
+            } catch (dev.jfuser.MountBusyException e) {
+                busy = true;
                 mount.unmount(true);
                 mount.awaitUnmount(java.time.Duration.ofSeconds(20));
             }
@@ -53,6 +55,13 @@ final class MemFsMount {
             if (leaked) {
                 throw new AssertionError("memfs was still mounted at " + mountpoint + " after close");
             }
+        }
+        if (busy) {
+            throw new AssertionError("the test left files open in " + mountpoint + " (unmounted lazily)");
+        }
+        // an unmount releases every open file first: a handle left over would be a leak in memfs
+        if (fs.openHandles() != 0) {
+            throw new AssertionError(fs.openHandles() + " handles still open in memfs after unmount");
         }
     }
 }
