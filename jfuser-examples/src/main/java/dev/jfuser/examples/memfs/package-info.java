@@ -25,6 +25,9 @@
  *   <li>POSIX ACLs ({@code system.posix_acl_*}): EOPNOTSUPP. They need the kernel's POSIX_ACL mode and ACL
  *       evaluation, out of scope for an example; plain mode bits are fully enforced.</li>
  *   <li>fallocate ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE, UNSHARE_RANGE: EOPNOTSUPP, as in tmpfs.</li>
+ *   <li>A flock lock is released when the kernel sends RELEASE after the last close of the open file; FUSE sends
+ *       it asynchronously, so another process may still see the lock for a moment after {@code close()} returned
+ *       (on a local filesystem the release is synchronous). POSIX locks are released synchronously (FLUSH).</li>
  *   <li>Lock deadlocks are not detected (no EDEADLK); a deadlocked F_SETLKW waits until a signal interrupts it.</li>
  *   <li>copy_file_range keeps the destination sparse: a fully zero page becomes a hole (tmpfs writes zeros).</li>
  *   <li>No birth time (statx btime), no inode flags ({@code chattr}, FS_IOC_* ioctls answer ENOTTY), no quotas,
