@@ -9,6 +9,7 @@ import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
 import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
+import dev.jfuser.examples.memfs.MemFs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -31,6 +32,7 @@ public final class Main {
             examples:
               hello          a read-only directory with hello.txt
               hello-async    the same, written on AsyncFilesystem
+              memfs          an in-memory POSIX filesystem like tmpfs
               httpfs URL     a directory tree served over HTTP, read-only: any server
                              with HTML directory listings (jwebserver, nginx autoindex),
                              e.g. jfuser httpfs http://127.0.0.1:8000/ /mnt/web
@@ -41,6 +43,10 @@ public final class Main {
                              default_permissions, ro, nosuid, nodev, noexec, noatime,
                              sync, dirsync, auto_unmount, max_read=N, or any kernel option
               --readers N    reader threads (default 2)
+              --size SIZE    memfs: size limit, e.g. 512M, 1G (default half the heap);
+                             writes beyond it fail with ENOSPC
+              --image FILE   memfs: load the tree from FILE if it exists, save it
+                             there at unmount
               -h, --help     this text
 
             httpfs options:
@@ -89,9 +95,9 @@ public final class Main {
                     }
                     mountOptions.add(args[i]);
                 }
-                case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache" -> {
+                case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache", "--size", "--image" -> {
                     if (++i == args.length) {
-                        return usage(err, a + " needs a number");
+                        return usage(err, a + " needs a value");
                     }
                     values.put(a, args[i]);
                 }
@@ -118,6 +124,9 @@ public final class Main {
         Path mountpoint = Path.of(positional.get(expected - 1));
         MountOptions options;
         SessionOptions session;
+        if (!example.equals("memfs") && (values.containsKey("--size") || values.containsKey("--image"))) {
+            return usage(err, "--size and --image are options of memfs, not of " + example);
+        }
         Example fs;
         try {
             int readers = (int) number(values, "--readers", SessionOptions.DEFAULT.readerThreads());
@@ -137,10 +146,24 @@ public final class Main {
                     yield (mp, o, s) -> blockingVariant ? Fuse.mount(BlockingHttpFs.create(http), mp, o, s)
                             : Fuse.mount(HttpFs.create(http), mp, o, s);
                 }
+                case "memfs" -> {
+                    MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755);
+                    if (values.containsKey("--size")) {
+                        o = o.withSizeLimit(parseSize(values.get("--size")));
+                    }
+                    if (values.containsKey("--image")) {
+                        o = o.withImage(Path.of(values.get("--image")).toAbsolutePath());
+                    }
+                    MemFs memfs = new MemFs(o);
+                    yield (mp, mo, s) -> Fuse.mount(memfs, mp, mo, s);
+                }
                 default -> null;
             };
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
+        } catch (IOException e) {
+            err.println("jfuser: " + e.getMessage());
+            return 1;
         }
         if (fs == null) {
             return usage(err, "unknown example '" + example + "'");
@@ -273,5 +296,30 @@ public final class Main {
             // fall through
         }
         return 0;
+    }
+
+    /** Parses {@code 1G}, {@code 512M}, {@code 64k}, {@code 4096}: bytes with an optional binary unit. */
+    static long parseSize(String text) {
+        String t = text.trim();
+        long unit = 1;
+        if (!t.isEmpty()) {
+            switch (Character.toUpperCase(t.charAt(t.length() - 1))) {
+                case 'K' -> unit = 1L << 10;
+                case 'M' -> unit = 1L << 20;
+                case 'G' -> unit = 1L << 30;
+                case 'T' -> unit = 1L << 40;
+                default -> { }
+            }
+        }
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n > 0 && n <= Long.MAX_VALUE / unit) {
+                return n * unit;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new IllegalArgumentException("--size needs a positive size like 512M or 1G, got '" + text + "'");
     }
 }
