@@ -15,7 +15,8 @@ import org.cryptomator.jfuse.api.FuseBuilder;
  *
  * <pre>
  * BenchServer IMPL MOUNTPOINT cache|nocache [--big-size BYTES] [--readers N] [--readdirplus]
- *   IMPL: jfuser (blocking API), jfuser-async, jnr-fuse, jfuse
+ *   IMPL: jfuser (blocking API), jfuser-inline (blocking API, every method run on the reader thread),
+ *         jfuser-async, jnr-fuse, jfuse
  * </pre>
  *
  * Prints "ready" once the mount answers. With {@code nocache} the kernel caches nothing: entry and attribute
@@ -60,10 +61,13 @@ public final class BenchServer {
                 + ",entry_timeout=" + (cache ? 60 : 0) + ",attr_timeout=" + (cache ? 60 : 0)
                 + ",negative_timeout=0," + (cache ? "kernel_cache" : "direct_io")));
         switch (impl) {
-            case "jfuser", "jfuser-async" -> {
+            case "jfuser", "jfuser-inline", "jfuser-async" -> {
                 SessionOptions so = SessionOptions.DEFAULT.withReaderThreads(readers);
+                if (impl.equals("jfuser-inline")) {
+                    so = so.withInline(JfuserBenchFs.OPS);
+                }
                 MountOptions mo = MountOptions.builder().fsname("bench").build();
-                Mount m = impl.equals("jfuser")
+                Mount m = !impl.equals("jfuser-async")
                         ? Fuse.mount(new JfuserBenchFs(tree, cache, plus), mp, mo, so)
                         : Fuse.mount(new JfuserAsyncBenchFs(tree, cache, plus), mp, mo, so);
                 ready();

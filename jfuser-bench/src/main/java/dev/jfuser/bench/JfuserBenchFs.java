@@ -15,6 +15,7 @@ import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
 import dev.jfuser.SetAttr;
+import dev.jfuser.protocol.Opcode;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,10 @@ public final class JfuserBenchFs implements Filesystem {
     static final FuseException EACCES = new FuseException(Errno.EACCES);
     static final FuseException EINVAL = new FuseException(Errno.EINVAL);
     private static final Instant T = Instant.ofEpochSecond(Tree.TIME);
+    /** Every operation this filesystem implements: all answer from memory, so all may run inline. */
+    public static final Opcode[] OPS = {Opcode.LOOKUP, Opcode.GETATTR, Opcode.SETATTR, Opcode.OPEN, Opcode.CREATE,
+        Opcode.UNLINK, Opcode.READ, Opcode.WRITE, Opcode.FLUSH, Opcode.RELEASE, Opcode.OPENDIR, Opcode.READDIR,
+        Opcode.READDIRPLUS, Opcode.RELEASEDIR};
 
     final Tree tree;
     final Duration timeout;

@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * of one whole round trip, summed over every thread (reader, virtual threads), in bytes.
  *
  * <p>{@code api=async} answers on the reader thread (completed stages); {@code api=blocking} is the
- * {@code Filesystem} API, which runs each request on a virtual thread.
+ * {@code Filesystem} API, which runs each request on a virtual thread; {@code api=inline} is the blocking API
+ * with {@code SessionOptions.withInline}, on the reader thread.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,7 +57,7 @@ public class RoundTripBenchmark {
     @Param({"GETATTR", "LOOKUP", "READ_4K", "WRITE_4K", "READDIR"})
     public String op;
 
-    @Param({"async", "blocking"})
+    @Param({"async", "blocking", "inline"})
     public String api;
 
     private LoopbackChannel channel;
@@ -68,8 +69,13 @@ public class RoundTripBenchmark {
     public void setUp() throws Exception {
         Tree tree = new Tree(1L << 30);
         long scratch = tree.create("w");
-        AsyncFilesystem fs = api.equals("async") ? new JfuserAsyncBenchFs(tree, false, false)
-                : new BlockingAdapter(new JfuserBenchFs(tree, false, false));
+        AsyncFilesystem fs = switch (api) {
+            case "async" -> new JfuserAsyncBenchFs(tree, false, false);
+            case "blocking" -> new BlockingAdapter(new JfuserBenchFs(tree, false, false));
+            case "inline" -> new BlockingAdapter(new JfuserBenchFs(tree, false, false),
+                    java.util.Set.of(JfuserBenchFs.OPS));
+            default -> throw new IllegalArgumentException(api);
+        };
         channel = new LoopbackChannel();
         session = new Session(channel, fs, SessionOptions.DEFAULT.withReaderThreads(1), -1);
         channel.submit(init());
