@@ -57,7 +57,9 @@ public final class BenchServer {
         Tree tree = new Tree(bigSize);
         // libfuse's high-level options give the path-based libraries the same cache behaviour jfuser and the C
         // filesystem set per reply.
-        List<String> libfuseOpts = new ArrayList<>(List.of("-o", "fsname=bench"
+        // hard_remove: libfuse's high-level API otherwise turns the unlink of a file whose (asynchronous) RELEASE
+        // has not arrived yet into a rename to .fuse_hidden*, which the other implementations never do.
+        List<String> libfuseOpts = new ArrayList<>(List.of("-o", "fsname=bench,hard_remove"
                 + ",entry_timeout=" + (cache ? 60 : 0) + ",attr_timeout=" + (cache ? 60 : 0)
                 + ",negative_timeout=0," + (cache ? "kernel_cache" : "direct_io")));
         switch (impl) {
