@@ -88,8 +88,9 @@ public final class BenchServer {
                 FuseBuilder b = org.cryptomator.jfuse.api.Fuse.builder();
                 b.setLibraryPath(libfuse3);
                 org.cryptomator.jfuse.api.Fuse fuse = b.build(new JfuseBenchFs(tree, b.errno(), cache));
-                // libfuse 3 knows no -o direct_io; JfuseBenchFs sets it in init instead
-                List<String> flags = List.of("-o", libfuseOpts.get(1).replace(",direct_io", ""));
+                // libfuse 3 knows no -o direct_io or hard_remove; JfuseBenchFs sets them in init instead
+                List<String> flags = List.of("-o",
+                        libfuseOpts.get(1).replace(",direct_io", "").replace(",hard_remove", ""));
                 fuse.mount("jfuse-bench", mp, flags.toArray(new String[0]));
                 ready();
                 // jfuse serves on its own thread; end when someone unmounts.

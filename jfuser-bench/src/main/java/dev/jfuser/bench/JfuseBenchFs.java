@@ -52,21 +52,23 @@ public final class JfuseBenchFs implements FuseOperations {
     public void init(FuseConnInfo conn, FuseConfig cfg) {
         // as much per request as the kernel allows, like the other implementations
         conn.setMaxWrite(1 << 20);
-        if (!cache) {
-            directIo(cfg);
-        }
+        struct(cfg, !cache);
     }
 
     /**
-     * libfuse 3 dropped the {@code -o direct_io} option: a filesystem sets {@code fuse_config.direct_io} in init.
-     * jfuse's {@link FuseConfig} is read-only, so this sets the field through jfuse's own generated accessor.
+     * libfuse 3 dropped the {@code -o direct_io} and {@code -o hard_remove} options: a filesystem sets them in
+     * {@code fuse_config} in init. jfuse's {@link FuseConfig} is read-only, so this sets the fields through jfuse's
+     * own generated accessors.
      */
-    private static void directIo(FuseConfig cfg) {
+    private static void struct(FuseConfig cfg, boolean directIo) {
         try {
             var accessor = cfg.getClass().getDeclaredMethod("segment");
             accessor.setAccessible(true);
             MemorySegment struct = (MemorySegment) accessor.invoke(cfg);
-            org.cryptomator.jfuse.linux.amd64.extr.fuse3.fuse_config.direct_io(struct, 1);
+            org.cryptomator.jfuse.linux.amd64.extr.fuse3.fuse_config.hard_remove(struct, 1);
+            if (directIo) {
+                org.cryptomator.jfuse.linux.amd64.extr.fuse3.fuse_config.direct_io(struct, 1);
+            }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot set fuse_config.direct_io through jfuse " + e, e);
         }
