@@ -35,7 +35,7 @@ public final class Fuse {
     public static Mount mount(Filesystem fs, Path mountpoint, MountOptions options, SessionOptions session)
             throws IOException {
         Objects.requireNonNull(fs, "fs");
-        return mount(new BlockingAdapter(fs), mountpoint, options, session);
+        return mount(new BlockingAdapter(fs, session.inline()), mountpoint, options, session);
     }
 
     /** Mounts an asynchronous filesystem at {@code mountpoint} with default session options. */
@@ -84,7 +84,7 @@ public final class Fuse {
      * {@link Mount#close()} is called; closing does not unmount.
      */
     public static Mount serve(Filesystem fs, int fd, SessionOptions session) throws IOException {
-        return serve(new BlockingAdapter(Objects.requireNonNull(fs, "fs")), fd, session);
+        return serve(new BlockingAdapter(Objects.requireNonNull(fs, "fs"), session.inline()), fd, session);
     }
 
     /** Serves an asynchronous filesystem on a /dev/fuse descriptor someone else mounted. */

@@ -15,10 +15,13 @@ import dev.jfuser.ReadData;
 import dev.jfuser.Request;
 import dev.jfuser.SetAttr;
 import dev.jfuser.StatxReply;
+import dev.jfuser.protocol.Opcode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadFactory;
@@ -34,10 +37,17 @@ import java.util.concurrent.ThreadFactory;
 public final class BlockingAdapter implements AsyncFilesystem {
     private final Filesystem fs;
     private final ThreadFactory threads;
+    /** Opcodes run on the calling (reader) thread; see SessionOptions.withInline. */
+    private final Set<Opcode> inline;
 
     public BlockingAdapter(Filesystem fs) {
+        this(fs, Set.of());
+    }
+
+    public BlockingAdapter(Filesystem fs, Set<Opcode> inline) {
         this.fs = fs;
         this.threads = Thread.ofVirtual().name("jfuser-request-", 0).factory();
+        this.inline = inline.isEmpty() ? EnumSet.noneOf(Opcode.class) : EnumSet.copyOf(inline);
     }
 
     /** The wrapped filesystem. */
@@ -70,6 +80,14 @@ public final class BlockingAdapter implements AsyncFilesystem {
     }
 
     private <T> CompletionStage<T> run(Request req, IoCall<T> call) {
+        if (inline.contains(req.opcode())) {
+            // On the reader thread: the stage is complete when returned, and the session answers at once.
+            try {
+                return CompletableFuture.completedFuture(call.call());
+            } catch (Throwable e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         Call<T> f = new Call<>();
         Thread t = threads.newThread(() -> {
             try {

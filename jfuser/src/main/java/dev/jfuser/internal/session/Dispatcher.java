@@ -11,11 +11,9 @@ import dev.jfuser.protocol.Opcode;
 import dev.jfuser.protocol.Operation;
 import java.time.Instant;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The one dispatch path: turns a decoded operation into a call on an {@link AsyncFilesystem} and its completed
@@ -26,107 +24,232 @@ final class Dispatcher {
     private static final long SLOW_CALL_NANOS = 100_000_000;
 
     private final AsyncFilesystem fs;
-    private final Session session;
-    private final Set<Opcode> slowWarned = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Opcode> slowWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    Dispatcher(AsyncFilesystem fs, Session session) {
+    Dispatcher(AsyncFilesystem fs) {
         this.fs = fs;
-        this.session = session;
     }
 
     /** Starts the operation; the reply is sent whenever its stage completes. Never throws. */
     void dispatch(Operation op, InFlight r) {
         Request q = r.request;
         long node = q.nodeId();
-        switch (op) {
-            case Operation.Lookup o -> on(r, () -> fs.lookup(q, node, o.name()), r::replyEntry);
-            case Operation.Getattr o -> on(r, () -> fs.getattr(q, node, fh(o.flags(), o.fh())), r::replyAttr);
-            case Operation.Setattr o -> on(r, () -> fs.setattr(q, node, setAttr(o)), r::replyAttr);
-            case Operation.Readlink o -> on(r, () -> fs.readlink(q, node), r::replyReadlink);
-            case Operation.Symlink o -> on(r, () -> fs.symlink(q, node, o.name(), o.target()), r::replyEntry);
-            case Operation.Mknod o -> on(r, () -> fs.mknod(q, node, o.name(), o.mode(), o.umask(), o.rdev()),
-                    r::replyEntry);
-            case Operation.Mkdir o -> on(r, () -> fs.mkdir(q, node, o.name(), o.mode(), o.umask()), r::replyEntry);
-            case Operation.Unlink o -> onVoid(r, () -> fs.unlink(q, node, o.name()));
-            case Operation.Rmdir o -> onVoid(r, () -> fs.rmdir(q, node, o.name()));
-            case Operation.Rename o -> onVoid(r, () -> fs.rename(q, node, o.oldName(), o.newDir(), o.newName(),
-                    o.flags()));
-            case Operation.Link o -> on(r, () -> fs.link(q, o.oldNodeId(), node, o.newName()), r::replyEntry);
-            case Operation.Open o -> on(r, () -> fs.open(q, node, o.flags()), r::replyOpen);
-            case Operation.Read o -> on(r, () -> fs.read(q, node, o.fh(), o.offset(), o.size(), o.flags(),
-                    (o.readFlags() & Abi.READ_LOCKOWNER) != 0 ? o.lockOwner() : 0), r::replyData);
-            case Operation.Write o -> on(r, () -> fs.write(q, node, o.fh(), o.offset(), o.data(), o.writeFlags(),
-                    o.flags(), (o.writeFlags() & Abi.WRITE_LOCKOWNER) != 0 ? o.lockOwner() : 0), r::replyWrite);
-            case Operation.Statfs o -> on(r, () -> fs.statfs(q, node), r::replyStatfs);
-            case Operation.Release o -> onVoid(r, () -> fs.release(q, node, o.fh(), o.flags(), o.releaseFlags(),
-                    o.lockOwner()));
-            case Operation.Fsync o -> onVoid(r, () -> fs.fsync(q, node, o.fh(),
-                    (o.fsyncFlags() & Abi.FSYNC_FDATASYNC) != 0));
-            case Operation.Setxattr o -> onVoid(r, () -> fs.setxattr(q, node, o.name(), o.value(), o.flags(),
-                    o.setxattrFlags()));
-            case Operation.Getxattr o -> on(r, () -> fs.getxattr(q, node, o.name()),
-                    v -> r.replyXattr(v, o.size()));
-            case Operation.Listxattr o -> on(r, () -> fs.listxattr(q, node), v -> r.replyXattrList(v, o.size()));
-            case Operation.Removexattr o -> onVoid(r, () -> fs.removexattr(q, node, o.name()));
-            case Operation.Flush o -> onVoid(r, () -> fs.flush(q, node, o.fh(), o.lockOwner()));
-            case Operation.Opendir o -> on(r, () -> fs.opendir(q, node, o.flags()), r::replyOpen);
-            case Operation.Readdir o -> {
-                DirectoryListing listing = new DirectoryListing(o.size(), o.plus());
-                if (o.plus()) {
-                    onVoid(r, () -> fs.readdirplus(q, node, o.fh(), o.offset(), listing), () -> r.replyDirectory(listing));
-                } else {
-                    onVoid(r, () -> fs.readdir(q, node, o.fh(), o.offset(), listing), () -> r.replyDirectory(listing));
+        CompletionStage<?> s;
+        long began = System.nanoTime();
+        try {
+            switch (op) {
+                case Operation.Lookup o -> {
+                    r.kind = InFlight.ENTRY;
+                    s = fs.lookup(q, node, o.name());
+                }
+                case Operation.Getattr o -> {
+                    r.kind = InFlight.ATTR;
+                    s = fs.getattr(q, node, fh(o.flags(), o.fh()));
+                }
+                case Operation.Setattr o -> {
+                    r.kind = InFlight.ATTR;
+                    s = fs.setattr(q, node, setAttr(o));
+                }
+                case Operation.Readlink o -> {
+                    r.kind = InFlight.READLINK;
+                    s = fs.readlink(q, node);
+                }
+                case Operation.Symlink o -> {
+                    r.kind = InFlight.ENTRY;
+                    s = fs.symlink(q, node, o.name(), o.target());
+                }
+                case Operation.Mknod o -> {
+                    r.kind = InFlight.ENTRY;
+                    s = fs.mknod(q, node, o.name(), o.mode(), o.umask(), o.rdev());
+                }
+                case Operation.Mkdir o -> {
+                    r.kind = InFlight.ENTRY;
+                    s = fs.mkdir(q, node, o.name(), o.mode(), o.umask());
+                }
+                case Operation.Unlink o -> s = fs.unlink(q, node, o.name());
+                case Operation.Rmdir o -> s = fs.rmdir(q, node, o.name());
+                case Operation.Rename o -> s = fs.rename(q, node, o.oldName(), o.newDir(), o.newName(), o.flags());
+                case Operation.Link o -> {
+                    r.kind = InFlight.ENTRY;
+                    s = fs.link(q, o.oldNodeId(), node, o.newName());
+                }
+                case Operation.Open o -> {
+                    r.kind = InFlight.OPEN;
+                    s = fs.open(q, node, o.flags());
+                }
+                case Operation.Read o -> {
+                    r.kind = InFlight.DATA;
+                    s = fs.read(q, node, o.fh(), o.offset(), o.size(), o.flags(),
+                            (o.readFlags() & Abi.READ_LOCKOWNER) != 0 ? o.lockOwner() : 0);
+                }
+                case Operation.Write o -> {
+                    r.kind = InFlight.WRITE;
+                    s = fs.write(q, node, o.fh(), o.offset(), o.data(), o.writeFlags(), o.flags(),
+                            (o.writeFlags() & Abi.WRITE_LOCKOWNER) != 0 ? o.lockOwner() : 0);
+                }
+                case Operation.Statfs o -> {
+                    r.kind = InFlight.STATFS;
+                    s = fs.statfs(q, node);
+                }
+                case Operation.Release o -> s = fs.release(q, node, o.fh(), o.flags(), o.releaseFlags(),
+                        o.lockOwner());
+                case Operation.Fsync o -> s = fs.fsync(q, node, o.fh(), (o.fsyncFlags() & Abi.FSYNC_FDATASYNC) != 0);
+                case Operation.Setxattr o -> s = fs.setxattr(q, node, o.name(), o.value(), o.flags(),
+                        o.setxattrFlags());
+                case Operation.Getxattr o -> {
+                    r.kind = InFlight.XATTR;
+                    r.aux = o.size();
+                    s = fs.getxattr(q, node, o.name());
+                }
+                case Operation.Listxattr o -> {
+                    r.kind = InFlight.XATTR_LIST;
+                    r.aux = o.size();
+                    s = fs.listxattr(q, node);
+                }
+                case Operation.Removexattr o -> s = fs.removexattr(q, node, o.name());
+                case Operation.Flush o -> s = fs.flush(q, node, o.fh(), o.lockOwner());
+                case Operation.Opendir o -> {
+                    r.kind = InFlight.OPEN;
+                    s = fs.opendir(q, node, o.flags());
+                }
+                case Operation.Readdir o -> {
+                    DirectoryListing listing = new DirectoryListing(o.size(), o.plus());
+                    r.kind = InFlight.DIRECTORY;
+                    r.auxObject = listing;
+                    s = o.plus() ? fs.readdirplus(q, node, o.fh(), o.offset(), listing)
+                            : fs.readdir(q, node, o.fh(), o.offset(), listing);
+                }
+                case Operation.Releasedir o -> s = fs.releasedir(q, node, o.fh(), o.flags());
+                case Operation.Fsyncdir o -> s = fs.fsyncdir(q, node, o.fh(),
+                        (o.fsyncFlags() & Abi.FSYNC_FDATASYNC) != 0);
+                case Operation.Lk o -> {
+                    FileLock lock = new FileLock(o.start(), o.end(), o.type(), o.pid());
+                    boolean flock = (o.lkFlags() & Abi.LK_FLOCK) != 0;
+                    if (q.opcode() == dev.jfuser.protocol.Opcode.GETLK) {
+                        r.kind = InFlight.LOCK;
+                        s = fs.getlk(q, node, o.fh(), o.owner(), lock);
+                    } else {
+                        s = fs.setlk(q, node, o.fh(), o.owner(), lock, o.sleep(), flock);
+                    }
+                }
+                case Operation.Access o -> s = fs.access(q, node, o.mask());
+                case Operation.Create o -> {
+                    r.kind = InFlight.CREATE;
+                    s = fs.create(q, node, o.name(), o.mode(), o.umask(), o.flags());
+                }
+                case Operation.Tmpfile o -> {
+                    r.kind = InFlight.CREATE;
+                    s = fs.tmpfile(q, node, o.mode(), o.umask(), o.flags());
+                }
+                case Operation.Bmap o -> {
+                    r.kind = InFlight.U64;
+                    s = fs.bmap(q, node, o.blocksize(), o.block());
+                }
+                case Operation.Ioctl o -> {
+                    r.kind = InFlight.IOCTL;
+                    r.aux = o.outSize();
+                    s = fs.ioctl(q, node, o.fh(), o.flags(), o.cmd(), o.arg(), o.in(), o.outSize());
+                }
+                case Operation.Poll o -> {
+                    r.kind = InFlight.POLL;
+                    s = fs.poll(q, node, o.fh(), o.kh(), o.flags(), o.events());
+                }
+                case Operation.Fallocate o -> s = fs.fallocate(q, node, o.fh(), o.offset(), o.length(), o.mode());
+                case Operation.Lseek o -> {
+                    r.kind = InFlight.U64;
+                    s = fs.lseek(q, node, o.fh(), o.offset(), o.whence());
+                }
+                case Operation.CopyFileRange o -> {
+                    r.kind = InFlight.COPY_RANGE;
+                    r.aux = o.wide() ? 1 : 0;
+                    s = fs.copyFileRange(q, node, o.fhIn(), o.offIn(), o.nodeIdOut(), o.fhOut(), o.offOut(),
+                            o.len(), o.flags());
+                }
+                case Operation.SetupMapping o -> s = fs.setupMapping(q, node, o.fh(), o.foffset(), o.len(),
+                        o.flags(), o.moffset());
+                case Operation.RemoveMapping o -> s = fs.removeMapping(q, o.moffsets(), o.lens());
+                case Operation.Syncfs o -> s = fs.syncfs(q, node);
+                case Operation.Statx o -> {
+                    r.kind = InFlight.STATX;
+                    s = fs.statx(q, node, fh(o.getattrFlags(), o.fh()), o.sxFlags(), o.sxMask());
+                }
+                // handled by the session before dispatch; answered here only if one slips through
+                case Operation.Forget o -> {
+                    r.error(Errno.ENOSYS);
+                    return;
+                }
+                case Operation.BatchForget o -> {
+                    r.error(Errno.ENOSYS);
+                    return;
+                }
+                case Operation.Init o -> {
+                    r.error(Errno.EIO);
+                    return;
+                }
+                case Operation.Destroy o -> {
+                    r.replyEmpty();
+                    return;
+                }
+                case Operation.Interrupt o -> {
+                    r.error(Errno.ENOSYS);
+                    return;
+                }
+                case Operation.NotifyReply o -> {
+                    r.error(Errno.ENOSYS);
+                    return;
+                }
+                case Operation.Unknown o -> {
+                    r.error(Errno.ENOSYS);
+                    return;
                 }
             }
-            case Operation.Releasedir o -> onVoid(r, () -> fs.releasedir(q, node, o.fh(), o.flags()));
-            case Operation.Fsyncdir o -> onVoid(r, () -> fs.fsyncdir(q, node, o.fh(),
-                    (o.fsyncFlags() & Abi.FSYNC_FDATASYNC) != 0));
-            case Operation.Lk o -> {
-                FileLock lock = new FileLock(o.start(), o.end(), o.type(), o.pid());
-                boolean flock = (o.lkFlags() & Abi.LK_FLOCK) != 0;
-                if (q.opcode() == Opcode.GETLK) {
-                    on(r, () -> fs.getlk(q, node, o.fh(), o.owner(), lock), r::replyLock);
-                } else {
-                    onVoid(r, () -> fs.setlk(q, node, o.fh(), o.owner(), lock, o.sleep(), flock));
-                }
-            }
-            case Operation.Access o -> onVoid(r, () -> fs.access(q, node, o.mask()));
-            case Operation.Create o -> on(r, () -> fs.create(q, node, o.name(), o.mode(), o.umask(), o.flags()),
-                    r::replyCreate);
-            case Operation.Tmpfile o -> on(r, () -> fs.tmpfile(q, node, o.mode(), o.umask(), o.flags()),
-                    r::replyCreate);
-            case Operation.Bmap o -> on(r, () -> fs.bmap(q, node, o.blocksize(), o.block()), r::replyU64);
-            case Operation.Ioctl o -> on(r, () -> fs.ioctl(q, node, o.fh(), o.flags(), o.cmd(), o.arg(), o.in(),
-                    o.outSize()), v -> r.replyIoctl(v, o.outSize()));
-            case Operation.Poll o -> on(r, () -> fs.poll(q, node, o.fh(), o.kh(), o.flags(), o.events()),
-                    r::replyPoll);
-            case Operation.Fallocate o -> onVoid(r, () -> fs.fallocate(q, node, o.fh(), o.offset(), o.length(),
-                    o.mode()));
-            case Operation.Lseek o -> on(r, () -> fs.lseek(q, node, o.fh(), o.offset(), o.whence()), r::replyU64);
-            case Operation.CopyFileRange o -> on(r, () -> fs.copyFileRange(q, node, o.fhIn(), o.offIn(),
-                    o.nodeIdOut(), o.fhOut(), o.offOut(), o.len(), o.flags()), n -> {
-                        if (o.wide()) {
-                            r.replyU64(n);
-                        } else {
-                            // COPY_FILE_RANGE answers with fuse_write_out: a 32-bit count
-                            r.replyWrite((int) Math.min(n, 0xffff_f000L));
-                        }
-                    });
-            case Operation.SetupMapping o -> onVoid(r, () -> fs.setupMapping(q, node, o.fh(), o.foffset(), o.len(),
-                    o.flags(), o.moffset()));
-            case Operation.RemoveMapping o -> onVoid(r, () -> fs.removeMapping(q, o.moffsets(), o.lens()));
-            case Operation.Syncfs o -> onVoid(r, () -> fs.syncfs(q, node));
-            case Operation.Statx o -> on(r, () -> fs.statx(q, node, fh(o.getattrFlags(), o.fh()), o.sxFlags(),
-                    o.sxMask()), r::replyStatx);
-            // handled by the session before dispatch; answered here only if one slips through
-            case Operation.Forget o -> r.error(Errno.ENOSYS);
-            case Operation.BatchForget o -> r.error(Errno.ENOSYS);
-            case Operation.Init o -> r.error(Errno.EIO);
-            case Operation.Destroy o -> r.replyEmpty();
-            case Operation.Interrupt o -> r.error(Errno.ENOSYS);
-            case Operation.NotifyReply o -> r.error(Errno.ENOSYS);
-            case Operation.Unknown o -> r.error(Errno.ENOSYS);
+        } catch (Throwable t) {
+            r.fail(t);
+            return;
+        } finally {
+            noticeSlowCall(r, System.nanoTime() - began);
         }
+        complete(r, s);
+    }
+
+    /**
+     * An {@link AsyncFilesystem} method runs on a reader thread: while it blocks, that reader reads nothing, not
+     * even the INTERRUPT that would cancel it. Say so once per opcode, naming the method, so the mistake is found
+     * in development rather than as a mysteriously slow mount.
+     */
+    private void noticeSlowCall(InFlight r, long nanos) {
+        // A BlockingAdapter only starts a virtual thread (or runs an inline method on purpose).
+        if (nanos < SLOW_CALL_NANOS || fs instanceof BlockingAdapter || r.opcode == null
+                || !slowWarned.add(r.opcode)) {
+            return;
+        }
+        r.session.log(System.Logger.Level.WARNING, fs.getClass().getName() + " took " + nanos / 1_000_000
+                + " ms to return the stage for " + r.opcode + " on reader thread " + Thread.currentThread().getName()
+                + "; AsyncFilesystem methods must start their work and return without blocking (see the "
+                + "AsyncFilesystem documentation)", null);
+    }
+
+    /**
+     * Replies once {@code stage} completes. A stage that is already complete (an async filesystem that knew the
+     * answer at once) is answered right here, without registering a callback or creating a dependent stage.
+     */
+    private static void complete(InFlight r, CompletionStage<?> stage) {
+        if (stage == null) {
+            r.fail(new NullPointerException("the filesystem returned a null stage for " + r.opcode));
+            return;
+        }
+        // Exact class only: subclasses such as minimalCompletionStage() throw from isDone()/state().
+        if (stage.getClass() == CompletableFuture.class && ((CompletableFuture<?>) stage).isDone()) {
+            CompletableFuture<?> f = (CompletableFuture<?>) stage;
+            switch (f.state()) {
+                case SUCCESS -> r.accept(f.resultNow(), null);
+                case FAILED -> r.accept(null, f.exceptionNow());
+                default -> r.accept(null, new CancellationException("the filesystem's stage was cancelled"));
+            }
+            return;
+        }
+        r.attach(stage);
+        stage.whenComplete(r);
     }
 
     private static OptionalLong fh(int flags, long fh) {
@@ -155,87 +278,5 @@ final class Dispatcher {
                 (v & Abi.FATTR_FH) != 0 ? o.fh() : null,
                 (v & Abi.FATTR_LOCKOWNER) != 0 ? o.lockOwner() : null,
                 (v & Abi.FATTR_KILL_SUIDGID) != 0);
-    }
-
-    private <T> void on(InFlight r, Supplier<CompletionStage<T>> call, Consumer<T> reply) {
-        start(r, call, reply, false);
-    }
-
-    private void onVoid(InFlight r, Supplier<CompletionStage<Void>> call) {
-        onVoid(r, call, r::replyEmpty);
-    }
-
-    private void onVoid(InFlight r, Supplier<CompletionStage<Void>> call, Runnable success) {
-        start(r, call, v -> success.run(), true);
-    }
-
-    /**
-     * Calls the filesystem (on the reader thread) and arranges for the reply when its stage completes, on whichever
-     * thread completes it. A method that throws instead of returning a failed stage is answered the same way.
-     */
-    private <T> void start(InFlight r, Supplier<CompletionStage<T>> call, Consumer<T> reply, boolean nullIsValue) {
-        CompletionStage<T> stage;
-        long began = System.nanoTime();
-        try {
-            stage = call.get();
-        } catch (Throwable t) {
-            fail(r, t);
-            return;
-        } finally {
-            noticeSlowCall(r, System.nanoTime() - began);
-        }
-        if (stage == null) {
-            fail(r, new NullPointerException("the filesystem returned a null stage for " + r.opcode));
-            return;
-        }
-        r.attach(stage);
-        stage.whenComplete((value, failure) -> {
-            if (failure != null) {
-                fail(r, failure);
-            } else if (value == null && !nullIsValue) {
-                fail(r, new NullPointerException("the filesystem answered " + r.opcode + " with null"));
-            } else if (!r.isAnswered()) {
-                try {
-                    reply.accept(value);
-                } catch (IllegalStateException raced) {
-                    // answered meanwhile: EINTR for an uncancellable stage, or EIO at the end of the session
-                }
-            }
-        });
-    }
-
-    /**
-     * An {@link AsyncFilesystem} method runs on a reader thread: while it blocks, that reader reads nothing, not
-     * even the INTERRUPT that would cancel it. Say so once per opcode, naming the method, so the mistake is found
-     * in development rather than as a mysteriously slow mount.
-     */
-    private void noticeSlowCall(InFlight r, long nanos) {
-        // A BlockingAdapter only starts a virtual thread: time spent there is the JVM's, not the filesystem's.
-        if (nanos < SLOW_CALL_NANOS || fs instanceof BlockingAdapter || r.opcode == null
-                || !slowWarned.add(r.opcode)) {
-            return;
-        }
-        session.log(System.Logger.Level.WARNING, fs.getClass().getName() + " took " + nanos / 1_000_000
-                + " ms to return the stage for " + r.opcode + " on reader thread " + Thread.currentThread().getName()
-                + "; AsyncFilesystem methods must start their work and return without blocking (see the "
-                + "AsyncFilesystem documentation)", null);
-    }
-
-    private void fail(InFlight r, Throwable failure) {
-        Throwable t = ErrnoMapper.unwrap(failure);
-        Errno errno = ErrnoMapper.expected(t);
-        if (errno == null) {
-            session.log(System.Logger.Level.ERROR, r.opcode + " request " + r.unique + " on node "
-                    + r.request.nodeId() + " failed; answering EIO", t);
-            errno = Errno.EIO;
-        }
-        if (r.isAnswered()) {
-            return;
-        }
-        try {
-            r.error(errno);
-        } catch (IllegalStateException raced) {
-            // answered concurrently (e.g. the session failing it at shutdown)
-        }
     }
 }

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
 
 /**
  * One request between its arrival and its reply: the reply-once object every handler path ends in.
@@ -33,8 +34,13 @@ import java.util.concurrent.Future;
  * <p>Exactly one of the {@code reply*} / {@link #error} methods may run; a second call throws
  * {@link IllegalStateException} (a bug in the dispatch path, never the user's). Replies are encoded into a pooled
  * native {@link ReplyBuffer} and written with one writev; payloads already in native memory are not copied.
+ *
+ * <p>Hot-path allocation: the dispatcher records which reply a stage's value becomes ({@link #kind}, plus
+ * {@link #aux}/{@link #auxObject} for the few replies that need a request argument), and this object itself is
+ * the stage's completion callback, so answering a request allocates no lambdas. Structs are encoded straight
+ * into the reply buffer by a switch, not through captured writers.
  */
-final class InFlight {
+final class InFlight implements BiConsumer<Object, Throwable> {
     private static final VarHandle ANSWERED;
 
     static {
@@ -44,6 +50,26 @@ final class InFlight {
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    // What a successful stage's value is answered with (see deliver).
+    static final int EMPTY = 0;
+    static final int ENTRY = 1;
+    static final int ATTR = 2;
+    static final int OPEN = 3;
+    static final int CREATE = 4;
+    static final int WRITE = 5;
+    static final int STATFS = 6;
+    static final int LOCK = 7;
+    static final int U64 = 8;
+    static final int POLL = 9;
+    static final int STATX = 10;
+    static final int DATA = 11;
+    static final int READLINK = 12;
+    static final int XATTR = 13;
+    static final int XATTR_LIST = 14;
+    static final int IOCTL = 15;
+    static final int DIRECTORY = 16;
+    static final int COPY_RANGE = 17;
 
     final Session session;
     final FuseChannel channel;
@@ -58,6 +84,12 @@ final class InFlight {
     private volatile boolean interrupted;
     /** A request buffer this request holds (WRITE payload), returned to the pool once answered. */
     MemorySegment heldBuffer;
+    /** The reply a successful stage becomes, and the request arguments that reply needs. */
+    int kind;
+    int aux;
+    Object auxObject;
+    /** Chains requests in a bucket of the session's {@link InFlightTable}; guarded by the bucket's stripe. */
+    InFlight nextInTable;
     @SuppressWarnings("unused") // accessed through ANSWERED
     private volatile int answered;
 
@@ -101,10 +133,10 @@ final class InFlight {
 
     /**
      * Cancels a stage. A {@link Future} (every {@link java.util.concurrent.CompletableFuture}) is cancelled, which
-     * completes it with a {@code CancellationException} that the dispatcher answers as EINTR. A stage that cannot be
-     * cancelled (a {@code CompletionStage} that is not a {@code Future}, or one whose {@code cancel} is
-     * unsupported, like {@code minimalCompletionStage()}) would otherwise hold its in-flight slot until it
-     * completes, possibly never: answer EINTR now and drop its late result.
+     * completes it with a {@code CancellationException} answered as EINTR. A stage that cannot be cancelled (not a
+     * {@code Future}, or one whose {@code cancel} is unsupported, like {@code minimalCompletionStage()}) would
+     * otherwise hold its in-flight slot until it completes, possibly never: answer EINTR now and drop its late
+     * result.
      */
     private void cancel(CompletionStage<?> s) {
         if (s instanceof Future<?> f) {
@@ -123,9 +155,83 @@ final class InFlight {
             }
         }
     }
+
     private void claim() {
         if (!ANSWERED.compareAndSet(this, 0, 1)) {
             throw new IllegalStateException("request " + unique + " (" + opcode + ") was already answered");
+        }
+    }
+
+    /** The stage's completion: answers with its value as {@link #kind} says, or with its failure's errno. */
+    @Override
+    public void accept(Object value, Throwable failure) {
+        if (failure != null) {
+            fail(failure);
+        } else if (value == null && kind != EMPTY && kind != DIRECTORY) {
+            fail(new NullPointerException("the filesystem answered " + opcode + " with null"));
+        } else if (!isAnswered()) {
+            try {
+                deliver(value);
+            } catch (IllegalStateException alreadyAnswered) {
+                // answered concurrently (the session failing it at shutdown)
+            }
+        }
+    }
+
+    /** Answers with a successful value of the type {@link #kind} names. */
+    void deliver(Object v) {
+        switch (kind) {
+            case EMPTY -> replyEmpty();
+            case ENTRY -> replyEntry((Entry) v);
+            case ATTR -> replyAttr((AttrReply) v);
+            case OPEN -> replyOpen((OpenReply) v);
+            case CREATE -> replyCreate((CreateReply) v);
+            case WRITE -> replyWrite((Integer) v);
+            case STATFS -> replyStatfs((FsStats) v);
+            case LOCK -> replyLock((FileLock) v);
+            case U64 -> replyU64((Long) v);
+            case POLL -> replyPoll((Integer) v);
+            case STATX -> replyStatx((StatxReply) v);
+            case DATA -> replyData((ReadData) v);
+            case READLINK -> replyReadlink((String) v);
+            case XATTR -> replyXattr((byte[]) v, aux);
+            case XATTR_LIST -> replyXattrList(castList(v), aux);
+            case IOCTL -> replyIoctl((IoctlReply) v, aux);
+            case DIRECTORY -> replyDirectory((DirectoryListing) auxObject);
+            case COPY_RANGE -> {
+                long n = (Long) v;
+                if (aux != 0) {
+                    replyU64(n);
+                } else {
+                    // COPY_FILE_RANGE answers with fuse_write_out: a 32-bit count
+                    replyWrite((int) Math.min(n, 0xffff_f000L));
+                }
+            }
+            default -> throw new IllegalStateException("unknown reply kind " + kind);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castList(Object v) {
+        return (List<String>) v;
+    }
+
+    /** Answers a failure: its errno if expected, else EIO after logging it. Ignored once answered. */
+    void fail(Throwable failure) {
+        Throwable t = ErrnoMapper.unwrap(failure);
+        Errno errno = ErrnoMapper.expected(t);
+        if (errno == null) {
+            session.log(System.Logger.Level.ERROR, opcode + " request " + unique + " on node "
+                    + request.nodeId() + " failed; answering EIO", t);
+            errno = Errno.EIO;
+        }
+        if (isAnswered()) {
+            return;
+        }
+        try {
+            error(errno);
+        } catch (IllegalStateException raced) {
+            // answered concurrently (e.g. the session failing it at shutdown)
         }
     }
 
@@ -147,66 +253,104 @@ final class InFlight {
 
     /** Answers success with no body (unlink, release, fsync…). */
     void replyEmpty() {
-        replyStruct(0, null);
+        claim();
+        finish(session.replyBuffers.take(), 0, null);
     }
 
     void replyEntry(Entry e) {
-        int minor = session.minor();
-        replyStruct(ReplyEncoder.entryOutSize(minor), (buf, p) -> ReplyEncoder.entryOut(buf, p, e.nodeId(),
-                e.generation(), e.entryTimeout(), e.attrTimeout(), e.attr()));
+        ReplyBuffer b = begin();
+        try {
+            ReplyEncoder.entryOut(b.bytes, Abi.OUT_HEADER_SIZE, e.nodeId(), e.generation(), e.entryTimeout(),
+                    e.attrTimeout(), e.attr());
+        } catch (RuntimeException x) {
+            unencodable(b, x);
+            return;
+        }
+        finish(b, ReplyEncoder.entryOutSize(session.minor()), null);
     }
 
     void replyAttr(AttrReply a) {
-        replyStruct(ReplyEncoder.attrOutSize(session.minor()),
-                (buf, p) -> ReplyEncoder.attrOut(buf, p, a.timeout(), a.attr()));
+        ReplyBuffer b = begin();
+        try {
+            ReplyEncoder.attrOut(b.bytes, Abi.OUT_HEADER_SIZE, a.timeout(), a.attr());
+        } catch (RuntimeException x) {
+            unencodable(b, x);
+            return;
+        }
+        finish(b, ReplyEncoder.attrOutSize(session.minor()), null);
     }
 
     void replyOpen(OpenReply o) {
-        replyStruct(Abi.OPEN_OUT_SIZE, (buf, p) -> ReplyEncoder.openOut(buf, p, o.fh(), o.flags(), o.backingId()));
+        ReplyBuffer b = begin();
+        ReplyEncoder.openOut(b.bytes, Abi.OUT_HEADER_SIZE, o.fh(), o.flags(), o.backingId());
+        finish(b, Abi.OPEN_OUT_SIZE, null);
     }
 
     void replyCreate(CreateReply c) {
         Entry e = c.entry();
         OpenReply o = c.open();
         int entrySize = ReplyEncoder.entryOutSize(session.minor());
-        replyStruct(entrySize + Abi.OPEN_OUT_SIZE, (buf, p) -> {
-            ReplyEncoder.entryOut(buf, p, e.nodeId(), e.generation(), e.entryTimeout(), e.attrTimeout(), e.attr());
-            ReplyEncoder.openOut(buf, p + entrySize, o.fh(), o.flags(), o.backingId());
-            return entrySize + Abi.OPEN_OUT_SIZE;
-        });
+        ReplyBuffer b = begin();
+        try {
+            ReplyEncoder.entryOut(b.bytes, Abi.OUT_HEADER_SIZE, e.nodeId(), e.generation(), e.entryTimeout(),
+                    e.attrTimeout(), e.attr());
+            ReplyEncoder.openOut(b.bytes, Abi.OUT_HEADER_SIZE + entrySize, o.fh(), o.flags(), o.backingId());
+        } catch (RuntimeException x) {
+            unencodable(b, x);
+            return;
+        }
+        finish(b, entrySize + Abi.OPEN_OUT_SIZE, null);
     }
 
     void replyWrite(int count) {
-        replyStruct(8, (buf, p) -> ReplyEncoder.writeOut(buf, p, count));
+        ReplyBuffer b = begin();
+        ReplyEncoder.writeOut(b.bytes, Abi.OUT_HEADER_SIZE, count);
+        finish(b, 8, null);
     }
 
     void replyStatfs(FsStats s) {
         int minor = session.minor();
-        replyStruct(minor < 4 ? Abi.COMPAT_STATFS_SIZE : Abi.STATFS_OUT_SIZE,
-                (buf, p) -> ReplyEncoder.statfsOut(buf, p, minor, s));
+        ReplyBuffer b = begin();
+        int size = ReplyEncoder.statfsOut(b.bytes, Abi.OUT_HEADER_SIZE, minor, s);
+        finish(b, size, null);
     }
 
     void replyLock(FileLock l) {
-        replyStruct(Abi.LK_OUT_SIZE, (buf, p) -> ReplyEncoder.lkOut(buf, p, l));
+        ReplyBuffer b = begin();
+        ReplyEncoder.lkOut(b.bytes, Abi.OUT_HEADER_SIZE, l);
+        finish(b, Abi.LK_OUT_SIZE, null);
     }
 
     void replyU64(long v) {
-        replyStruct(8, (buf, p) -> ReplyEncoder.u64Out(buf, p, v));
+        ReplyBuffer b = begin();
+        ReplyEncoder.u64Out(b.bytes, Abi.OUT_HEADER_SIZE, v);
+        finish(b, 8, null);
     }
 
     void replyPoll(int revents) {
-        replyStruct(8, (buf, p) -> ReplyEncoder.pollOut(buf, p, revents));
+        ReplyBuffer b = begin();
+        ReplyEncoder.pollOut(b.bytes, Abi.OUT_HEADER_SIZE, revents);
+        finish(b, 8, null);
     }
 
     void replyStatx(StatxReply s) {
-        replyStruct(Abi.STATX_OUT_SIZE, (buf, p) -> ReplyEncoder.statxOut(buf, p, s.timeout(), s.mask(), s.attr(),
-                s.btime(), s.attributes(), s.attributesMask()));
+        ReplyBuffer b = begin();
+        try {
+            ReplyEncoder.statxOut(b.bytes, Abi.OUT_HEADER_SIZE, s.timeout(), s.mask(), s.attr(), s.btime(),
+                    s.attributes(), s.attributesMask());
+        } catch (RuntimeException x) {
+            unencodable(b, x);
+            return;
+        }
+        finish(b, Abi.STATX_OUT_SIZE, null);
     }
 
     /** Answers getxattr: the size when probed ({@code size == 0}), ERANGE if too small, else the value. */
     void replyXattr(byte[] value, int size) {
         if (size == 0) {
-            replyStruct(8, (buf, p) -> ReplyEncoder.getxattrOut(buf, p, value.length));
+            ReplyBuffer b = begin();
+            ReplyEncoder.getxattrOut(b.bytes, Abi.OUT_HEADER_SIZE, value.length);
+            finish(b, 8, null);
         } else if (value.length > size) {
             error(Errno.ERANGE);
         } else {
@@ -236,12 +380,15 @@ final class InFlight {
             error(Errno.EINVAL);
             return;
         }
-        replyStructAndData(16, (buf, p) -> ReplyEncoder.ioctlOut(buf, p, r.result()), MemorySegment.ofArray(out));
+        ReplyBuffer b = begin();
+        ReplyEncoder.ioctlOut(b.bytes, Abi.OUT_HEADER_SIZE, r.result());
+        finish(b, 16, MemorySegment.ofArray(out));
     }
 
     /** Answers a read, or readlink and friends: the bytes follow the header directly. */
     void replyData(MemorySegment data) {
-        replyStructAndData(0, null, data);
+        claim();
+        finish(session.replyBuffers.take(), 0, data);
     }
 
     void replyData(ReadData data) {
@@ -249,27 +396,45 @@ final class InFlight {
     }
 
     void replyDirectory(DirectoryListing listing) {
-        ByteBuffer encoded = listing.encoded();
-        replyData(MemorySegment.ofBuffer(encoded));
+        claim();
+        ReplyBuffer b = session.replyBuffers.take();
+        finish(b, 0, MemorySegment.ofBuffer(listing.encoded()));
     }
 
     void replyReadlink(String target) {
         replyData(MemorySegment.ofArray(target.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** Writes the struct produced by {@code writer} ({@code size} bytes) after the header. */
+    /** Writes the struct produced by {@code writer} ({@code size} bytes) after the header (rare replies). */
     void replyStruct(int size, StructWriter writer) {
-        replyStructAndData(size, writer, null);
+        ReplyBuffer b = begin();
+        try {
+            writer.write(b.bytes, Abi.OUT_HEADER_SIZE);
+        } catch (RuntimeException x) {
+            unencodable(b, x);
+            return;
+        }
+        finish(b, size, null);
     }
 
-    private void replyStructAndData(int structSize, StructWriter writer, MemorySegment data) {
+    /** Claims the answer and takes a reply buffer; the struct goes at {@link Abi#OUT_HEADER_SIZE}. */
+    private ReplyBuffer begin() {
         claim();
-        ReplyBuffer b = session.replyBuffers.take();
+        return session.replyBuffers.take();
+    }
+
+    /** A reply that could not be encoded (a bug in the filesystem's answer) still answers the request: EIO. */
+    private void unencodable(ReplyBuffer b, RuntimeException e) {
+        session.replyBuffers.give(b);
+        session.log(System.Logger.Level.ERROR, "could not encode the reply to request " + unique + " (" + opcode
+                + "); answering EIO", e);
+        sendError(Errno.EIO);
+    }
+
+    /** Sends the header, the {@code structSize}-byte struct already in {@code b}, and {@code data}; gives b back. */
+    private void finish(ReplyBuffer b, int structSize, MemorySegment data) {
         boolean sent = false;
         try {
-            if (writer != null) {
-                writer.write(b.bytes, Abi.OUT_HEADER_SIZE);
-            }
             int head = Abi.OUT_HEADER_SIZE + structSize;
             long dataLen = data == null ? 0 : data.byteSize();
             long total = head + dataLen;

@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Native memory for building one reply: the header and reply struct (and small payloads) in {@link #bytes}, plus
@@ -24,19 +24,47 @@ final class ReplyBuffer {
         this.iovecs = arena.allocate(32, 8);
     }
 
-    /** A bounded free list of reply buffers shared by a session's threads. */
+    /**
+     * A bounded free list of reply buffers shared by a session's threads (readers and virtual threads alike).
+     *
+     * <p>Slots in an atomic array, claimed with getAndSet / compareAndSet: taking and giving back allocate nothing
+     * (a {@code ConcurrentLinkedQueue} allocates a node per offer), and a slot holds a whole buffer, so there is
+     * no ABA hazard as in a linked free list of reused nodes. Each thread starts its scan at a slot derived from
+     * its id to keep threads off each other's slots. A buffer given back to a full pool is left to the GC
+     * (its arena is automatic).
+     */
     static final class Pool {
-        private final ConcurrentLinkedQueue<ReplyBuffer> free = new ConcurrentLinkedQueue<>();
+        private static final int SLOTS = 64;
+        private final AtomicReferenceArray<ReplyBuffer> free = new AtomicReferenceArray<>(SLOTS);
         private final Arena arena = Arena.ofAuto();
 
+        private static int start() {
+            return (int) (Thread.currentThread().threadId() * 7) & (SLOTS - 1);
+        }
+
         ReplyBuffer take() {
-            ReplyBuffer b = free.poll();
-            return b != null ? b : new ReplyBuffer(arena);
+            int s = start();
+            for (int i = 0; i < SLOTS; i++) {
+                int slot = (s + i) & (SLOTS - 1);
+                if (free.getPlain(slot) != null) {
+                    ReplyBuffer b = free.getAndSet(slot, null);
+                    if (b != null) {
+                        return b;
+                    }
+                }
+            }
+            return new ReplyBuffer(arena);
         }
 
         void give(ReplyBuffer b) {
             b.bytes.clear();
-            free.offer(b);
+            int s = start();
+            for (int i = 0; i < SLOTS; i++) {
+                int slot = (s + i) & (SLOTS - 1);
+                if (free.getPlain(slot) == null && free.compareAndSet(slot, null, b)) {
+                    return;
+                }
+            }
         }
     }
 }

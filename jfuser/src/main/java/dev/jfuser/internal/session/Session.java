@@ -23,7 +23,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +51,7 @@ public final class Session {
     final DebugLog debug;
     final ReplyBuffer.Pool replyBuffers = new ReplyBuffer.Pool();
     private final Dispatcher dispatcher;
-    private final ConcurrentHashMap<Long, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final InFlightTable inFlight = new InFlightTable();
     private final Semaphore permits;
     private final Semaphore writeBufferPermits;
     private final ConcurrentLinkedQueue<MemorySegment> freeBuffers = new ConcurrentLinkedQueue<>();
@@ -72,7 +71,7 @@ public final class Session {
         this.options = options;
         this.allowRootOwner = allowRootOwner;
         this.debug = new DebugLog(options.debug());
-        this.dispatcher = new Dispatcher(fs, this);
+        this.dispatcher = new Dispatcher(fs);
         this.permits = new Semaphore(options.maxInFlight());
         this.writeBufferPermits = new Semaphore(options.maxWriteBuffers());
     }
@@ -214,19 +213,23 @@ public final class Session {
 
     private void readLoop(FuseChannel ch, MemorySegment firstBuffer) {
         MemorySegment buffer = firstBuffer;
+        // One ByteBuffer view per request buffer, reused for every request read into it (not one per request).
+        ByteBuffer view = buffer.asByteBuffer();
         try {
             while (true) {
                 int n = ch.receive(buffer);
                 if (n < 0) {
                     break;
                 }
-                MemorySegment taken = handle(ch, buffer, n);
+                view.clear().limit(n);
+                MemorySegment taken = handle(ch, buffer, view);
                 if (taken != null) {
                     // The request keeps the buffer (a WRITE payload); read on into another one.
                     buffer = takeBuffer();
                     if (buffer == null) {
                         break;
                     }
+                    view = buffer.asByteBuffer();
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -240,8 +243,7 @@ public final class Session {
     }
 
     /** Handles one request; returns the buffer if the request kept it. */
-    private MemorySegment handle(FuseChannel ch, MemorySegment buffer, int n) {
-        ByteBuffer bytes = buffer.asSlice(0, n).asByteBuffer();
+    private MemorySegment handle(FuseChannel ch, MemorySegment buffer, ByteBuffer bytes) {
         WireRequest w;
         try {
             w = RequestDecoder.decode(bytes, format);
@@ -310,7 +312,7 @@ public final class Session {
             r.heldBuffer = buffer;
             kept = buffer;
         }
-        inFlight.put(h.unique(), r);
+        inFlight.put(r);
         dispatcher.dispatch(op, r);
         return kept;
     }
@@ -359,7 +361,7 @@ public final class Session {
         if (!r.tracked) {
             return;
         }
-        inFlight.remove(r.unique, r);
+        inFlight.remove(r);
         permits.release();
         MemorySegment held = r.heldBuffer;
         if (held != null) {
@@ -409,7 +411,7 @@ public final class Session {
                 break;
             }
         }
-        for (InFlight r : inFlight.values()) {
+        for (InFlight r : inFlight.snapshot()) {
             if (!r.isAnswered()) {
                 log(System.Logger.Level.WARNING, r.opcode + " request " + r.unique
                         + " was still unanswered at the end of the session; answering EIO", null);
