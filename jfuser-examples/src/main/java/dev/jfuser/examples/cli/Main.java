@@ -97,7 +97,11 @@ public final class Main {
                 }
                 case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache", "--size", "--image" -> {
                     if (++i == args.length) {
-                        return usage(err, a + " needs a value");
+                        return usage(err, a + switch (a) {
+                            case "--image" -> " needs a file, e.g. --image /var/tmp/memfs.img";
+                            case "--size" -> " needs a value, e.g. --size 1G";
+                            default -> " needs a number";
+                        });
                     }
                     values.put(a, args[i]);
                 }
