@@ -3,16 +3,29 @@ package dev.jfuser;
 import java.io.PrintStream;
 
 /**
- * How a session serves requests: reader threads, limits, debug output. The defaults suit most filesystems.
+ * How a session serves requests: reader threads, limits, transport, debug output. The defaults suit most
+ * filesystems.
  *
- * @param readerThreads platform threads reading /dev/fuse, each on its own cloned descriptor (1..64)
+ * @param readerThreads platform threads reading /dev/fuse, each on its own cloned descriptor (1..64); with the
+ *     io_uring transport one reader stays on /dev/fuse for FORGET and INTERRUPT and the rings serve the rest
  * @param maxInFlight requests being handled at once; further requests wait in the kernel (backpressure)
- * @param maxWriteBuffers WRITE payload buffers (max_write each) held by requests in flight at once
+ * @param maxWriteBuffers WRITE payload buffers (max_write each) held by requests in flight at once (/dev/fuse; with
+ *     io_uring each ring entry owns its buffer)
  * @param debug where to print each request and reply ({@code -d}), or null
+ * @param transport /dev/fuse, io_uring, or io_uring when available; see {@link Transport}
+ * @param ringDepth io_uring entries per queue (one queue per possible CPU), 1..1024; each entry holds a buffer of
+ *     max_write bytes, so memory is CPUs × depth × max_write
  */
-public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug) {
+public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug,
+                             Transport transport, int ringDepth) {
 
-    /** Two readers, 10,000 requests and 64 write buffers in flight, no debug output. */
+    /** io_uring entries per queue unless told otherwise: libfuse's default too. */
+    public static final int DEFAULT_RING_DEPTH = 8;
+
+    /**
+     * Two readers, 10,000 requests and 64 write buffers in flight, no debug output, the transport named by the
+     * system property {@value Transport#PROPERTY} (default /dev/fuse), 8 ring entries per queue.
+     */
     public static final SessionOptions DEFAULT = new SessionOptions(2, 10_000, 64, null);
 
     public SessionOptions {
@@ -25,20 +38,41 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
         if (maxWriteBuffers < 1) {
             throw new IllegalArgumentException("maxWriteBuffers must be at least 1, got " + maxWriteBuffers);
         }
+        if (transport == null) {
+            throw new IllegalArgumentException("transport must not be null: use Transport.DEV_FUSE, IO_URING or AUTO");
+        }
+        if (ringDepth < 1 || ringDepth > 1024) {
+            throw new IllegalArgumentException("ringDepth must be 1..1024, got " + ringDepth);
+        }
+    }
+
+    /** Options with the transport from the system property {@value Transport#PROPERTY} and the default ring depth. */
+    public SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug) {
+        this(readerThreads, maxInFlight, maxWriteBuffers, debug, Transport.fromSystemProperty(), DEFAULT_RING_DEPTH);
     }
 
     /** These options with {@code readerThreads} readers. */
     public SessionOptions withReaderThreads(int readerThreads) {
-        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug);
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, transport, ringDepth);
     }
 
     /** These options with at most {@code maxInFlight} requests handled at once. */
     public SessionOptions withMaxInFlight(int maxInFlight) {
-        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug);
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, transport, ringDepth);
     }
 
     /** These options printing every request and reply to {@code out} (null: off). */
     public SessionOptions withDebug(PrintStream out) {
-        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, out);
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, out, transport, ringDepth);
+    }
+
+    /** These options over {@code transport}. */
+    public SessionOptions withTransport(Transport transport) {
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, transport, ringDepth);
+    }
+
+    /** These options with {@code ringDepth} io_uring entries per queue. */
+    public SessionOptions withRingDepth(int ringDepth) {
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, transport, ringDepth);
     }
 }

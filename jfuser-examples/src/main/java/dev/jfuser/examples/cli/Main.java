@@ -5,6 +5,7 @@ import dev.jfuser.Fuse;
 import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
+import dev.jfuser.Transport;
 import dev.jfuser.examples.hello.HelloFs;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,6 +31,8 @@ public final class Main {
                              default_permissions, ro, nosuid, nodev, noexec, noatime,
                              sync, dirsync, auto_unmount, max_read=N, or any kernel option
               --readers N    reader threads (default 2)
+              --transport T  dev_fuse (default), io_uring, or auto (io_uring when the kernel
+                             offers it); the system property jfuser.transport sets the default
               -h, --help     this text
 
             Runs in the foreground; Ctrl-C or 'umount MOUNTPOINT' ends it.
@@ -47,6 +50,7 @@ public final class Main {
         List<String> mountOptions = new ArrayList<>();
         boolean debug = false;
         int readers = SessionOptions.DEFAULT.readerThreads();
+        String transport = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -72,6 +76,12 @@ public final class Main {
                         return usage(err, "--readers needs a number, got '" + args[i] + "'");
                     }
                 }
+                case "--transport" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--transport needs dev_fuse, io_uring or auto");
+                    }
+                    transport = args[i];
+                }
                 default -> {
                     if (a.startsWith("-o") && a.length() > 2) {
                         mountOptions.add(a.substring(2));
@@ -96,6 +106,9 @@ public final class Main {
                 options = options.toBuilder().subtype(example).build();
             }
             session = SessionOptions.DEFAULT.withReaderThreads(readers).withDebug(debug ? err : null);
+            if (transport != null) {
+                session = session.withTransport(Transport.parse(transport));
+            }
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
@@ -135,7 +148,8 @@ public final class Main {
             Runtime.getRuntime().halt(0);
         }, "jfuser-unmount");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.println("jfuser: " + mountpoint.toAbsolutePath() + " mounted; Ctrl-C or 'umount "
+        out.println("jfuser: " + mountpoint.toAbsolutePath() + " mounted"
+                + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
         out.flush();
         try {

@@ -12,7 +12,7 @@ import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
 import dev.jfuser.StatxReply;
-import dev.jfuser.internal.transport.FuseChannel;
+import dev.jfuser.internal.transport.ReplyChannel;
 import dev.jfuser.protocol.Abi;
 import dev.jfuser.protocol.Opcode;
 import dev.jfuser.protocol.ReplyEncoder;
@@ -46,7 +46,7 @@ final class InFlight {
     }
 
     final Session session;
-    final FuseChannel channel;
+    final ReplyChannel channel;
     final long unique;
     final Opcode opcode;
     final Request request;
@@ -59,7 +59,7 @@ final class InFlight {
     @SuppressWarnings("unused") // accessed through ANSWERED
     private volatile int answered;
 
-    InFlight(Session session, FuseChannel channel, long unique, Opcode opcode, Request request, boolean tracked) {
+    InFlight(Session session, ReplyChannel channel, long unique, Opcode opcode, Request request, boolean tracked) {
         this.session = session;
         this.tracked = tracked;
         this.channel = channel;
