@@ -173,6 +173,17 @@ class UringMountTest {
     }
 
     @Test
+    void theSuitePropertySelectsTheTransportOfDefaultMounts() throws Exception {
+        String property = System.getProperty(Transport.PROPERTY);
+        assumeTrue(property != null, "the suite runs with the default transport");
+        mount = Fuse.mount(new HelloFs(0, 0), mp, MountOptions.defaults());
+        // This pass must really run over what it names, not over a silent fallback.
+        assertEquals(Transport.parse(property) == Transport.DEV_FUSE ? Transport.DEV_FUSE : Transport.IO_URING,
+                mount.transport());
+        mount.close();
+    }
+
+    @Test
     void unmountWithEveryEntryParkedInTheRingsEndsTheSession() throws Exception {
         mount = Fuse.mount(new HelloFs(0, 0), mp, MountOptions.defaults(), uring());
         assertEquals("Hello, World!\n", Files.readString(mp.resolve(HelloFs.FILE_NAME)));
