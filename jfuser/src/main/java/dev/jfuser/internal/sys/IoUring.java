@@ -25,6 +25,7 @@ public final class IoUring implements AutoCloseable {
     // io_uring_setup flags
     public static final int SETUP_CQSIZE = 1 << 3;
     public static final int SETUP_CLAMP = 1 << 4;
+    public static final int SETUP_R_DISABLED = 1 << 6;
     public static final int SETUP_SUBMIT_ALL = 1 << 7;
     public static final int SETUP_COOP_TASKRUN = 1 << 8;
     public static final int SETUP_SQE128 = 1 << 10;
@@ -36,7 +37,10 @@ public final class IoUring implements AutoCloseable {
     private static final int FEAT_SINGLE_MMAP = 1;
     // opcodes
     public static final byte OP_NOP = 0;
+    public static final byte OP_READ = 22;
     public static final byte OP_URING_CMD = 46;
+    // io_uring_register opcodes
+    private static final int REGISTER_ENABLE_RINGS = 12;
     // mmap offsets
     private static final long OFF_SQ_RING = 0L;
     private static final long OFF_CQ_RING = 0x8000000L;
@@ -188,6 +192,23 @@ public final class IoUring implements AutoCloseable {
         sqe.set(JAVA_INT, SQE_FD, targetFd);
         sqe.set(JAVA_INT, SQE_CMD_OP, cmdOp);
         sqe.set(JAVA_LONG, SQE_USER_DATA, userData);
+    }
+
+    /** Fills a READ SQE: {@code len} bytes of {@code targetFd} into native memory at {@code address}. */
+    public static void prepareRead(MemorySegment sqe, int targetFd, long address, int len, long userData) {
+        sqe.set(JAVA_BYTE, SQE_OPCODE, OP_READ);
+        sqe.set(JAVA_INT, SQE_FD, targetFd);
+        sqe.set(JAVA_LONG, SQE_ADDR, address);
+        sqe.set(JAVA_INT, SQE_LEN, len);
+        sqe.set(JAVA_LONG, SQE_USER_DATA, userData);
+    }
+
+    /**
+     * Enables a ring created with {@link #SETUP_R_DISABLED}; with {@link #SETUP_SINGLE_ISSUER} the calling thread
+     * becomes the only one allowed to submit.
+     */
+    public void enable() throws NativeException {
+        LibC.ioUringRegister(fd, REGISTER_ENABLE_RINGS, MemorySegment.NULL, 0);
     }
 
     /** Fills a NOP SQE: completes at once with res 0 and {@code userData}, waking whoever waits. */

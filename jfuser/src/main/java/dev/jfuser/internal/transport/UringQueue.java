@@ -9,23 +9,26 @@ import dev.jfuser.internal.sys.LibC;
 import dev.jfuser.internal.sys.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One FUSE-over-io_uring queue: the ring for one CPU (qid = CPU number), its entries, and the loop that reaps
- * completions on one platform thread.
+ * One FUSE-over-io_uring queue: the ring for one CPU (qid = CPU number), its entries, and the loop that runs it on
+ * one platform thread.
  *
  * <p>The kernel queues a request made on CPU {@code n} to queue {@code n}, into the first entry parked there (an
  * IORING_OP_URING_CMD it has not completed yet), copies it into that entry's buffers and completes the command
  * (CQE res 0). The entry then belongs to us until its reply is committed with COMMIT_AND_FETCH, which parks it
  * again.
  *
- * <p>Submissions come from any thread: a reply is committed by whoever produced it. Filling and publishing an SQE
- * and the {@code io_uring_enter} that submits it happen under {@link #lock} (the SQ ring has one producer at a
- * time, and {@link #close()} must not unmap the rings under a submitter). A reply produced on the queue's own
- * thread while it reaps completions is only published: the loop submits it with its next wait, one system call
- * for the whole batch. Submitting asks for every published SQE ({@link IoUring#sqPending()}): the kernel takes
- * the oldest first and never more than are there, so asking for too many is harmless.
+ * <p>Only the queue's thread submits. An io_uring command runs its completion work in the task that submitted it
+ * (fs/fuse copies the next request into our buffers there); if any replying thread submitted, the next request
+ * for that entry would have to wake that thread first. With one submitter the ring can also use
+ * SINGLE_ISSUER|DEFER_TASKRUN: that work runs only when the queue's thread waits for completions anyway. So a
+ * reply produced on another thread (a virtual thread running a blocking filesystem) is handed over: the entry is
+ * queued, and if the loop sleeps, an eventfd the ring has a READ pending on wakes it. A reply produced on the
+ * queue's own thread while it handles completions (an async filesystem answering at once) is published directly.
+ * Everything published goes out with the loop's next wait: one system call per batch.
  */
 public final class UringQueue {
     /** {@code enum fuse_uring_cmd}. */
@@ -43,15 +46,15 @@ public final class UringQueue {
      * contiguous request without the payload (up to 1 MiB of WRITE data) being copied.
      */
     static final int PAYLOAD_AT = 4096;
-    private static final int IN_HEADER_SIZE = 40;
     private static final long WAKE = -1L;
 
     // errno values seen in completions
     private static final int ENOENT = 2;
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
-    private static final int ENODEV = 19;
     private static final int EBUSY = 16;
+    private static final int ENODEV = 19;
+    private static final int EINVAL = 22;
     private static final int ECONNABORTED = 103;
     private static final int ENOTCONN = 107;
     private static final int ECANCELED = 125;
@@ -75,16 +78,24 @@ public final class UringQueue {
     final int devFd;
     final int payloadSize;
     private final IoUring ring;
+    /** Whether the ring was made for one submitter with deferred task work (Linux 6.1+). */
+    private final boolean singleIssuer;
     private final RingEntry[] entries;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final MemorySegment submitState = LibC.allocateCallState(Arena.ofAuto());
+    private final int wakeFd;
+    /** 8 bytes: the eventfd counter read by the ring, and the value 1 written to it (separate halves). */
+    private final MemorySegment wakeBuffer;
+    private final MemorySegment wakeState = LibC.allocateCallState(Arena.ofAuto());
     private final MemorySegment loopState = LibC.allocateCallState(Arena.ofAuto());
     private final boolean pin;
+    /** Replies committed by other threads, waiting for the queue's thread to submit them. */
+    private final ConcurrentLinkedQueue<RingEntry> committed = new ConcurrentLinkedQueue<>();
+    /** Set while the loop is (about to be) blocked in io_uring_enter: a committer must then wake it. */
+    private final AtomicBoolean sleeping = new AtomicBoolean();
     private volatile Thread thread;
     /** True while the queue's thread handles a batch of completions (read only by that thread). */
     private boolean reaping;
     private volatile boolean stopping;
-    private boolean closed; // guarded by lock
+    private boolean closed; // guarded by wakeBuffer's monitor: the eventfd must not be written once closed
 
     UringQueue(int qid, int devFd, int depth, int payloadSize, boolean pin) throws NativeException {
         this.qid = qid;
@@ -92,10 +103,35 @@ public final class UringQueue {
         this.payloadSize = payloadSize;
         this.pin = pin;
         // 128-byte SQEs: fuse_uring_cmd_req lives in the command area, which a 64-byte SQE has only 16 bytes of.
-        // Room for every entry's command plus wake-up NOPs; completions never outnumber outstanding commands.
-        this.ring = IoUring.setup(depth + 2, 2 * (depth + 2), IoUring.SETUP_SQE128);
+        // Room for every entry's command plus the wake-up read; completions never outnumber outstanding commands.
+        int sq = depth + 2;
+        IoUring r;
+        boolean single;
+        try {
+            // Disabled until the queue's thread enables it: that thread becomes the single issuer.
+            r = IoUring.setup(sq, 2 * sq, IoUring.SETUP_SQE128 | IoUring.SETUP_SINGLE_ISSUER
+                    | IoUring.SETUP_DEFER_TASKRUN | IoUring.SETUP_R_DISABLED);
+            single = true;
+        } catch (NativeException e) {
+            if (e.errno() != EINVAL) {
+                throw e;
+            }
+            r = IoUring.setup(sq, 2 * sq, IoUring.SETUP_SQE128); // before Linux 6.1
+            single = false;
+        }
+        this.ring = r;
+        this.singleIssuer = single;
+        try {
+            // Blocking: io_uring waits for a blocking file to become readable; a non-blocking one would fail EAGAIN.
+            this.wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
+        } catch (NativeException e) {
+            ring.close();
+            throw e;
+        }
         try {
             Arena arena = Arena.ofAuto(); // freed by the GC: a late reply can never write into freed memory
+            this.wakeBuffer = arena.allocate(16, 8);
+            wakeBuffer.set(JAVA_LONG, 8, 1L);
             this.entries = new RingEntry[depth];
             for (int i = 0; i < depth; i++) {
                 entries[i] = new RingEntry(this, i, arena.allocate(PAYLOAD_AT + (long) payloadSize, 4096),
@@ -103,6 +139,7 @@ public final class UringQueue {
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             ring.close();
+            LibC.closeQuietly(wakeFd);
             throw e;
         }
     }
@@ -111,9 +148,14 @@ public final class UringQueue {
         return qid;
     }
 
+    /** Whether the ring runs with SINGLE_ISSUER|DEFER_TASKRUN (Linux 6.1+). */
+    boolean singleIssuer() {
+        return singleIssuer;
+    }
+
     /**
-     * Registers every entry and reaps completions until {@link #stop()} or until every entry is gone (the
-     * connection ended). Runs on the queue's own platform thread.
+     * Registers every entry and serves until {@link #stop()} or until every entry is gone (the connection
+     * ended). Runs on the queue's own platform thread, the ring's only submitter.
      */
     public void run(Handler handler) {
         thread = Thread.currentThread();
@@ -124,28 +166,29 @@ public final class UringQueue {
                 handler.warn("could not pin io_uring queue " + qid + " to its CPU: " + e.getMessage());
             }
         }
-        int live = entries.length;
-        lock.lock();
-        try {
-            if (closed) {
+        if (singleIssuer) {
+            try {
+                ring.enable();
+            } catch (NativeException e) {
+                handler.warn("io_uring queue " + qid + ": " + e.getMessage() + "; queue stops");
+                handler.registrationFailed(qid, e.errno());
                 return;
             }
-            for (RingEntry e : entries) {
-                publish(e, CMD_REGISTER);
-            }
-            submitLocked();
-        } finally {
-            lock.unlock();
         }
+        for (RingEntry e : entries) {
+            publish(e, CMD_REGISTER);
+        }
+        armWake();
+        int live = entries.length;
         while (live > 0 && !stopping) {
-            int pending;
-            lock.lock();
-            try {
-                pending = ring.sqPending();
-            } finally {
-                lock.unlock();
+            for (RingEntry e; (e = committed.poll()) != null; ) {
+                publish(e, CMD_COMMIT_AND_FETCH);
             }
-            int r = ring.enter(loopState, pending, 1);
+            // Announce the wait, then look again: a reply queued after the poll above sees sleeping and wakes us.
+            sleeping.set(true);
+            int wait = committed.isEmpty() && !stopping ? 1 : 0;
+            int r = ring.enter(loopState, ring.sqPending(), wait);
+            sleeping.set(false);
             if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
                 handler.warn("io_uring_enter on queue " + qid + " failed: " + LibC.errnoName(-r) + "; queue stops");
                 return;
@@ -159,7 +202,9 @@ public final class UringQueue {
                 for (int i = 0; i < n; i++) {
                     long userData = ring.cqeUserData(i);
                     int res = ring.cqeRes(i);
-                    if (userData != WAKE && !completion(entries[(int) userData], res, handler)) {
+                    if (userData == WAKE) {
+                        armWake();
+                    } else if (!completion(entries[(int) userData], res, handler)) {
                         live--;
                     }
                 }
@@ -179,7 +224,7 @@ public final class UringQueue {
         int errno = -res;
         switch (errno) {
             case EINTR, EAGAIN -> {
-                resubmit(e, e.lastCmd);
+                publish(e, e.lastCmd);
                 return true;
             }
             // The connection is over (unmount, abort) or the ring is being torn down.
@@ -194,7 +239,7 @@ public final class UringQueue {
                 if (errno == ENOENT) {
                     // The kernel no longer knew the request we answered (it was aborted meanwhile) and left the
                     // entry without a command: offer the same buffers again as a new entry.
-                    resubmit(e, CMD_REGISTER);
+                    publish(e, CMD_REGISTER);
                     return true;
                 }
                 handler.warn("io_uring queue " + qid + " entry " + e.index + ": command " + e.lastCmd + " failed with "
@@ -204,45 +249,24 @@ public final class UringQueue {
         }
     }
 
-    private void resubmit(RingEntry e, int cmd) {
-        lock.lock();
-        try {
-            if (!closed) {
-                publish(e, cmd);
-                // submitted with the loop's next enter
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Commits {@code e}'s reply (already in its buffers) and parks it for the next request. Any thread. */
+    /**
+     * Commits {@code e}'s reply (already in its buffers) and parks it for the next request. Any thread: on the
+     * queue's own thread while it handles completions the command is published at once, else it is handed over.
+     */
     void commit(RingEntry e) {
-        lock.lock();
-        try {
-            if (closed) {
-                return; // the session is over: nobody waits for this answer any more
-            }
+        if (reaping && Thread.currentThread() == thread) {
             publish(e, CMD_COMMIT_AND_FETCH);
-            if (reaping && Thread.currentThread() == thread) {
-                return; // the loop submits it with its next wait
-            }
-            submitLocked();
-        } finally {
-            lock.unlock();
+            return;
+        }
+        committed.offer(e);
+        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            wake();
         }
     }
 
+    /** Queue thread only: fills an SQE for {@code cmd} on {@code e}; it goes out with the loop's next enter. */
     private void publish(RingEntry e, int cmd) {
-        MemorySegment sqe = ring.nextSqe();
-        if (sqe == null) {
-            // Cannot happen with one command per entry and a ring sized for all of them, but never overwrite.
-            submitLocked();
-            sqe = ring.nextSqe();
-            if (sqe == null) {
-                throw new IllegalStateException("io_uring queue " + qid + ": submission ring full");
-            }
-        }
+        MemorySegment sqe = nextSqe();
         e.lastCmd = cmd;
         IoUring.prepareUringCmd(sqe, devFd, cmd, e.index);
         // struct fuse_uring_cmd_req in the command area: flags u64 @0, commit_id u64 @8, qid u16 @16
@@ -256,15 +280,30 @@ public final class UringQueue {
         ring.publish();
     }
 
-    private void submitLocked() {
-        while (true) {
-            int pending = ring.sqPending();
-            if (pending == 0) {
-                return;
+    /** Queue thread only: a READ of the eventfd, completing (user_data WAKE) when someone writes it. */
+    private void armWake() {
+        IoUring.prepareRead(nextSqe(), wakeFd, wakeBuffer.address(), 8, WAKE);
+        ring.publish();
+    }
+
+    private MemorySegment nextSqe() {
+        MemorySegment sqe = ring.nextSqe();
+        if (sqe == null) {
+            // Not with one command per entry plus the wake-up read in a ring sized for them; never overwrite.
+            ring.enter(loopState, ring.sqPending(), 0);
+            sqe = ring.nextSqe();
+            if (sqe == null) {
+                throw new IllegalStateException("io_uring queue " + qid + ": submission ring full");
             }
-            int r = ring.enter(submitState, pending, 0);
-            if (r >= 0 || (r != -EINTR && r != -EAGAIN && r != -EBUSY)) {
-                return; // errors of single commands arrive as completions
+        }
+        return sqe;
+    }
+
+    private void wake() {
+        synchronized (wakeBuffer) {
+            if (!closed) {
+                // errno is not looked at: the state segment is shared by all wakers
+                LibC.write(wakeState, wakeFd, wakeBuffer.asSlice(8, 8), 8);
             }
         }
     }
@@ -272,20 +311,7 @@ public final class UringQueue {
     /** Wakes the queue's thread and makes its loop end. */
     public void stop() {
         stopping = true;
-        lock.lock();
-        try {
-            if (closed || thread == null) {
-                return;
-            }
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe != null) {
-                IoUring.prepareNop(sqe, WAKE);
-                ring.publish();
-            }
-            submitLocked();
-        } finally {
-            lock.unlock();
-        }
+        wake();
     }
 
     /**
@@ -293,18 +319,13 @@ public final class UringQueue {
      * thread has ended; replies arriving later are dropped.
      */
     public void close() {
-        lock.lock();
-        try {
-            if (!closed) {
-                closed = true;
-                ring.close();
+        synchronized (wakeBuffer) {
+            if (closed) {
+                return;
             }
-        } finally {
-            lock.unlock();
+            closed = true;
+            LibC.closeQuietly(wakeFd);
         }
-    }
-
-    int payloadCapacity() {
-        return payloadSize;
+        ring.close();
     }
 }

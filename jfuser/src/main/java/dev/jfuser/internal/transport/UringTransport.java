@@ -133,6 +133,7 @@ public final class UringTransport {
 
     @Override
     public String toString() {
-        return "io_uring (" + queues.size() + " queues × " + depth + " entries, " + payloadSize + "-byte payloads)";
+        return "io_uring (" + queues.size() + " queues × " + depth + " entries, " + payloadSize + "-byte payloads"
+                + (queues.getFirst().singleIssuer() ? ", single issuer, deferred task work)" : ")");
     }
 }
