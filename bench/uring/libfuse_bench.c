@@ -5,7 +5,7 @@
  *
  *   libfuse-bench MOUNTPOINT -f [-o options]
  */
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 #include <errno.h>
 #include <stdio.h>
