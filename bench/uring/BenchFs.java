@@ -178,6 +178,9 @@ public final class BenchFs {
         Transport transport = Transport.parse(args[1]);
         boolean async = args[2].equals("async");
         SessionOptions options = SessionOptions.DEFAULT.withTransport(transport);
+        if (Boolean.getBoolean("bench.debug")) {
+            options = options.withDebug(System.err);
+        }
         if (args.length > 3) {
             options = options.withRingDepth(Integer.parseInt(args[3]));
         }

@@ -55,9 +55,13 @@ public final class Session {
     /** Request header + the largest argument struct comfortably fit in one page before the payload. */
     private static final int HEADER_ROOM = 4096;
     private static final long DRAIN_MILLIS = 5_000;
-    /** Whether each io_uring queue's thread binds itself to the queue's CPU (as libfuse does). */
+    /**
+     * Whether each io_uring queue's thread binds itself to the queue's CPU, as libfuse does: the kernel queues a
+     * request to the ring of the CPU its caller runs on, so the caller, who sleeps until the answer, leaves that
+     * CPU to the queue's thread. {@code -Djfuser.uring.pin=false} turns it off.
+     */
     private static final boolean PIN_RING_THREADS = Boolean.parseBoolean(System.getProperty("jfuser.uring.pin",
-            "false"));
+            "true"));
 
     private final FuseChannel mainChannel;
     private final AsyncFilesystem fs;
@@ -227,6 +231,11 @@ public final class Session {
         @Override
         public void warn(String message) {
             log(System.Logger.Level.WARNING, message, null);
+        }
+
+        @Override
+        public void note(String message) {
+            debug.note(message);
         }
     }
 

@@ -72,6 +72,9 @@ public final class UringQueue {
 
         /** Something unexpected worth a log line. */
         void warn(String message);
+
+        /** Something worth a line in the debug trace only. */
+        void note(String message);
     }
 
     final int qid;
@@ -163,7 +166,8 @@ public final class UringQueue {
             try {
                 LibC.pinCurrentThread(qid);
             } catch (NativeException | RuntimeException e) {
-                handler.warn("could not pin io_uring queue " + qid + " to its CPU: " + e.getMessage());
+                // e.g. a cpuset without this CPU: the queue still works, only without the locality
+                handler.note("jfuser: io_uring queue " + qid + " not pinned to its CPU: " + e.getMessage());
             }
         }
         if (singleIssuer) {
