@@ -212,6 +212,29 @@ class UringMountTest {
     }
 
     @Test
+    void interruptFromDevFuseReachesARequestDeliveredByARing() throws Exception {
+        FlatMemFs fs = new FlatMemFs();
+        mount = Fuse.mount(fs, mp, MountOptions.defaults(), uring());
+        Process stat = new ProcessBuilder("stat", mp.resolve(FlatMemFs.BLOCK).toString()).redirectErrorStream(true)
+                .start();
+        assertTrue(fs.blockEntered.await(10, TimeUnit.SECONDS), "the lookup did not reach the filesystem");
+        assertTrue(debugText().contains("Lookup[name=block]  [io_uring queue"), "the lookup came through a ring");
+        // A signal makes the kernel send INTERRUPT, which always travels through /dev/fuse.
+        assertEquals(0, run("kill", "-INT", Long.toString(stat.pid())).exitCode());
+        assertTrue(stat.waitFor(10, TimeUnit.SECONDS), "the caller still waits: the interrupt was lost");
+        assertTrue(fs.blockInterrupted, "the handler's thread was interrupted");
+        assertTrue(debugText().contains("opcode: INTERRUPT"), debugText());
+        assertEquals("Hello", writeAndRead("after-interrupt", "Hello"), "the entry serves on");
+        mount.close();
+        assertNoSessionThreads();
+    }
+
+    private String writeAndRead(String name, String text) throws IOException {
+        Files.writeString(mp.resolve(name), text);
+        return Files.readString(mp.resolve(name));
+    }
+
+    @Test
     void abortThroughFusectlEndsTheSessionAndFreesTheCaller() throws Exception {
         boolean mountedFusectl = ensureFusectl();
         try {
