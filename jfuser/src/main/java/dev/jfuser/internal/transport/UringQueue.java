@@ -174,9 +174,11 @@ public final class UringQueue {
             try {
                 ring.enable();
             } catch (NativeException e) {
-                handler.warn("io_uring queue " + qid + ": " + e.getMessage() + "; queue stops");
-                handler.registrationFailed(qid, e.errno());
-                return;
+                // The kernel was told io_uring and holds requests back until every queue has an entry; only a
+                // failed REGISTER would send it back to /dev/fuse, and this ring cannot submit one. Ending the
+                // session (the caller stops it) beats leaving every caller hanging.
+                throw new IllegalStateException("cannot enable the io_uring of queue " + qid + ": " + e.getMessage(),
+                        e);
             }
         }
         for (RingEntry e : entries) {
