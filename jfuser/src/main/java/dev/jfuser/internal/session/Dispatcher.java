@@ -162,7 +162,7 @@ final class Dispatcher {
             fail(r, new NullPointerException("the filesystem returned a null stage for " + r.opcode));
             return;
         }
-        r.stage = stage;
+        r.started(stage);
         stage.whenComplete((value, failure) -> {
             if (failure != null) {
                 fail(r, failure);
@@ -194,7 +194,7 @@ final class Dispatcher {
             fail(r, new NullPointerException("the filesystem returned a null stage for " + r.opcode));
             return;
         }
-        r.stage = stage;
+        r.started(stage);
         stage.whenComplete((value, failure) -> {
             if (failure != null) {
                 fail(r, failure);

@@ -81,6 +81,18 @@ final class InFlight {
         }
     }
 
+    /**
+     * Records the stage the filesystem returned. An INTERRUPT (read by another thread) can arrive after the handler
+     * started but before its stage is known here; then {@link #interrupt()} found no stage to cancel, so cancel it
+     * now. Both sides write their volatile first and read the other's after, so at least one of them cancels.
+     */
+    void started(CompletionStage<?> s) {
+        stage = s;
+        if (request.isInterrupted() && s instanceof Future<?> f) {
+            f.cancel(true);
+        }
+    }
+
     private void claim() {
         if (!ANSWERED.compareAndSet(this, 0, 1)) {
             throw new IllegalStateException("request " + unique + " (" + opcode + ") was already answered");
