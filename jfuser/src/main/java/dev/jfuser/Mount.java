@@ -35,6 +35,14 @@ public final class Mount implements AutoCloseable {
         return session.config();
     }
 
+    /**
+     * The transport requests travel on: {@link Transport#IO_URING} when it was asked for, offered by the kernel and
+     * set up, else {@link Transport#DEV_FUSE}.
+     */
+    public Transport transport() {
+        return session.transport();
+    }
+
     /** Whether the session is still serving. */
     public boolean isServing() {
         return !session.terminated().isDone();

@@ -3,31 +3,39 @@ package dev.jfuser;
 import dev.jfuser.protocol.Opcode;
 import java.io.PrintStream;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
- * How a session serves requests: reader threads, limits, debug output. The defaults suit most filesystems.
+ * How a session serves requests: reader threads, limits, transport, debug output. The defaults suit most
+ * filesystems.
  *
- * @param readerThreads platform threads reading /dev/fuse, each on its own cloned descriptor (1..64)
+ * @param readerThreads platform threads reading /dev/fuse, each on its own cloned descriptor (1..64); with the
+ *     io_uring transport one reader stays on /dev/fuse for FORGET and INTERRUPT and the rings serve the rest
  * @param maxInFlight requests being handled at once; further requests wait in the kernel (backpressure)
- * @param maxWriteBuffers WRITE payload buffers (max_write each) held by requests in flight at once
+ * @param maxWriteBuffers WRITE payload buffers (max_write each) held by requests in flight at once (/dev/fuse; with
+ *     io_uring each ring entry owns its buffer)
  * @param debug where to print each request and reply ({@code -d}), or null
- * @param inline operations whose {@link Filesystem} methods run on the reader thread that read the request
- *     instead of on a virtual thread of their own (see {@link #withInline})
+ * @param inline operations whose {@link Filesystem} methods run on the thread that read the request instead of on
+ *     a virtual thread of their own (see {@link #withInline})
+ * @param transport /dev/fuse, io_uring, or io_uring when available; see {@link Transport}
+ * @param ringDepth io_uring entries per queue (one queue per possible CPU), 1..1024; each entry holds a buffer of
+ *     max_write bytes, so memory is CPUs × depth × max_write
  */
 public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug,
-                             Set<Opcode> inline) {
+                             Set<Opcode> inline, Transport transport, int ringDepth) {
 
-    /** Two readers, 10,000 requests and 64 write buffers in flight, no debug output, nothing inline. */
-    public static final SessionOptions DEFAULT = new SessionOptions(2, 10_000, 64, null, Set.of());
+    /** io_uring entries per queue unless told otherwise: libfuse's default too. */
+    public static final int DEFAULT_RING_DEPTH = 8;
 
-    /** Options with nothing inline (the form before {@code inline} existed). */
-    public SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug) {
-        this(readerThreads, maxInFlight, maxWriteBuffers, debug, Set.of());
-    }
+    /**
+     * Two readers, 10,000 requests and 64 write buffers in flight, no debug output, nothing inline, the transport
+     * named by the system property {@value Transport#PROPERTY} (default /dev/fuse), 8 ring entries per queue.
+     */
+    public static final SessionOptions DEFAULT = new SessionOptions(2, 10_000, 64, null);
 
     public SessionOptions {
-        inline = inline.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(inline));
+        inline = inline == null || inline.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(inline));
         if (readerThreads < 1 || readerThreads > 64) {
             throw new IllegalArgumentException("readerThreads must be 1..64, got " + readerThreads);
         }
@@ -37,34 +45,59 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
         if (maxWriteBuffers < 1) {
             throw new IllegalArgumentException("maxWriteBuffers must be at least 1, got " + maxWriteBuffers);
         }
+        if (transport == null) {
+            throw new IllegalArgumentException("transport must not be null: use Transport.DEV_FUSE, IO_URING or AUTO");
+        }
+        if (ringDepth < 1 || ringDepth > 1024) {
+            throw new IllegalArgumentException("ringDepth must be 1..1024, got " + ringDepth);
+        }
+    }
+
+    /**
+     * Options with nothing inline, the transport from the system property {@value Transport#PROPERTY} and the
+     * default ring depth.
+     */
+    public SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug) {
+        this(readerThreads, maxInFlight, maxWriteBuffers, debug, Set.of(), Transport.fromSystemProperty(),
+                DEFAULT_RING_DEPTH);
     }
 
     /** These options with {@code readerThreads} readers. */
     public SessionOptions withReaderThreads(int readerThreads) {
-        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline);
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth);
     }
 
     /** These options with at most {@code maxInFlight} requests handled at once. */
     public SessionOptions withMaxInFlight(int maxInFlight) {
-        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline);
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth);
     }
 
     /** These options printing every request and reply to {@code out} (null: off). */
     public SessionOptions withDebug(PrintStream out) {
-        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, out, inline);
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, out, inline, transport, ringDepth);
     }
 
     /**
-     * These options with the blocking {@link Filesystem} methods of {@code ops} run inline, on the reader thread
-     * that read the request, instead of each on a new virtual thread. Saves the hand-off between threads: cheap
-     * requests answer about twice as fast (see the Performance section of the README). Only for methods that
-     * never block — answered from memory — because a reader busy in a method reads no other request, and an
-     * INTERRUPT cannot interrupt it. Has no effect on an {@link AsyncFilesystem}, which always starts on the
-     * reader. FORGET always runs inline.
+     * These options with the blocking {@link Filesystem} methods of {@code ops} run inline, on the thread that read
+     * the request, instead of each on a new virtual thread. Saves the hand-off between threads: cheap requests
+     * answer about twice as fast (see the Performance section of the README). Only for methods that never block —
+     * answered from memory — because a reader busy in a method reads no other request, and an INTERRUPT cannot
+     * interrupt it. Has no effect on an {@link AsyncFilesystem}, which always starts on the reader. FORGET always
+     * runs inline.
      */
     public SessionOptions withInline(Opcode... ops) {
         Set<Opcode> set = EnumSet.noneOf(Opcode.class);
-        set.addAll(java.util.List.of(ops));
-        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, set);
+        set.addAll(List.of(ops));
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, set, transport, ringDepth);
+    }
+
+    /** These options over {@code transport}. */
+    public SessionOptions withTransport(Transport transport) {
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth);
+    }
+
+    /** These options with {@code ringDepth} io_uring entries per queue. */
+    public SessionOptions withRingDepth(int ringDepth) {
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth);
     }
 }

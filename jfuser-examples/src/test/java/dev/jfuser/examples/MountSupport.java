@@ -67,8 +67,13 @@ public final class MountSupport {
         Path examples = Path.of("target/classes").toAbsolutePath();
         Path core = examples.getParent().getParent().getParent().resolve("jfuser/target/classes");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:-UsePerfData", "--enable-native-access=dev.jfuser", "-p", core + ":" + examples,
-                "-m", "dev.jfuser.examples/dev.jfuser.examples.cli.Main"));
+                "-XX:-UsePerfData", "--enable-native-access=dev.jfuser", "-p", core + ":" + examples));
+        // The transport under test (bin/test runs the mount tests over /dev/fuse and over io_uring).
+        String transport = System.getProperty("jfuser.transport");
+        if (transport != null) {
+            cmd.add("-Djfuser.transport=" + transport);
+        }
+        cmd.addAll(List.of("-m", "dev.jfuser.examples/dev.jfuser.examples.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
     }

@@ -4,6 +4,7 @@ import dev.jfuser.Fuse;
 import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
+import dev.jfuser.Transport;
 import dev.jfuser.examples.hello.AsyncHelloFs;
 import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
@@ -47,6 +48,8 @@ public final class Main {
                              writes beyond it fail with ENOSPC
               --image FILE   memfs: load the tree from FILE if it exists, save it
                              there at unmount
+              --transport T  dev_fuse (default), io_uring, or auto (io_uring when the kernel
+                             offers it); the system property jfuser.transport sets the default
               -h, --help     this text
 
             httpfs options:
@@ -79,6 +82,7 @@ public final class Main {
         Map<String, String> values = new HashMap<>();
         boolean debug = false;
         boolean blocking = false;
+        String transport = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -104,6 +108,12 @@ public final class Main {
                         });
                     }
                     values.put(a, args[i]);
+                }
+                case "--transport" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--transport needs dev_fuse, io_uring or auto");
+                    }
+                    transport = args[i];
                 }
                 default -> {
                     if (a.startsWith("-o") && a.length() > 2) {
@@ -139,6 +149,9 @@ public final class Main {
                 options = options.toBuilder().subtype(example).build();
             }
             session = SessionOptions.DEFAULT.withReaderThreads(readers).withDebug(debug ? err : null);
+            if (transport != null) {
+                session = session.withTransport(Transport.parse(transport));
+            }
             fs = switch (example) {
                 case "hello" -> (mp, o, s) -> Fuse.mount(new HelloFs(currentUid(), currentGid()), mp, o, s);
                 case "hello-async" -> (mp, o, s) -> Fuse.mount(new AsyncHelloFs(currentUid(), currentGid()), mp, o,
@@ -256,7 +269,8 @@ public final class Main {
             Runtime.getRuntime().halt(0);
         }, "jfuser-unmount");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.println("jfuser: " + mountpoint.toAbsolutePath() + " mounted; Ctrl-C or 'umount "
+        out.println("jfuser: " + mountpoint.toAbsolutePath() + " mounted"
+                + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
         out.flush();
         try {

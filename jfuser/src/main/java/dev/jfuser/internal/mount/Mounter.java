@@ -71,6 +71,18 @@ public final class Mounter {
      * @throws IllegalCallerException if native access is denied to jfuser
      */
     public static MountedDevice mount(Path mountpoint, MountOptions options) throws IOException {
+        return mount(mountpoint, options, false);
+    }
+
+    /**
+     * Mounts a FUSE filesystem on {@code mountpoint}; {@code ringTransport} says the session may serve it over
+     * io_uring. Then the kernel releases /dev/fuse asynchronously when the process dies (the rings' commands hold
+     * it until io_uring's teardown work runs), so fusermount3's single auto_unmount check can run before the
+     * connection is aborted, fail with ECANCELED or ECONNABORTED instead of ENOTCONN and leave the dead mount
+     * behind: an auto_unmount mount then also gets jfuser's watchdog, which looks again.
+     */
+    public static MountedDevice mount(Path mountpoint, MountOptions options, boolean ringTransport)
+            throws IOException {
         Objects.requireNonNull(mountpoint, "mountpoint");
         Objects.requireNonNull(options, "options");
         LibC.checkNativeAccess();
@@ -87,7 +99,7 @@ public final class Mounter {
         if (!privileged) {
             checkDevFuseAccessible();
         }
-        return mountWithFusermount(mp, options, privileged);
+        return mountWithFusermount(mp, options, privileged, ringTransport);
     }
 
     /** Whether something is mounted exactly at {@code path} (absolute, normalized), according to mountinfo. */
@@ -287,8 +299,8 @@ public final class Mounter {
 
     // ---------------------------------------------------------------------------------------------- fusermount3
 
-    private static MountedDevice mountWithFusermount(Path mp, MountOptions options, boolean privileged)
-            throws IOException {
+    private static MountedDevice mountWithFusermount(Path mp, MountOptions options, boolean privileged,
+                                                     boolean ringTransport) throws IOException {
         Path fusermount = findFusermount();
         // argv[0] without the directory, so its messages read "fusermount3: ..." as users know them.
         List<String> argv = List.of(FUSERMOUNT, "-o", fusermountOptions(options), "--", mp.toString());
@@ -344,11 +356,11 @@ public final class Mounter {
             child.logFurtherOutput();
             List<Integer> watchers = new ArrayList<>();
             watchers.add(renumberAbove(socket[0], fd));
-            if (!privileged && !options.allowOther() && !options.allowRoot()) {
+            if (ringTransport || !privileged && !options.allowOther() && !options.allowRoot()) {
                 // fusermount3 before 3.15 checks for a dead mount as root, and root may not access a mount without
                 // allow_other: it gets EACCES and leaves the mount (libfuse issue #586). A watchdog running as us
                 // does the same check with our credentials. Where fusermount3 is fixed, the second one finds
-                // nothing left to do.
+                // nothing left to do. With io_uring fusermount3 may also check too early (see mount above).
                 int watchdog = startUnmountWatchdog(fusermount, mp, fd);
                 if (watchdog >= 0) {
                     watchers.add(watchdog);
@@ -426,12 +438,23 @@ public final class Mounter {
         }
     }
 
-    /** $0 = fusermount3, $1 = mountpoint, fd 3 = the socket. Nothing is ever sent: the read loop ends at EOF. */
+    /**
+     * $0 = fusermount3, $1 = mountpoint, fd 3 = the socket. Nothing is ever sent: the read loop ends at EOF. Then,
+     * like fusermount3, it opens the mount's root (an OPENDIR request; a stat could be answered from the attribute
+     * cache) and unmounts if that fails with ENOTCONN. A request that raced the end of the connection fails
+     * otherwise: ECONNABORTED ("Software caused connection abort") when the abort ended it, ECANCELED ("Operation
+     * canceled") when io_uring handed it to a ring whose process had died. Then it looks again, for up to 5 s.
+     */
     private static final String WATCHDOG_SCRIPT = """
             while read -r _ <&3; do :; done
-            if stat -- "$1" 2>&1 >/dev/null | grep -q 'Transport endpoint is not connected'; then
-                exec "$0" -u -z -q -- "$1"
-            fi
+            n=0
+            while [ "$n" -lt 50 ]; do
+                case $( { : < "$1"; } 2>&1 ) in
+                    *'not connected'*) exec "$0" -u -z -q -- "$1" ;;
+                    *'connection abort'* | *'canceled'*) sleep 0.1; n=$((n + 1)) ;;
+                    *) exit 0 ;;
+                esac
+            done
             """;
 
     /**

@@ -1,6 +1,7 @@
 package dev.jfuser.internal.session;
 
 import dev.jfuser.Errno;
+import dev.jfuser.internal.transport.RingEntry;
 import dev.jfuser.protocol.InHeader;
 import dev.jfuser.protocol.Opcode;
 import dev.jfuser.protocol.Operation;
@@ -19,13 +20,18 @@ final class DebugLog {
     }
 
     void request(InHeader h, Operation op) {
+        request(h, op, null);
+    }
+
+    /** A request line; {@code via} names the io_uring queue the request came on (null: /dev/fuse). */
+    void request(InHeader h, Operation op, Object via) {
         if (out == null) {
             return;
         }
         Opcode code = Opcode.of(h.opcode());
         out.println("unique: " + h.unique() + ", opcode: " + (code == null ? "UNKNOWN" : code.name()) + " ("
                 + h.opcode() + "), nodeid: " + h.nodeId() + ", insize: " + h.len() + ", pid: " + h.pid() + "  "
-                + describe(op));
+                + describe(op) + (via instanceof RingEntry e ? "  [io_uring queue " + e.qid() + "]" : ""));
     }
 
     void reply(long unique, Opcode opcode, Errno error, long length) {

@@ -12,7 +12,7 @@ import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
 import dev.jfuser.StatxReply;
-import dev.jfuser.internal.transport.FuseChannel;
+import dev.jfuser.internal.transport.ReplyChannel;
 import dev.jfuser.protocol.Abi;
 import dev.jfuser.protocol.Opcode;
 import dev.jfuser.protocol.ReplyEncoder;
@@ -72,7 +72,7 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     static final int COPY_RANGE = 17;
 
     final Session session;
-    final FuseChannel channel;
+    final ReplyChannel channel;
     final long unique;
     final Opcode opcode;
     final Request request;
@@ -93,7 +93,7 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     @SuppressWarnings("unused") // accessed through ANSWERED
     private volatile int answered;
 
-    InFlight(Session session, FuseChannel channel, long unique, Opcode opcode, Request request, boolean tracked) {
+    InFlight(Session session, ReplyChannel channel, long unique, Opcode opcode, Request request, boolean tracked) {
         this.session = session;
         this.tracked = tracked;
         this.channel = channel;

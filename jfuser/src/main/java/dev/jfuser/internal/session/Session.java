@@ -5,7 +5,14 @@ import dev.jfuser.Errno;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Request;
 import dev.jfuser.SessionOptions;
+import dev.jfuser.Transport;
+import dev.jfuser.internal.sys.LibC;
+import dev.jfuser.internal.transport.DevFuseChannel;
 import dev.jfuser.internal.transport.FuseChannel;
+import dev.jfuser.internal.transport.ReplyChannel;
+import dev.jfuser.internal.transport.RingEntry;
+import dev.jfuser.internal.transport.UringQueue;
+import dev.jfuser.internal.transport.UringTransport;
 import dev.jfuser.protocol.Abi;
 import dev.jfuser.protocol.InHeader;
 import dev.jfuser.protocol.InitOut;
@@ -36,12 +43,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * caller), then starts the reader threads. The session ends when the kernel says so (ENODEV after an unmount or
  * abort), on DESTROY, or on {@link #stop()}; then requests still unanswered after a grace period get EIO, the
  * filesystem's {@code destroy} runs once, descriptors are closed and {@link #terminated()} completes.
+ *
+ * <p>Transports: requests arrive on /dev/fuse reader threads, or (when {@link Transport} asks for it and the kernel
+ * offers it) on io_uring queues, one platform thread per queue, with one /dev/fuse reader kept for FORGET and
+ * INTERRUPT, which the kernel never puts on the rings. Both feed the same decode and dispatch path; a reply goes
+ * back through whatever the request came in on ({@link ReplyChannel}).
  */
 public final class Session {
     private static final System.Logger LOG = System.getLogger("dev.jfuser");
     /** Request header + the largest argument struct comfortably fit in one page before the payload. */
     private static final int HEADER_ROOM = 4096;
     private static final long DRAIN_MILLIS = 5_000;
+    /**
+     * Whether each io_uring queue's thread binds itself to the queue's CPU, as libfuse does: the kernel queues a
+     * request to the ring of the CPU its caller runs on, so the caller, who sleeps until the answer, leaves that
+     * CPU to the queue's thread. {@code -Djfuser.uring.pin=false} turns it off.
+     */
+    private static final boolean PIN_RING_THREADS = Boolean.parseBoolean(System.getProperty("jfuser.uring.pin",
+            "true"));
 
     private final FuseChannel mainChannel;
     private final AsyncFilesystem fs;
@@ -64,6 +83,10 @@ public final class Session {
     private volatile int minor = Abi.KERNEL_MINOR_VERSION;
     private volatile int bufferSize = KernelConfig.MAX_MAX_WRITE + HEADER_ROOM;
     private volatile KernelConfig config;
+    /** The io_uring queues when that transport was negotiated, else null. */
+    private volatile UringTransport rings;
+    /** Set when the kernel refused ring registration after INIT and went back to /dev/fuse. */
+    private final AtomicBoolean ringsRefused = new AtomicBoolean();
 
     public Session(FuseChannel channel, AsyncFilesystem fs, SessionOptions options, int allowRootOwner) {
         this.mainChannel = channel;
@@ -91,6 +114,11 @@ public final class Session {
         return terminated;
     }
 
+    /** The transport requests travel on: io_uring once negotiated (and not refused), else /dev/fuse. */
+    public Transport transport() {
+        return rings != null && !ringsRefused.get() ? Transport.IO_URING : Transport.DEV_FUSE;
+    }
+
     /** Requests currently being handled. */
     public int inFlightCount() {
         return inFlight.size();
@@ -107,13 +135,20 @@ public final class Session {
         try {
             handshake(buffer);
         } catch (IOException | RuntimeException e) {
+            UringTransport r = rings;
+            if (r != null) {
+                r.close();
+            }
             mainChannel.close();
             terminated.complete(null);
             throw e;
         }
+        UringTransport uring = rings;
         List<FuseChannel> readerChannels = new ArrayList<>();
         readerChannels.add(mainChannel);
-        for (int i = 1; i < options.readerThreads(); i++) {
+        // With io_uring one /dev/fuse reader suffices: only FORGET and INTERRUPT still come that way.
+        int devReaders = uring != null ? 1 : options.readerThreads();
+        for (int i = 1; i < devReaders; i++) {
             try {
                 readerChannels.add(mainChannel.cloneChannel());
             } catch (IOException e) {
@@ -126,19 +161,99 @@ public final class Session {
         synchronized (channels) {
             channels.addAll(readerChannels);
         }
-        liveReaders.set(readerChannels.size());
+        liveReaders.set(readerChannels.size() + (uring != null ? uring.queues().size() : 0));
         for (int i = 0; i < readerChannels.size(); i++) {
             FuseChannel ch = readerChannels.get(i);
             MemorySegment b = i == 0 ? buffer : newBuffer();
             // Platform threads: a read(2) through FFM would pin a virtual thread's carrier anyway.
             Thread.ofPlatform().name("jfuser-reader-" + i).daemon(true).start(() -> readLoop(ch, b));
         }
+        if (uring != null) {
+            RingHandler handler = new RingHandler();
+            for (UringQueue q : uring.queues()) {
+                // Platform threads: they block in io_uring_enter.
+                Thread.ofPlatform().name("jfuser-ring-" + q.qid()).daemon(true).start(() -> ringLoop(q, handler));
+            }
+        }
+    }
+
+    /** Adds /dev/fuse readers up to the configured count: the kernel went back to /dev/fuse after INIT. */
+    private void startMoreReaders() {
+        for (int i = 1; i < options.readerThreads(); i++) {
+            FuseChannel ch;
+            try {
+                ch = mainChannel.cloneChannel();
+            } catch (IOException e) {
+                log(System.Logger.Level.WARNING, "could not clone the /dev/fuse descriptor for reader " + i + " ("
+                        + e.getMessage() + ")", null);
+                return;
+            }
+            synchronized (channels) {
+                channels.add(ch);
+            }
+            liveReaders.incrementAndGet();
+            MemorySegment b = newBuffer();
+            Thread.ofPlatform().name("jfuser-reader-" + i).daemon(true).start(() -> readLoop(ch, b));
+        }
+    }
+
+    private void ringLoop(UringQueue q, RingHandler handler) {
+        try {
+            q.run(handler);
+        } catch (RuntimeException | Error e) {
+            log(System.Logger.Level.ERROR, "io_uring queue " + q.qid() + " failed: " + e, e);
+            stop();
+        } finally {
+            readerEnded();
+        }
+    }
+
+    /** What the io_uring queues report. */
+    private final class RingHandler implements UringQueue.Handler {
+        @Override
+        public void request(RingEntry entry, MemorySegment request) {
+            // The entry keeps its buffers until the reply is committed: nothing to hand off, even for WRITE.
+            handle(entry, request, (int) request.byteSize(), false);
+        }
+
+        @Override
+        public void registrationFailed(int qid, int errno) {
+            if (ringsRefused.compareAndSet(false, true)) {
+                logFallback("the kernel refused to register io_uring entries (" + LibC.errnoName(errno)
+                        + (errno == 95 ? ": enable_uring was switched off after INIT" : "") + ")");
+                if (!stopping.get()) {
+                    startMoreReaders();
+                }
+            }
+        }
+
+        @Override
+        public void warn(String message) {
+            log(System.Logger.Level.WARNING, message, null);
+        }
+
+        @Override
+        public void note(String message) {
+            debug.note(message);
+        }
+    }
+
+    private void logFallback(String why) {
+        System.Logger.Level level = options.transport() == Transport.IO_URING
+                ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        String message = "io_uring transport not used: " + why + "; serving through /dev/fuse";
+        LOG.log(level, message);
+        debug.note("jfuser: " + message);
     }
 
     /** Ends the session without an unmount (for a session on a descriptor mounted elsewhere). */
     public void stop() {
         stopping.set(true);
         mainChannel.wakeup();
+        UringTransport r = rings;
+        if (r != null) {
+            r.stop();
+        }
     }
 
     private void handshake(MemorySegment buffer) throws IOException {
@@ -202,13 +317,41 @@ public final class Session {
         this.minor = negotiated;
         this.format = new WireFormat(negotiated, (flags & Abi.SETXATTR_EXT) != 0);
         this.bufferSize = maxWrite + HEADER_ROOM;
+        if (options.transport() != Transport.DEV_FUSE) {
+            // The kernel's max_payload_sz: what a ring entry's payload buffer must hold at least.
+            int pages = (offered & Abi.MAX_PAGES) != 0 ? maxPages : 32;
+            int payload = Math.max(8192, Math.max(maxWrite, pages * 4096));
+            rings = openRings(init, offered, payload);
+            if (rings != null) {
+                flags |= Abi.OVER_IO_URING;
+            }
+        }
         InitOut out = new InitOut(Abi.KERNEL_VERSION, negotiated, cfg.maxReadahead(), flags, cfg.maxBackground(),
                 cfg.congestionThreshold(), maxWrite, cfg.timeGranularityNanos(), maxPages, 0, 0, 0);
         int size = negotiated < 5 ? Abi.COMPAT_INIT_OUT_SIZE
                 : negotiated < 23 ? Abi.COMPAT_22_INIT_OUT_SIZE : Abi.INIT_OUT_SIZE;
         debug.note("INIT: kernel 7." + init.minor() + ", negotiated 7." + negotiated + ", flags 0x"
-                + Long.toHexString(flags) + ", max_write " + maxWrite + ", " + cfg);
+                + Long.toHexString(flags) + ", max_write " + maxWrite + ", " + cfg + ", transport "
+                + (rings != null ? rings.toString() : "/dev/fuse"));
         r.replyStruct(size, (b, p) -> ReplyEncoder.initOut(b, p, out));
+    }
+
+    /** The rings for the io_uring transport, or null (with a log line saying why) to stay on /dev/fuse. */
+    private UringTransport openRings(Operation.Init init, long offered, int payloadSize) {
+        String why;
+        if (!(mainChannel instanceof DevFuseChannel dev)) {
+            why = "io_uring needs a /dev/fuse descriptor, not " + mainChannel.getClass().getSimpleName();
+        } else if ((offered & Abi.OVER_IO_URING) == 0) {
+            why = UringTransport.whyNotOffered(init.minor());
+        } else {
+            try {
+                return UringTransport.open(dev.fd(), options.ringDepth(), payloadSize, PIN_RING_THREADS);
+            } catch (IOException e) {
+                why = e.getMessage();
+            }
+        }
+        logFallback(why);
+        return null;
     }
 
     private void readLoop(FuseChannel ch, MemorySegment firstBuffer) {
@@ -219,10 +362,15 @@ public final class Session {
             while (true) {
                 int n = ch.receive(buffer);
                 if (n < 0) {
+                    // Unmounted, aborted or stopped: the rings' threads must end too (an entry the filesystem
+                    // still holds would otherwise keep its queue waiting).
+                    if (rings != null) {
+                        stop();
+                    }
                     break;
                 }
                 view.clear().limit(n);
-                MemorySegment taken = handle(ch, buffer, view);
+                MemorySegment taken = handle(ch, buffer, view, true);
                 if (taken != null) {
                     // The request keeps the buffer (a WRITE payload); read on into another one.
                     buffer = takeBuffer();
@@ -236,14 +384,27 @@ public final class Session {
             log(System.Logger.Level.ERROR, "reader " + Thread.currentThread().getName() + " failed: " + e, e);
             stop();
         } finally {
-            if (liveReaders.decrementAndGet() == 0) {
-                Thread.ofPlatform().name("jfuser-shutdown").daemon(true).start(this::shutdown);
-            }
+            readerEnded();
         }
     }
 
-    /** Handles one request; returns the buffer if the request kept it. */
-    private MemorySegment handle(FuseChannel ch, MemorySegment buffer, ByteBuffer bytes) {
+    private void readerEnded() {
+        if (liveReaders.decrementAndGet() == 0) {
+            Thread.ofPlatform().name("jfuser-shutdown").daemon(true).start(this::shutdown);
+        }
+    }
+
+    /** Handles one request in {@code buffer[0, n)} (a ring entry's; its buffer is never handed off). */
+    private MemorySegment handle(ReplyChannel ch, MemorySegment buffer, int n, boolean handOff) {
+        return handle(ch, buffer, buffer.asSlice(0, n).asByteBuffer(), handOff);
+    }
+
+    /**
+     * Handles one request ({@code bytes} is a view of {@code buffer}); returns the buffer if the request kept it (a
+     * WRITE payload) and {@code handOff} says the buffer may be kept (a /dev/fuse reader's, which then reads on
+     * into another).
+     */
+    private MemorySegment handle(ReplyChannel ch, MemorySegment buffer, ByteBuffer bytes, boolean handOff) {
         WireRequest w;
         try {
             w = RequestDecoder.decode(bytes, format);
@@ -256,7 +417,7 @@ public final class Session {
         }
         InHeader h = w.header();
         Operation op = w.operation();
-        debug.request(h, op);
+        debug.request(h, op, ch);
         switch (op) {
             case Operation.Forget f -> {
                 forget(h.nodeId(), f.nlookup());
@@ -308,7 +469,7 @@ public final class Session {
                 w.supplementaryGroups());
         InFlight r = new InFlight(this, ch, h.unique(), req.opcode(), req, true);
         MemorySegment kept = null;
-        if (op instanceof Operation.Write) {
+        if (handOff && op instanceof Operation.Write) {
             r.heldBuffer = buffer;
             kept = buffer;
         }
@@ -346,13 +507,13 @@ public final class Session {
         }
     }
 
-    private InFlight raw(FuseChannel ch, InHeader h) {
+    private InFlight raw(ReplyChannel ch, InHeader h) {
         Opcode op = Opcode.of(h.opcode());
         return new InFlight(this, ch, h.unique(), op,
                 new Request(h.unique(), op, h.nodeId(), h.uid(), h.gid(), h.pid(), null), false);
     }
 
-    private void rawError(FuseChannel ch, long unique, Opcode op, Errno errno) {
+    private void rawError(ReplyChannel ch, long unique, Opcode op, Errno errno) {
         new InFlight(this, ch, unique, op, new Request(unique, op, 0, 0, 0, 0, null), false).error(errno);
     }
 
@@ -424,6 +585,12 @@ public final class Session {
             }
         }
         runDestroy();
+        // Rings first: closing them makes the kernel cancel the entries parked there, which hold references to
+        // the /dev/fuse file; the connection ends when the last reference goes.
+        UringTransport r = rings;
+        if (r != null) {
+            r.close();
+        }
         synchronized (channels) {
             for (int i = channels.size() - 1; i >= 0; i--) {
                 channels.get(i).close();

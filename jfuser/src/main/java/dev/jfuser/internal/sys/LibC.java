@@ -830,6 +830,119 @@ public final class LibC {
     }
 
     // =====================================================================================================
+    // io_uring (raw system calls: glibc has no wrappers) and memory mappings
+    // =====================================================================================================
+
+    /** io_uring's system call numbers are the same on x86_64 and on every architecture with the generic table. */
+    private static final long SYS_IO_URING_SETUP = 425;
+    private static final long SYS_IO_URING_ENTER = 426;
+    private static final long SYS_IO_URING_REGISTER = 427;
+
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 1;
+    public static final int MAP_POPULATE = 0x8000;
+
+    /**
+     * {@code io_uring_setup(2)}: creates a ring of {@code entries} submission slots described by {@code params}
+     * (a zeroed {@code struct io_uring_params} with the wanted flags; the kernel fills in the rest).
+     *
+     * @return the ring's file descriptor
+     */
+    public static int ioUringSetup(int entries, MemorySegment params) throws NativeException {
+        long r = syscall(CALL_STATE.get(), SYS_IO_URING_SETUP, entries, params.address(), 0, 0, 0, 0);
+        if (r < 0) {
+            throw new NativeException("io_uring_setup", entries + " entries", (int) -r);
+        }
+        return (int) r;
+    }
+
+    /**
+     * {@code io_uring_enter(2)} without a signal mask: submits {@code toSubmit} queued entries and, with
+     * {@code IORING_ENTER_GETEVENTS} in {@code flags}, waits for {@code minComplete} completions. Hot path: returns
+     * the number submitted or {@code -errno} ({@code -EINTR} when a signal or task work cut a wait short).
+     */
+    public static int ioUringEnter(MemorySegment callState, int ringFd, int toSubmit, int minComplete, int flags) {
+        return (int) syscall(callState, SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, 0, 0);
+    }
+
+    /** {@code io_uring_register(2)}: returns the (non-negative) result. */
+    public static int ioUringRegister(int ringFd, int opcode, MemorySegment arg, int count) throws NativeException {
+        long r = syscall(CALL_STATE.get(), SYS_IO_URING_REGISTER, ringFd, opcode, arg.address(), count, 0, 0);
+        if (r < 0) {
+            throw new NativeException("io_uring_register", "ring " + ringFd + ", opcode " + opcode, (int) -r);
+        }
+        return (int) r;
+    }
+
+    /**
+     * Binds the calling thread to one CPU ({@code sched_setaffinity(0, ...)} acts on the calling thread, not the
+     * process).
+     */
+    public static void pinCurrentThread(int cpu) throws NativeException {
+        if (cpu < 0 || cpu >= 1024) {
+            throw new IllegalArgumentException("cpu " + cpu + " outside 0..1023");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(128, 8); // cpu_set_t: 1024 bits
+            mask.set(JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
+            MemorySegment state = arena.allocate(Native.CALL_STATE_LAYOUT);
+            int r = (int) Native.SCHED_SETAFFINITY.invokeExact(state, 0, 128L, mask);
+            if (r < 0) {
+                throw new NativeException("sched_setaffinity", "cpu " + cpu, errno(state));
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static long syscall(MemorySegment state, long number, long a, long b, long c, long d, long e, long f) {
+        try {
+            long r = (long) Native.SYSCALL.invokeExact(state, number, a, b, c, d, e, f);
+            return r >= 0 ? r : -errno(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * {@code mmap(2)} of {@code length} bytes of {@code fd} at {@code offset} (shared), as a segment of that size.
+     * The segment is not tied to an arena: it stays valid until {@link #munmap}, which the owner must call exactly
+     * once and only when no thread can touch the segment any more.
+     */
+    @SuppressWarnings("restricted") // reinterpret: mmap returns a bare address whose size we know
+    public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) throws NativeException {
+        MemorySegment state = CALL_STATE.get();
+        MemorySegment r;
+        try {
+            r = (MemorySegment) Native.MMAP.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (r.address() == -1L) { // MAP_FAILED
+            throw new NativeException("mmap", "fd " + fd + ", offset 0x" + Long.toHexString(offset) + ", " + length
+                    + " bytes", errno(state));
+        }
+        return r.reinterpret(length);
+    }
+
+    /** {@code munmap(2)} of a segment returned by {@link #mmap}. */
+    public static void munmap(MemorySegment mapping) throws NativeException {
+        MemorySegment state = CALL_STATE.get();
+        int r;
+        try {
+            r = (int) Native.MUNMAP.invokeExact(state, mapping, mapping.byteSize());
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (r < 0) {
+            throw new NativeException("munmap", mapping.byteSize() + " bytes", errno(state));
+        }
+    }
+
+    // =====================================================================================================
     // Error texts
     // =====================================================================================================
 
@@ -964,6 +1077,14 @@ public final class LibC {
         static final MethodHandle RECVMSG = withErrno("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
         static final MethodHandle WAITPID = withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         static final MethodHandle KILL = withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        // long syscall(long number, ...): every argument passed as a 64-bit variadic integer.
+        static final MethodHandle SYSCALL = withErrno("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+        static final MethodHandle MMAP = withErrno("mmap",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle SCHED_SETAFFINITY = withErrno("sched_setaffinity",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+        static final MethodHandle MUNMAP = withErrno("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
 
         // These cannot fail, or report failure in their return value rather than errno.
         static final MethodHandle GETUID = plain("getuid", FunctionDescriptor.of(JAVA_INT));

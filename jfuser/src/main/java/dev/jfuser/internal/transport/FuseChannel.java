@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * kernel implements it in memory. A reply must go out on the same channel its request came in on (each cloned
  * /dev/fuse fd has its own list of requests awaiting a reply).
  */
-public interface FuseChannel {
+public interface FuseChannel extends ReplyChannel {
     /**
      * Reads one whole request into {@code buffer} (native memory, at least max_write + 4 KiB).
      *
@@ -18,12 +18,8 @@ public interface FuseChannel {
      */
     int receive(MemorySegment buffer) throws IOException;
 
-    /**
-     * Writes one message: {@code headLength} bytes of {@code head}, then {@code payloadLength} bytes of
-     * {@code payload} (null when there is none), in one write. Both are native memory. {@code scratch} is 32 bytes
-     * of native memory the caller owns for the duration of the call (room for two iovecs). A reply to a request the
-     * kernel no longer waits for (interrupted, aborted) is dropped silently.
-     */
+    /** Writes one message in one write; see {@link ReplyChannel#send}. */
+    @Override
     void send(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload, long payloadLength)
             throws IOException;
 

@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FakeFuseDaemon implements AutoCloseable {
     static final int FUSE_GETATTR = 3;
+    static final int FUSE_OPENDIR = 27;
     static final int FUSE_INIT = 26;
     static final int FUSE_FORGET = 2;
     static final int FUSE_INTERRUPT = 36;

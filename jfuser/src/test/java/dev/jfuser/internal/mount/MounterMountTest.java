@@ -259,7 +259,8 @@ class MounterMountTest {
         LibC.close(socket);
         Thread.sleep(500); // give it time to (wrongly) act
         assertTrue(Mounter.isMountPoint(mp), "still served, so not unmounted");
-        assertTrue(daemon.opcodesSeen.contains(FakeFuseDaemon.FUSE_GETATTR), "the watchdog checked with stat");
+        assertTrue(daemon.opcodesSeen.contains(FakeFuseDaemon.FUSE_OPENDIR),
+                "the watchdog checked by opening the root, as fusermount3 does");
     }
 
     private void awaitUnmounted() throws InterruptedException {
