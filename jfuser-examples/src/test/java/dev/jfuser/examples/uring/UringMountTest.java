@@ -248,6 +248,11 @@ class UringMountTest {
             String out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(out.contains("connection abort") || out.contains("not connected"), out);
             assertTrue(mount.awaitUnmount(Duration.ofSeconds(15)), "the session did not end after the abort");
+            // The session ends once it has interrupted the handler; the handler's thread notes it a moment later.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!fs.blockInterrupted && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertTrue(fs.blockInterrupted, "the handler still held at the end was interrupted");
             assertNoSessionThreads();
             MountSupport.Result ls = run("timeout", "5", "ls", mp.toString());
