@@ -1633,8 +1633,13 @@ public final class MemFs implements Filesystem {
             throw new FuseException(Errno.ENOSPC, "cannot reserve " + needed + " pages");
         }
         for (long i = first; i <= last; i++) {
-            if (n.chunks.putIfAbsent(i, RESERVED) == null) {
+            byte[] c = n.chunks.putIfAbsent(i, RESERVED);
+            if (c == null) {
                 usedChunks++;
+            } else if (c == RESERVED) {
+                // tmpfs initialises a page that a second fallocate meets (zeroed, uptodate): from then on it is
+                // data for SEEK_DATA. Do the same, so SEEK answers stay identical to tmpfs.
+                n.chunks.put(i, new byte[CHUNK]);
             }
         }
     }
