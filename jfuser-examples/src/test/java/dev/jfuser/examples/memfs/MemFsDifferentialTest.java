@@ -90,7 +90,11 @@ class MemFsDifferentialTest {
     void unmountBoth() throws Exception {
         try {
             if (worker != null) {
-                toWorker.close();
+                try {
+                    toWorker.close();
+                } catch (IOException deadWorker) {
+                    // it died already (its stderr says why); the mounts still come down below
+                }
                 if (!worker.waitFor(20, TimeUnit.SECONDS)) {
                     worker.destroyForcibly().waitFor();
                 }
@@ -98,7 +102,9 @@ class MemFsDifferentialTest {
         } finally {
             try {
                 if (tmpfs != null) {
-                    Shell.run(null, "umount", tmpfs.toString());
+                    if (Shell.run(null, "umount", tmpfs.toString()).exitCode() != 0) {
+                        Shell.run(null, "umount", "-l", tmpfs.toString()); // still busy: detach it anyway
+                    }
                     Files.deleteIfExists(tmpfs);
                     Files.deleteIfExists(tmpfsBase);
                 }
