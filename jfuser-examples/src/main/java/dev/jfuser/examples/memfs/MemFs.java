@@ -685,6 +685,8 @@ public final class MemFs implements Filesystem {
                 n.mtime = now;
                 if (changes.killSuidgid()) {
                     killSuidSgid(n);
+                } else if (!root) {
+                    killCapabilities(n);
                 }
                 changed = true;
             }
@@ -705,7 +707,19 @@ public final class MemFs implements Filesystem {
         }
     }
 
+    /** Drops file capabilities: what Linux does when an unprivileged caller writes or truncates, and on chown. */
+    private static void killCapabilities(Node n) {
+        if (n.xattrs != null) {
+            n.xattrs.remove("security.capability");
+            if (n.xattrs.isEmpty()) {
+                n.xattrs = null;
+            }
+        }
+    }
+
+    /** What Linux drops on a chown, or an unprivileged write or truncate: set-uid, set-gid and capabilities. */
     private static void killSuidSgid(Node n) {
+        killCapabilities(n);
         n.perm &= ~S_ISUID;
         // set-gid without group execute marks mandatory locking, not privilege: Linux keeps it
         if ((n.perm & 0010) != 0) {
@@ -806,6 +820,9 @@ public final class MemFs implements Filesystem {
             n.ctime = now;
             if ((writeFlags & Abi.WRITE_KILL_SUIDGID) != 0) {
                 killSuidSgid(n);
+            } else if (req.uid() != 0) {
+                // The kernel flags the write only for set-uid/set-gid files; file capabilities are ours to drop.
+                killCapabilities(n);
             }
             return count;
         } finally {
@@ -1204,9 +1221,9 @@ public final class MemFs implements Filesystem {
             return;
         }
         if (name.startsWith("security.")) {
-            if (write && !root) {
-                throw new FuseException(Errno.EPERM, "security.* needs CAP_SYS_ADMIN");
-            }
+            // The kernel's security hooks decide who may change security.* (CAP_SYS_ADMIN, CAP_SETFCAP) before a
+            // request gets here, and they bypass themselves when the kernel drops file capabilities on behalf of
+            // an unprivileged writer (REMOVEXATTR security.capability with the writer's uid): nothing to check.
             return;
         }
         // user.*: only on regular files and directories, under the file's permission bits
@@ -1633,8 +1650,13 @@ public final class MemFs implements Filesystem {
             throw new FuseException(Errno.ENOSPC, "cannot reserve " + needed + " pages");
         }
         for (long i = first; i <= last; i++) {
-            if (n.chunks.putIfAbsent(i, RESERVED) == null) {
+            byte[] c = n.chunks.putIfAbsent(i, RESERVED);
+            if (c == null) {
                 usedChunks++;
+            } else if (c == RESERVED) {
+                // tmpfs initialises a page that a second fallocate meets (zeroed, uptodate): from then on it is
+                // data for SEEK_DATA. Do the same, so SEEK answers stay identical to tmpfs.
+                n.chunks.put(i, new byte[CHUNK]);
             }
         }
     }

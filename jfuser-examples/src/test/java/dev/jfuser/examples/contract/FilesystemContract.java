@@ -716,11 +716,26 @@ public abstract class FilesystemContract {
         assertEquals(06775, mode(f) & 07777);
         Files.writeString(f, "# root writes keep the bits\n", StandardOpenOption.APPEND);
         assertEquals(06775, mode(f) & 07777);
-        assertEquals("OK", nobodyErrnoOf("open('prog', 'a').write('echo\\n')"));
+        assertEquals("OK", nobodyErrnoOf("os.write(os.open('prog', os.O_WRONLY | os.O_APPEND), b'echo\\n')"));
         assertEquals(0775, mode(f) & 07777, "a write by the owner (not root) clears set-uid and set-gid");
         run(dir, "chmod", "6775", "prog").ok();
         assertEquals("OK", nobodyErrnoOf("os.truncate('prog', 3)"));
         assertEquals(0775, mode(f) & 07777, "so does a truncate");
+    }
+
+    @Test
+    void fileCapabilitiesGoAwayWithAnUnprivilegedWrite() throws Exception {
+        require(Feature.PERMISSIONS);
+        require(Feature.XATTRS);
+        openUp();
+        Path f = Files.writeString(dir.resolve("tool"), "#!/bin/sh\n");
+        chmod(f, "rwxrwxrwx");
+        // a VFS_CAP_REVISION_2 capability set with CAP_NET_RAW permitted and effective, as setcap writes it
+        py("os.setxattr('tool', 'security.capability', struct.pack('<IIIII', 0x02000001, 1 << 13, 0, 0, 0))");
+        assertEquals("20", py("print(len(os.getxattr('tool', 'security.capability')))"));
+        assertEquals("OK", nobodyErrnoOf("os.write(os.open('tool', os.O_WRONLY | os.O_APPEND), b'echo')"));
+        assertEquals("ENODATA", errnoOf("os.getxattr('tool', 'security.capability')"));
+        assertEquals("#!/bin/sh\necho", Files.readString(f));
     }
 
     @Test

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Differential tests: seeded random operation sequences applied in lockstep to memfs and to a fresh tmpfs (the
  * kernel's own in-memory filesystem is the oracle). Results, errnos, metadata (type, mode, size, nlink; not inode
- * numbers or times) and bytes must match after every operation, and whole-tree snapshots every 200 operations.
+ * numbers or times) and bytes must match after every operation, and whole-tree snapshots every 200 operations
+ * ({@code -Dmemfs.diff.snapshotEvery}; 5000 in runs of more than 10,000 operations).
  *
  * <p>The operations run in one Python worker process ({@code diffworker.py}) that calls the real system calls on
  * both trees, so errnos compare exactly. On a mismatch the failing prefix is shrunk (delta debugging, replaying
@@ -50,6 +51,9 @@ class MemFsDifferentialTest {
     private Writer toWorker;
     private BufferedReader fromWorker;
     private int runs;
+    /** Operations between whole-tree comparisons: every 200 in short runs; long runs compare less often, since a
+     * snapshot reads every file on both sides and the files grow over a long run. */
+    private int snapshotEvery = 200;
     /** Outcomes of the last replay: "ok" or the errno name, with counts (printed, to show the mix is healthy). */
     private final java.util.TreeMap<String, Integer> outcomes = new java.util.TreeMap<>();
 
@@ -86,7 +90,11 @@ class MemFsDifferentialTest {
     void unmountBoth() throws Exception {
         try {
             if (worker != null) {
-                toWorker.close();
+                try {
+                    toWorker.close();
+                } catch (IOException deadWorker) {
+                    // it died already (its stderr says why); the mounts still come down below
+                }
                 if (!worker.waitFor(20, TimeUnit.SECONDS)) {
                     worker.destroyForcibly().waitFor();
                 }
@@ -94,7 +102,9 @@ class MemFsDifferentialTest {
         } finally {
             try {
                 if (tmpfs != null) {
-                    Shell.run(null, "umount", tmpfs.toString());
+                    if (Shell.run(null, "umount", tmpfs.toString()).exitCode() != 0) {
+                        Shell.run(null, "umount", "-l", tmpfs.toString()); // still busy: detach it anyway
+                    }
                     Files.deleteIfExists(tmpfs);
                     Files.deleteIfExists(tmpfsBase);
                 }
@@ -118,6 +128,7 @@ class MemFsDifferentialTest {
     @MethodSource("seeds")
     void memfsAgreesWithTmpfs(long seed) throws Exception {
         int count = Integer.getInteger("memfs.diff.ops", 3000);
+        snapshotEvery = Integer.getInteger("memfs.diff.snapshotEvery", count <= 10_000 ? 200 : 5000);
         List<Op> ops = generate(seed, count);
         long start = System.nanoTime();
         String mismatch = replay(ops);
@@ -149,7 +160,7 @@ class MemFsDifferentialTest {
             if (!r[0].equals(r[1])) {
                 return i + ":" + ops.get(i) + " -> memfs " + r[0] + ", tmpfs " + r[1];
             }
-            if (i % 200 == 199 || i == ops.size() - 1) {
+            if (i % snapshotEvery == snapshotEvery - 1 || i == ops.size() - 1) {
                 String diff = snapshotDiff();
                 if (diff != null) {
                     return i + ":trees differ after " + ops.get(i) + ":" + diff;

@@ -133,26 +133,41 @@ def apply(side, name, a):
 
 
 def snapshot(r):
+    # Iterative (long runs build directory chains deeper than Python's recursion limit), and an entry that
+    # cannot be examined becomes a line with its errno, so a broken tree shows up as a difference, not a crash.
     lines = []
-    for d, dirs, files in os.walk(r):
-        dirs.sort()
-        for n in sorted(dirs + files):
+    todo = [r]
+    while todo:
+        d = todo.pop()
+        try:
+            names = sorted(os.listdir(d))
+        except OSError as e:
+            lines.append('%s listdir !%s' % (os.path.relpath(d, r), errno.errorcode.get(e.errno, e.errno)))
+            continue
+        for n in names:
             full = os.path.join(d, n)
             rel = os.path.relpath(full, r)
-            s = os.lstat(full)
-            t = stat.S_IFMT(s.st_mode)
-            line = '%s %o %o size=%d nlink=%d' % (rel, t, stat.S_IMODE(s.st_mode), s.st_size, s.st_nlink)
-            if stat.S_ISREG(s.st_mode):
-                with open(full, 'rb') as f:
-                    line += ' sha1=' + hashlib.sha1(f.read()).hexdigest()[:12]
-            if stat.S_ISLNK(s.st_mode):
-                line += ' -> ' + os.readlink(full)
-            if stat.S_ISREG(s.st_mode) or stat.S_ISDIR(s.st_mode):
-                for x in sorted(os.listxattr(full, follow_symlinks=False)):
-                    line += ' %s=%s' % (x, hashlib.sha1(os.getxattr(full, x, follow_symlinks=False)).hexdigest()[:8])
+            try:
+                s = os.lstat(full)
+                t = stat.S_IFMT(s.st_mode)
+                line = '%s %o %o size=%d nlink=%d' % (rel, t, stat.S_IMODE(s.st_mode), s.st_size, s.st_nlink)
+                if stat.S_ISREG(s.st_mode):
+                    with open(full, 'rb') as f:
+                        line += ' sha1=' + hashlib.sha1(f.read()).hexdigest()[:12]
+                if stat.S_ISLNK(s.st_mode):
+                    line += ' -> ' + os.readlink(full)
+                if stat.S_ISREG(s.st_mode) or stat.S_ISDIR(s.st_mode):
+                    for x in sorted(os.listxattr(full, follow_symlinks=False)):
+                        v = os.getxattr(full, x, follow_symlinks=False)
+                        line += ' %s=%s' % (x, hashlib.sha1(v).hexdigest()[:8])
+                if stat.S_ISDIR(s.st_mode):
+                    todo.append(full)
+            except OSError as e:
+                line = '%s !%s' % (rel, errno.errorcode.get(e.errno, e.errno))
             lines.append(line)
     top = os.lstat(r)
     lines.append('. nlink=%d size=%d' % (top.st_nlink, top.st_size))
+    lines.sort()
     return '\x1e'.join(lines)
 
 
