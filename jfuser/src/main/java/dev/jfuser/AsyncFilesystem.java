@@ -73,7 +73,8 @@ import java.util.concurrent.CompletionStage;
  * Every method answers {@link Errno#ENOSYS} ("not implemented") by default, except where success is the natural
  * answer: open and opendir (handle 0), release, releasedir, flush, fsync and fsyncdir succeed, statfs reports
  * {@link FsStats#DEFAULT}. The kernel remembers ENOSYS for several operations (access, flush, fsync, getxattr
- * family, lseek, statx, …) and stops sending them. {@link #init} and {@link #destroy} run once each, as in
+ * family, lseek, statx, …) and stops sending them; flush, fsync and fsyncdir left to their defaults are therefore
+ * answered ENOSYS, which the kernel reports to the caller as success. {@link #init} and {@link #destroy} run once each, as in
  * {@link Filesystem}; {@link #forget} is never answered and runs inline on the reader thread, so it must be cheap.
  */
 public interface AsyncFilesystem {
@@ -190,6 +191,9 @@ public interface AsyncFilesystem {
     /**
      * Called on each {@code close()} of a file descriptor (there may be several per open with {@code dup}); a
      * chance to report write errors. Not a release: the file stays open.
+     *
+     * <p>Not overriding this method is cheaper than an empty override: jfuser then answers the first FLUSH with
+     * ENOSYS, which the kernel reports to {@code close()} as success and takes as "never send FLUSH again".
      */
     default CompletionStage<Void> flush(Request req, long nodeId, long fh, long lockOwner) {
         return done();
@@ -206,7 +210,10 @@ public interface AsyncFilesystem {
         return done();
     }
 
-    /** Flushes a file's data (and metadata unless {@code datasync}) to stable storage. */
+    /**
+     * Flushes a file's data (and metadata unless {@code datasync}) to stable storage. If not overridden, jfuser
+     * answers ENOSYS, which the kernel reports to {@code fsync(2)} as success and remembers for the mount.
+     */
     default CompletionStage<Void> fsync(Request req, long nodeId, long fh, boolean datasync) {
         return done();
     }
@@ -235,7 +242,7 @@ public interface AsyncFilesystem {
         return done();
     }
 
-    /** Syncs a directory's contents. */
+    /** Syncs a directory's contents. Not overridden, it is answered like {@link #fsync}: success, once. */
     default CompletionStage<Void> fsyncdir(Request req, long nodeId, long fh, boolean datasync) {
         return done();
     }

@@ -24,7 +24,9 @@ import java.util.OptionalLong;
  * other exception is logged with the request's opcode and unique id and answered EIO; the session keeps serving.
  *
  * <p>Each request runs on its own virtual thread, so a slow method (a network round trip, a lock) never blocks
- * other requests, and methods are called concurrently: implementations must be thread-safe. Filesystems that
+ * other requests, and methods are called concurrently: implementations must be thread-safe. (Methods left to
+ * their defaults answer at once on the thread that read the request; flush, fsync and fsyncdir left to their
+ * defaults are answered ENOSYS, which the kernel reports as success and then stops sending.) Filesystems that
  * prefer completion stages implement {@link AsyncFilesystem} instead; both are mounted the same way with
  * {@link Fuse#mount}.
  *
@@ -146,6 +148,9 @@ public interface Filesystem {
     /**
      * Called on each {@code close()} of a file descriptor (there may be several per open with {@code dup}); a
      * chance to report write errors. Not a release: the file stays open.
+     *
+     * <p>Not overriding this method is cheaper than an empty override: jfuser then answers the first FLUSH with
+     * ENOSYS, which the kernel reports to {@code close()} as success and takes as "never send FLUSH again".
      */
     default void flush(Request req, long nodeId, long fh, long lockOwner) throws IOException {
     }
@@ -160,7 +165,10 @@ public interface Filesystem {
             throws IOException {
     }
 
-    /** Flushes a file's data (and metadata unless {@code datasync}) to stable storage. */
+    /**
+     * Flushes a file's data (and metadata unless {@code datasync}) to stable storage. If not overridden, jfuser
+     * answers ENOSYS, which the kernel reports to {@code fsync(2)} as success and remembers for the mount.
+     */
     default void fsync(Request req, long nodeId, long fh, boolean datasync) throws IOException {
     }
 
@@ -188,7 +196,7 @@ public interface Filesystem {
     default void releasedir(Request req, long nodeId, long fh, int flags) throws IOException {
     }
 
-    /** Syncs a directory's contents. */
+    /** Syncs a directory's contents. Not overridden, it is answered like {@link #fsync}: success, once. */
     default void fsyncdir(Request req, long nodeId, long fh, boolean datasync) throws IOException {
     }
 

@@ -32,12 +32,16 @@ import java.util.concurrent.ThreadFactory;
  *
  * <p>An INTERRUPT for a running call interrupts its virtual thread (and marks its {@link Request}); the answer is
  * still whatever the method returns or throws, so a write that did complete is never reported as failed.
- * {@link #forget} runs inline on the reader thread: it must be cheap and must not block.
+ * {@link #forget} runs inline on the reader thread: it must be cheap and must not block. So do methods the
+ * filesystem did not override, and those named by {@code SessionOptions.withInline}.
  */
 public final class BlockingAdapter implements AsyncFilesystem {
     private final Filesystem fs;
     private final ThreadFactory threads;
-    /** Opcodes run on the calling (reader) thread; see SessionOptions.withInline. */
+    /**
+     * Opcodes run on the calling (reader) thread: those named by SessionOptions.withInline and those whose method
+     * the filesystem left to its default.
+     */
     private final Set<Opcode> inline;
 
     public BlockingAdapter(Filesystem fs) {
@@ -48,6 +52,9 @@ public final class BlockingAdapter implements AsyncFilesystem {
         this.fs = fs;
         this.threads = Thread.ofVirtual().name("jfuser-request-", 0).factory();
         this.inline = inline.isEmpty() ? EnumSet.noneOf(Opcode.class) : EnumSet.copyOf(inline);
+        // A method left to its default answers at once (ENOSYS or a fixed success): a virtual thread for it would
+        // cost more than the call.
+        this.inline.addAll(DefaultMethods.of(fs));
     }
 
     /** The wrapped filesystem. */

@@ -10,7 +10,9 @@ import dev.jfuser.protocol.Abi;
 import dev.jfuser.protocol.Opcode;
 import dev.jfuser.protocol.Operation;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -26,12 +28,23 @@ final class Dispatcher {
     private final AsyncFilesystem fs;
     private final java.util.Set<Opcode> slowWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** FLUSH, FSYNC, FSYNCDIR left to their default: answered ENOSYS, which the kernel takes as success. */
+    private final Set<Opcode> answeredNotImplemented;
+
     Dispatcher(AsyncFilesystem fs) {
         this.fs = fs;
+        Set<Opcode> skip = EnumSet.copyOf(DefaultMethods.SUCCESS_WHEN_NOT_IMPLEMENTED);
+        skip.retainAll(DefaultMethods.of(fs));
+        this.answeredNotImplemented = skip;
     }
 
     /** Starts the operation; the reply is sent whenever its stage completes. Never throws. */
     void dispatch(Operation op, InFlight r) {
+        if (r.opcode != null && answeredNotImplemented.contains(r.opcode)) {
+            // The kernel reports success to the caller and stops sending this operation for the mount.
+            r.error(Errno.ENOSYS);
+            return;
+        }
         Request q = r.request;
         long node = q.nodeId();
         CompletionStage<?> s;
