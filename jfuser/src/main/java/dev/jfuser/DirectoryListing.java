@@ -18,6 +18,9 @@ import java.nio.charset.StandardCharsets;
  * <p>For READDIRPLUS ({@link #isPlus()}) each entry also carries a full {@link Entry}; the kernel then takes a
  * lookup count on that node exactly as if it had been looked up (except for "." and ".."), saving a LOOKUP per
  * file in {@code ls -l}.
+ *
+ * <p>A listing the session hands to a filesystem is written into the memory its reply is sent from: add entries
+ * only until the method returns (or its stage completes), never later.
  */
 public final class DirectoryListing {
     private final ByteBuffer buffer;
@@ -34,6 +37,17 @@ public final class DirectoryListing {
             throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
         }
         this.buffer = ByteBuffer.allocate(maxBytes).order(ByteOrder.LITTLE_ENDIAN);
+        this.plus = plus;
+    }
+
+    /**
+     * A listing encoded into {@code buffer}, from its position to its limit (the session lists into the native
+     * buffer its reply is sent from, so a listing costs no copy and no array).
+     *
+     * @param plus whether entries carry attributes (READDIRPLUS)
+     */
+    public DirectoryListing(ByteBuffer buffer, boolean plus) {
+        this.buffer = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
         this.plus = plus;
     }
 
@@ -57,7 +71,9 @@ public final class DirectoryListing {
             throw new IllegalStateException("this listing answers READDIRPLUS: add entries with add(name, offset, "
                     + "Entry) so the kernel gets their attributes");
         }
-        boolean fitted = DirentWriter.writeDirent(buffer, ino, nextOffset, type.direntType(), bytes(name));
+        boolean fitted = isAscii(name)
+                ? DirentWriter.writeAsciiDirent(buffer, ino, nextOffset, type.direntType(), name)
+                : DirentWriter.writeDirent(buffer, ino, nextOffset, type.direntType(), bytes(name));
         if (fitted) {
             entries++;
         }
@@ -77,9 +93,11 @@ public final class DirectoryListing {
         FileAttr a = entry.attr();
         long ino = a == null ? 0 : a.ino();
         int type = a == null ? 0 : a.type().direntType();
-        boolean fitted = DirentWriter.writeDirentPlus(buffer, (b, p) -> ReplyEncoder.entryOut(b, p, entry.nodeId(),
-                entry.generation(), entry.entryTimeout(), entry.attrTimeout(), a), ino, nextOffset, type,
-                bytes(name));
+        DirentWriter.EntryOutWriter entryOut = (b, p) -> ReplyEncoder.entryOut(b, p, entry.nodeId(),
+                entry.generation(), entry.entryTimeout(), entry.attrTimeout(), a);
+        boolean fitted = isAscii(name)
+                ? DirentWriter.writeAsciiDirentPlus(buffer, entryOut, ino, nextOffset, type, name)
+                : DirentWriter.writeDirentPlus(buffer, entryOut, ino, nextOffset, type, bytes(name));
         if (fitted) {
             entries++;
         }
@@ -94,9 +112,9 @@ public final class DirectoryListing {
         if (!plus) {
             return add(name, ino, type, nextOffset);
         }
-        boolean fitted = DirentWriter.writeDirentPlus(buffer, (b, p) -> ReplyEncoder.entryOut(b, p, 0, 0,
-                java.time.Duration.ZERO, java.time.Duration.ZERO, null), ino, nextOffset, type.direntType(),
-                bytes(name));
+        boolean fitted = isAscii(name)
+                ? DirentWriter.writeAsciiDirentPlus(buffer, NO_ENTRY, ino, nextOffset, type.direntType(), name)
+                : DirentWriter.writeDirentPlus(buffer, NO_ENTRY, ino, nextOffset, type.direntType(), bytes(name));
         if (fitted) {
             entries++;
         }
@@ -116,6 +134,36 @@ public final class DirectoryListing {
     /** The encoded entries (position 0 to the end of the last entry), for the session to send. */
     public ByteBuffer encoded() {
         return buffer.duplicate().flip().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The entry_out of a READDIRPLUS entry sent without attributes. */
+    private static final DirentWriter.EntryOutWriter NO_ENTRY = (b, p) -> ReplyEncoder.entryOut(b, p, 0, 0,
+            java.time.Duration.ZERO, java.time.Duration.ZERO, null);
+
+    /** The number of encoded bytes ({@link #encoded()}'s remaining), without making a view. */
+    public int encodedLength() {
+        return buffer.position();
+    }
+
+    /**
+     * Whether {@code name} is a non-empty ASCII name, to be written without encoding; throws for '/' and NUL, which
+     * no name may contain. A name that is not ASCII goes through {@link #bytes}, which checks it again.
+     */
+    private static boolean isAscii(String name) {
+        int n = name.length();
+        if (n == 0) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if (c >= 0x80) {
+                return false;
+            }
+            if (c == '/' || c == 0) {
+                throw new IllegalArgumentException("not a valid directory entry name: '" + name + "'");
+            }
+        }
+        return true;
     }
 
     private static byte[] bytes(String name) {

@@ -67,6 +67,57 @@ public final class DirentWriter {
         return true;
     }
 
+    /**
+     * {@link #writeDirent(ByteBuffer, long, long, int, byte[])} for a name known to be ASCII (every char below
+     * 0x80), written from the string without encoding it into an array first.
+     */
+    public static boolean writeAsciiDirent(ByteBuffer out, long ino, long nextOffset, int direntType,
+                                           String asciiName) {
+        int length = asciiName.length();
+        int size = direntSize(length);
+        if (out.remaining() < size) {
+            return false;
+        }
+        int p = out.position();
+        out.putLong(p, ino);
+        out.putLong(p + 8, nextOffset);
+        out.putInt(p + 16, length);
+        out.putInt(p + 20, direntType);
+        putAscii(out, p + 24, asciiName);
+        zero(out, p + 24 + length, p + size);
+        out.position(p + size);
+        return true;
+    }
+
+    /**
+     * {@link #writeDirentPlus(ByteBuffer, EntryOutWriter, long, long, int, byte[])} for a name known to be ASCII.
+     */
+    public static boolean writeAsciiDirentPlus(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset,
+                                               int direntType, String asciiName) {
+        int length = asciiName.length();
+        int size = direntPlusSize(length);
+        if (out.remaining() < size) {
+            return false;
+        }
+        int p = out.position();
+        entry.writeEntryOut(out, p);
+        int d = p + Abi.ENTRY_OUT_SIZE;
+        out.putLong(d, ino);
+        out.putLong(d + 8, nextOffset);
+        out.putInt(d + 16, length);
+        out.putInt(d + 20, direntType);
+        putAscii(out, d + 24, asciiName);
+        zero(out, d + 24 + length, p + size);
+        out.position(p + size);
+        return true;
+    }
+
+    private static void putAscii(ByteBuffer out, int at, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            out.put(at + i, (byte) s.charAt(i));
+        }
+    }
+
     /** Writes the 128-byte {@code fuse_entry_out} of a direntplus at an absolute position. */
     @FunctionalInterface
     public interface EntryOutWriter {

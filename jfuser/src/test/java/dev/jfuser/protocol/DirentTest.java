@@ -219,6 +219,31 @@ class DirentTest {
     }
 
     @Test
+    void aListingIntoAGivenBufferEncodesTheSameBytesFromItsPosition() {
+        FileAttr a = FileAttr.builder(0x55, FileType.REGULAR_FILE).size(10).build();
+        for (boolean plus : new boolean[] {false, true}) {
+            DirectoryListing heap = new DirectoryListing(1000, plus);
+            ByteBuffer direct = ByteBuffer.allocateDirect(1100);
+            direct.position(16).limit(1016); // after a reply header's room, as the session lists
+            DirectoryListing given = new DirectoryListing(direct, plus);
+            for (DirectoryListing l : List.of(heap, given)) {
+                for (String name : List.of("ascii", "été", "日本", "x")) {
+                    if (plus) {
+                        assertTrue(l.add(name, 7, Entry.of(a)));
+                    } else {
+                        assertTrue(l.add(name, 3, FileType.DIRECTORY, 7));
+                    }
+                }
+                assertTrue(l.addWithoutAttributes("last", 9, FileType.SYMLINK, 8));
+            }
+            assertEquals(heap.encoded(), given.encoded(), "plus=" + plus);
+            assertEquals(heap.encodedLength(), given.encodedLength());
+            assertEquals(heap.encoded(), direct.duplicate().limit(16 + given.encodedLength()).position(16),
+                    "written in place, from the buffer's position");
+        }
+    }
+
+    @Test
     void emptyListingEncodesNothing() {
         DirectoryListing l = new DirectoryListing(0, false);
         assertFalse(l.add("a", 1, FileType.REGULAR_FILE, 1));

@@ -1,6 +1,12 @@
 package dev.jfuser.bench.jmh;
 
 import dev.jfuser.AsyncFilesystem;
+import dev.jfuser.AttrReply;
+import dev.jfuser.DirectoryListing;
+import dev.jfuser.Entry;
+import dev.jfuser.FileType;
+import dev.jfuser.ReadData;
+import dev.jfuser.Request;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.bench.JfuserAsyncBenchFs;
 import dev.jfuser.bench.JfuserBenchFs;
@@ -8,10 +14,15 @@ import dev.jfuser.bench.Tree;
 import dev.jfuser.internal.session.BlockingAdapter;
 import dev.jfuser.internal.session.Session;
 import dev.jfuser.internal.transport.FuseChannel;
+import dev.jfuser.protocol.Opcode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,7 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code api=async} answers on the reader thread (completed stages); {@code api=blocking} is the
  * {@code Filesystem} API, which runs each request on a virtual thread; {@code api=inline} is the blocking API
- * with {@code SessionOptions.withInline}, on the reader thread.
+ * with {@code SessionOptions.withInline}, on the reader thread. {@code api=prebuilt} answers with stages built
+ * before the benchmark, so the filesystem allocates nothing: what remains is jfuser's own allocation (the
+ * {@code Request} it hands to the filesystem included).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,7 +70,7 @@ public class RoundTripBenchmark {
     @Param({"GETATTR", "LOOKUP", "READ_4K", "WRITE_4K", "READDIR"})
     public String op;
 
-    @Param({"async", "blocking", "inline"})
+    @Param({"async", "blocking", "inline", "prebuilt"})
     public String api;
 
     private LoopbackChannel channel;
@@ -74,6 +87,7 @@ public class RoundTripBenchmark {
             case "blocking" -> new BlockingAdapter(new JfuserBenchFs(tree, false, false));
             case "inline" -> new BlockingAdapter(new JfuserBenchFs(tree, false, false),
                     java.util.Set.of(JfuserBenchFs.OPS));
+            case "prebuilt" -> new PrebuiltFs(new JfuserBenchFs(tree, false, false));
             default -> throw new IllegalArgumentException(api);
         };
         channel = new LoopbackChannel();
@@ -116,6 +130,60 @@ public class RoundTripBenchmark {
         channel.submit(request);
         channel.awaitReplies(before + 1);
         return channel.lastError;
+    }
+
+    /** Answers every request with a stage made once, from the benchmark tree's answers. */
+    static final class PrebuiltFs implements AsyncFilesystem {
+        private final CompletionStage<Entry> entry;
+        private final CompletionStage<AttrReply> attr;
+        private final CompletionStage<ReadData> data;
+        private final CompletionStage<Integer> written = CompletableFuture.completedFuture(4096);
+        private final CompletionStage<Void> listed = CompletableFuture.completedFuture(null);
+        private static final String[] NAMES = java.util.stream.IntStream.range(0, 10_000)
+                .mapToObj(i -> String.format("f%05d", i)).toArray(String[]::new);
+
+        PrebuiltFs(JfuserBenchFs fs) {
+            Request req = new Request(1, Opcode.LOOKUP, Tree.SMALL, 0, 0, 0, null);
+            try {
+                entry = CompletableFuture.completedFuture(fs.lookup(req, Tree.SMALL, "s001"));
+                attr = CompletableFuture.completedFuture(fs.getattr(req, Tree.SMALL_BASE + 1, OptionalLong.empty()));
+                data = CompletableFuture.completedFuture(ReadData.of(new byte[4096]));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public CompletionStage<Entry> lookup(Request req, long parent, String name) {
+            return entry;
+        }
+
+        @Override
+        public CompletionStage<AttrReply> getattr(Request req, long nodeId, OptionalLong fh) {
+            return attr;
+        }
+
+        @Override
+        public CompletionStage<ReadData> read(Request req, long nodeId, long fh, long offset, int size, int flags,
+                long lockOwner) {
+            return data;
+        }
+
+        @Override
+        public CompletionStage<Integer> write(Request req, long nodeId, long fh, long offset, ByteBuffer payload,
+                int writeFlags, int flags, long lockOwner) {
+            return written;
+        }
+
+        @Override
+        public CompletionStage<Void> readdir(Request req, long nodeId, long fh, long offset,
+                DirectoryListing listing) {
+            for (int i = (int) offset; i < NAMES.length && listing.add(NAMES[i], i + 2, FileType.REGULAR_FILE, i + 1);
+                    i++) {
+                // the listing encodes each name into its buffer
+            }
+            return listed;
+        }
     }
 
     private static MemorySegment readIn(MemorySegment r, int size) {

@@ -126,7 +126,15 @@ final class Dispatcher {
                     s = fs.opendir(q, node, o.flags());
                 }
                 case Operation.Readdir o -> {
-                    DirectoryListing listing = new DirectoryListing(o.size(), o.plus());
+                    DirectoryListing listing;
+                    if (o.size() <= ReplyBuffer.SIZE - Abi.OUT_HEADER_SIZE) {
+                        // Listed straight into the native buffer the reply goes out from, right after its header.
+                        ReplyBuffer b = r.session.replyBuffers.take();
+                        r.listingBuffer = b;
+                        listing = new DirectoryListing(b.bytes.slice(Abi.OUT_HEADER_SIZE, o.size()), o.plus());
+                    } else {
+                        listing = new DirectoryListing(o.size(), o.plus());
+                    }
                     r.kind = InFlight.DIRECTORY;
                     r.auxObject = listing;
                     s = o.plus() ? fs.readdirplus(q, node, o.fh(), o.offset(), listing)

@@ -84,6 +84,8 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     private volatile boolean interrupted;
     /** A request buffer this request holds (WRITE payload), returned to the pool once answered. */
     MemorySegment heldBuffer;
+    /** The reply buffer a READDIR listing is written into, after the header's room. */
+    ReplyBuffer listingBuffer;
     /** The reply a successful stage becomes, and the request arguments that reply needs. */
     int kind;
     int aux;
@@ -396,6 +398,16 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     }
 
     void replyDirectory(DirectoryListing listing) {
+        ReplyBuffer listed = listingBuffer;
+        if (listed != null) {
+            // The entries already sit after the header in this buffer. It goes back to the pool only here, after
+            // success: on a failure the filesystem may still be writing into it (an interrupted async listing),
+            // so it is dropped and the GC frees it.
+            listingBuffer = null;
+            claim();
+            finish(listed, listing.encodedLength(), null);
+            return;
+        }
         claim();
         ReplyBuffer b = session.replyBuffers.take();
         finish(b, 0, MemorySegment.ofBuffer(listing.encoded()));

@@ -18,7 +18,9 @@ final class ReplyBuffer {
     final ByteBuffer bytes;
     final MemorySegment iovecs;
 
-    private ReplyBuffer(Arena arena) {
+    /** Each buffer has its own automatic arena: one that is dropped (not given back) is freed by the GC. */
+    private ReplyBuffer() {
+        Arena arena = Arena.ofAuto();
         this.segment = arena.allocate(SIZE, 8);
         this.bytes = segment.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         this.iovecs = arena.allocate(32, 8);
@@ -30,13 +32,12 @@ final class ReplyBuffer {
      * <p>Slots in an atomic array, claimed with getAndSet / compareAndSet: taking and giving back allocate nothing
      * (a {@code ConcurrentLinkedQueue} allocates a node per offer), and a slot holds a whole buffer, so there is
      * no ABA hazard as in a linked free list of reused nodes. Each thread starts its scan at a slot derived from
-     * its id to keep threads off each other's slots. A buffer given back to a full pool is left to the GC
-     * (its arena is automatic).
+     * its id to keep threads off each other's slots. A buffer given back to a full pool, or never given back, is
+     * left to the GC (its arena is automatic and its own).
      */
     static final class Pool {
         private static final int SLOTS = 64;
         private final AtomicReferenceArray<ReplyBuffer> free = new AtomicReferenceArray<>(SLOTS);
-        private final Arena arena = Arena.ofAuto();
 
         private static int start() {
             return (int) (Thread.currentThread().threadId() * 7) & (SLOTS - 1);
@@ -53,7 +54,7 @@ final class ReplyBuffer {
                     }
                 }
             }
-            return new ReplyBuffer(arena);
+            return new ReplyBuffer();
         }
 
         void give(ReplyBuffer b) {
