@@ -4,6 +4,7 @@ import dev.jfuser.Fuse;
 import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
+import dev.jfuser.Transport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ import org.cryptomator.jfuse.api.FuseBuilder;
  * <pre>
  * BenchServer IMPL MOUNTPOINT cache|nocache [--big-size BYTES] [--readers N] [--readdirplus]
  *   IMPL: jfuser (blocking API), jfuser-inline (blocking API, every method run on the reader thread),
- *         jfuser-async, jnr-fuse, jfuse
+ *         jfuser-async, each also over FUSE-over-io_uring (jfuser-uring, jfuser-inline-uring,
+ *         jfuser-async-uring), jnr-fuse, jfuse
  * </pre>
  *
  * Prints "ready" once the mount answers. With {@code nocache} the kernel caches nothing: entry and attribute
@@ -63,15 +65,24 @@ public final class BenchServer {
                 + ",entry_timeout=" + (cache ? 60 : 0) + ",attr_timeout=" + (cache ? 60 : 0)
                 + ",negative_timeout=0," + (cache ? "kernel_cache" : "direct_io")));
         switch (impl) {
-            case "jfuser", "jfuser-inline", "jfuser-async" -> {
+            case "jfuser", "jfuser-inline", "jfuser-async", "jfuser-uring", "jfuser-inline-uring",
+                 "jfuser-async-uring" -> {
                 SessionOptions so = SessionOptions.DEFAULT.withReaderThreads(readers);
-                if (impl.equals("jfuser-inline")) {
+                if (impl.startsWith("jfuser-inline")) {
                     so = so.withInline(JfuserBenchFs.OPS);
                 }
+                boolean uring = impl.endsWith("-uring");
+                so = so.withTransport(uring ? Transport.IO_URING : Transport.DEV_FUSE);
                 MountOptions mo = MountOptions.builder().fsname("bench").build();
-                Mount m = !impl.equals("jfuser-async")
+                Mount m = !impl.startsWith("jfuser-async")
                         ? Fuse.mount(new JfuserBenchFs(tree, cache, plus), mp, mo, so)
                         : Fuse.mount(new JfuserAsyncBenchFs(tree, cache, plus), mp, mo, so);
+                if (uring && m.transport() != Transport.IO_URING) {
+                    // Numbers under an io_uring label must come from io_uring.
+                    m.close();
+                    throw new IllegalStateException(impl + ": the kernel did not switch to io_uring (is "
+                            + "/sys/module/fuse/parameters/enable_uring 1?)");
+                }
                 ready();
                 m.awaitUnmount();
                 return;

@@ -28,19 +28,16 @@ public final class DirentWriter {
      * @return whether it fitted; when not, the buffer is unchanged
      */
     public static boolean writeDirent(ByteBuffer out, long ino, long nextOffset, int direntType, byte[] name) {
-        int size = direntSize(name.length);
-        if (out.remaining() < size) {
-            return false;
-        }
-        int p = out.position();
-        out.putLong(p, ino);
-        out.putLong(p + 8, nextOffset);
-        out.putInt(p + 16, name.length);
-        out.putInt(p + 20, direntType);
-        out.put(p + 24, name);
-        zero(out, p + 24 + name.length, p + size);
-        out.position(p + size);
-        return true;
+        return write(out, null, ino, nextOffset, direntType, name, null);
+    }
+
+    /**
+     * {@link #writeDirent(ByteBuffer, long, long, int, byte[])} for a name known to be ASCII (every char below
+     * 0x80), written from the string without encoding it into an array first.
+     */
+    public static boolean writeAsciiDirent(ByteBuffer out, long ino, long nextOffset, int direntType,
+                                           String asciiName) {
+        return write(out, null, ino, nextOffset, direntType, null, asciiName);
     }
 
     /**
@@ -50,43 +47,7 @@ public final class DirentWriter {
      */
     public static boolean writeDirentPlus(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset,
                                           int direntType, byte[] name) {
-        int size = direntPlusSize(name.length);
-        if (out.remaining() < size) {
-            return false;
-        }
-        int p = out.position();
-        entry.writeEntryOut(out, p);
-        int d = p + Abi.ENTRY_OUT_SIZE;
-        out.putLong(d, ino);
-        out.putLong(d + 8, nextOffset);
-        out.putInt(d + 16, name.length);
-        out.putInt(d + 20, direntType);
-        out.put(d + 24, name);
-        zero(out, d + 24 + name.length, p + size);
-        out.position(p + size);
-        return true;
-    }
-
-    /**
-     * {@link #writeDirent(ByteBuffer, long, long, int, byte[])} for a name known to be ASCII (every char below
-     * 0x80), written from the string without encoding it into an array first.
-     */
-    public static boolean writeAsciiDirent(ByteBuffer out, long ino, long nextOffset, int direntType,
-                                           String asciiName) {
-        int length = asciiName.length();
-        int size = direntSize(length);
-        if (out.remaining() < size) {
-            return false;
-        }
-        int p = out.position();
-        out.putLong(p, ino);
-        out.putLong(p + 8, nextOffset);
-        out.putInt(p + 16, length);
-        out.putInt(p + 20, direntType);
-        putAscii(out, p + 24, asciiName);
-        zero(out, p + 24 + length, p + size);
-        out.position(p + size);
-        return true;
+        return write(out, entry, ino, nextOffset, direntType, name, null);
     }
 
     /**
@@ -94,28 +55,37 @@ public final class DirentWriter {
      */
     public static boolean writeAsciiDirentPlus(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset,
                                                int direntType, String asciiName) {
-        int length = asciiName.length();
-        int size = direntPlusSize(length);
+        return write(out, entry, ino, nextOffset, direntType, null, asciiName);
+    }
+
+    /** One entry: a direntplus when {@code entry} is given, else a dirent; the name from {@code name} or ASCII. */
+    private static boolean write(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset, int direntType,
+                                 byte[] name, String asciiName) {
+        int length = name != null ? name.length : asciiName.length();
+        int size = entry != null ? direntPlusSize(length) : direntSize(length);
         if (out.remaining() < size) {
             return false;
         }
         int p = out.position();
-        entry.writeEntryOut(out, p);
-        int d = p + Abi.ENTRY_OUT_SIZE;
+        int d = p;
+        if (entry != null) {
+            entry.writeEntryOut(out, p);
+            d = p + Abi.ENTRY_OUT_SIZE;
+        }
         out.putLong(d, ino);
         out.putLong(d + 8, nextOffset);
         out.putInt(d + 16, length);
         out.putInt(d + 20, direntType);
-        putAscii(out, d + 24, asciiName);
+        if (name != null) {
+            out.put(d + 24, name);
+        } else {
+            for (int i = 0; i < length; i++) {
+                out.put(d + 24 + i, (byte) asciiName.charAt(i));
+            }
+        }
         zero(out, d + 24 + length, p + size);
         out.position(p + size);
         return true;
-    }
-
-    private static void putAscii(ByteBuffer out, int at, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            out.put(at + i, (byte) s.charAt(i));
-        }
     }
 
     /** Writes the 128-byte {@code fuse_entry_out} of a direntplus at an absolute position. */
