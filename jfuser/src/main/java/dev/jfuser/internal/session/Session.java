@@ -61,6 +61,13 @@ public final class Session {
      */
     private static final boolean PIN_RING_THREADS = Boolean.parseBoolean(System.getProperty("jfuser.uring.pin",
             "true"));
+    /**
+     * Whether each extra /dev/fuse reader gets its own cloned descriptor (FUSE_DEV_IOC_CLONE), as by default, or
+     * all readers share the mount's descriptor ({@code -Djfuser.cloneFd=false}). A clone has its own kernel list
+     * of requests awaiting replies, so replies on different readers do not contend for one lock; bin/bench
+     * measured both (docs/decisions.md).
+     */
+    private static final boolean CLONE_FD = Boolean.parseBoolean(System.getProperty("jfuser.cloneFd", "true"));
 
     private final FuseChannel mainChannel;
     private final AsyncFilesystem fs;
@@ -150,7 +157,7 @@ public final class Session {
         int devReaders = uring != null ? 1 : options.readerThreads();
         for (int i = 1; i < devReaders; i++) {
             try {
-                readerChannels.add(mainChannel.cloneChannel());
+                readerChannels.add(CLONE_FD ? mainChannel.cloneChannel() : mainChannel.shareChannel());
             } catch (IOException e) {
                 // Cloning needs Linux 4.5+; one reader still serves everything.
                 log(System.Logger.Level.WARNING, "could not clone the /dev/fuse descriptor for reader " + i
@@ -182,7 +189,7 @@ public final class Session {
         for (int i = 1; i < options.readerThreads(); i++) {
             FuseChannel ch;
             try {
-                ch = mainChannel.cloneChannel();
+                ch = CLONE_FD ? mainChannel.cloneChannel() : mainChannel.shareChannel();
             } catch (IOException e) {
                 log(System.Logger.Level.WARNING, "could not clone the /dev/fuse descriptor for reader " + i + " ("
                         + e.getMessage() + ")", null);

@@ -33,11 +33,14 @@ public final class DevFuseChannel implements FuseChannel {
     private final MemorySegment pollFds;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final boolean ownsWakeup;
+    /** False for a channel sharing another's descriptor ({@link #shareChannel}). */
+    private final boolean ownsFd;
 
-    private DevFuseChannel(int fd, Wakeup wakeup, boolean ownsWakeup) throws NativeException {
+    private DevFuseChannel(int fd, Wakeup wakeup, boolean ownsWakeup, boolean ownsFd) throws NativeException {
         this.fd = fd;
         this.wakeup = wakeup;
         this.ownsWakeup = ownsWakeup;
+        this.ownsFd = ownsFd;
         LibC.setNonBlocking(fd, true);
         // struct pollfd[2] { int fd; short events; short revents; }: the device and the wakeup eventfd
         this.pollFds = Arena.ofAuto().allocate(16, 8);
@@ -49,7 +52,7 @@ public final class DevFuseChannel implements FuseChannel {
 
     /** A channel over {@code fd}, which this channel now owns; closing it also closes the session's wakeup fd. */
     public static DevFuseChannel of(int fd) throws IOException {
-        return new DevFuseChannel(fd, new Wakeup(LibC.eventfd(0, EFD_CLOEXEC)), true);
+        return new DevFuseChannel(fd, new Wakeup(LibC.eventfd(0, EFD_CLOEXEC)), true, true);
     }
 
     /** The underlying descriptor. */
@@ -124,7 +127,7 @@ public final class DevFuseChannel implements FuseChannel {
         int clone = LibC.open("/dev/fuse", O_RDWR | O_CLOEXEC);
         try {
             LibC.ioctlInt(clone, Abi.DEV_IOC_CLONE, fd);
-            return new DevFuseChannel(clone, wakeup, false);
+            return new DevFuseChannel(clone, wakeup, false, true);
         } catch (IOException | RuntimeException e) {
             try {
                 LibC.close(clone);
@@ -136,13 +139,23 @@ public final class DevFuseChannel implements FuseChannel {
     }
 
     @Override
+    public FuseChannel shareChannel() {
+        try {
+            // Its own pollfd array (poll writes revents), the same descriptor and wakeup.
+            return new DevFuseChannel(fd, wakeup, false, false);
+        } catch (NativeException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
     public void wakeup() {
         wakeup.signal();
     }
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
+        if (closed.compareAndSet(false, true) && ownsFd) {
             try {
                 LibC.close(fd);
                 if (ownsWakeup) {

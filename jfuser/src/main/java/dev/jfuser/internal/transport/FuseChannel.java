@@ -26,6 +26,14 @@ public interface FuseChannel extends ReplyChannel {
     /** A new channel on the same session for another reader thread (FUSE_DEV_IOC_CLONE), or this one. */
     FuseChannel cloneChannel() throws IOException;
 
+    /**
+     * A channel for another reader thread on this very descriptor (no clone): the readers then share one kernel
+     * list of requests awaiting replies. Closing it leaves the descriptor open.
+     */
+    default FuseChannel shareChannel() {
+        return this;
+    }
+
     /** Makes every {@link #receive} of this session return -1, now and later. */
     void wakeup();
 
