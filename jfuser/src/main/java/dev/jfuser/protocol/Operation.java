@@ -19,7 +19,10 @@ public sealed interface Operation {
     record BatchForget(long[] nodeIds, long[] nlookups) implements Operation {}
 
     /** @param fh valid when {@code (flags & Abi.GETATTR_FH) != 0} */
-    record Getattr(int flags, long fh) implements Operation {}
+    record Getattr(int flags, long fh) implements Operation {
+        /** The GETATTR of a path, not through an open file (flags and fh 0): the common case, decoded once. */
+        public static final Getattr OF_PATH = new Getattr(0, 0);
+    }
 
     /** {@code fuse_setattr_in}; {@code valid} holds the {@code FATTR_*} bits of the fields present. */
     record Setattr(int valid, long fh, long size, long lockOwner, long atime, long mtime, long ctime,

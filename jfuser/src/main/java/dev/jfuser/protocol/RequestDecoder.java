@@ -57,7 +57,7 @@ public final class RequestDecoder {
             case LOOKUP -> new Operation.Lookup(c.name());
             case FORGET -> new Operation.Forget(c.need(8).u64(0));
             case BATCH_FORGET -> batchForget(c);
-            case GETATTR -> minor < 9 ? new Operation.Getattr(0, 0) : getattr(c.need(16));
+            case GETATTR -> minor < 9 ? Operation.Getattr.OF_PATH : getattr(c.need(16));
             case SETATTR -> setattr(c.need(88));
             case READLINK -> new Operation.Readlink();
             case SYMLINK -> {
@@ -196,7 +196,10 @@ public final class RequestDecoder {
     }
 
     private static Operation getattr(Cursor c) {
-        return new Operation.Getattr(c.u32(0), c.u64(8));
+        int flags = c.u32(0);
+        long fh = c.u64(8);
+        // Most GETATTRs come from stat(2) of a path: one shared record for them (records compare by value).
+        return flags == 0 && fh == 0 ? Operation.Getattr.OF_PATH : new Operation.Getattr(flags, fh);
     }
 
     private static Operation setattr(Cursor c) {
