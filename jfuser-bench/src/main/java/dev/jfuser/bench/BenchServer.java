@@ -15,7 +15,7 @@ import org.cryptomator.jfuse.api.FuseBuilder;
  * Mounts the benchmark tree with one library and serves it until the mount goes away (bin/bench unmounts it).
  *
  * <pre>
- * BenchServer IMPL MOUNTPOINT cache|nocache [--big-size BYTES] [--readers N] [--readdirplus]
+ * BenchServer IMPL MOUNTPOINT cache|nocache [--big-size BYTES] [--readers N] [--ring-depth N] [--readdirplus]
  *   IMPL: jfuser (blocking API), jfuser-inline (blocking API, every method run on the reader thread),
  *         jfuser-async, each also over FUSE-over-io_uring (jfuser-uring, jfuser-inline-uring,
  *         jfuser-async-uring), jnr-fuse, jfuse
@@ -42,12 +42,14 @@ public final class BenchServer {
         };
         long bigSize = 1L << 30;
         int readers = SessionOptions.DEFAULT.readerThreads();
+        int ringDepth = SessionOptions.DEFAULT_RING_DEPTH;
         boolean plus = false;
         String libfuse3 = "/usr/lib/x86_64-linux-gnu/libfuse3.so.3";
         for (int i = 3; i < args.length; i++) {
             switch (args[i]) {
                 case "--big-size" -> bigSize = Long.parseLong(args[++i]);
                 case "--readers" -> readers = Integer.parseInt(args[++i]);
+                case "--ring-depth" -> ringDepth = Integer.parseInt(args[++i]);
                 case "--readdirplus" -> plus = true;
                 case "--libfuse3" -> libfuse3 = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -67,7 +69,7 @@ public final class BenchServer {
         switch (impl) {
             case "jfuser", "jfuser-inline", "jfuser-async", "jfuser-uring", "jfuser-inline-uring",
                  "jfuser-async-uring" -> {
-                SessionOptions so = SessionOptions.DEFAULT.withReaderThreads(readers);
+                SessionOptions so = SessionOptions.DEFAULT.withReaderThreads(readers).withRingDepth(ringDepth);
                 if (impl.startsWith("jfuser-inline")) {
                     so = so.withInline(JfuserBenchFs.OPS);
                 }
