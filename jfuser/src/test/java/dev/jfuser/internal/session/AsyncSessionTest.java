@@ -32,28 +32,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The session serving an {@link AsyncFilesystem}: stages that complete later, fail, never complete, get interrupted;
  * and the {@code maxInFlight} bound, all through a scripted {@link FakeKernel}.
  */
-class AsyncSessionTest {
+class AsyncSessionTest extends SessionFixture {
     private static final long FLAGS = Abi.ASYNC_READ | Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT
             | Abi.PARALLEL_DIROPS;
     private static final FileAttr FILE = FileAttr.builder(2, FileType.REGULAR_FILE).perm(0644).size(5).build();
 
-    private final FakeKernel kernel = new FakeKernel();
-    private Session session;
-
-    @AfterEach
-    void end() throws Exception {
-        kernel.unmount();
-        if (session != null) {
-            session.terminated().get(15, TimeUnit.SECONDS);
-        }
-    }
 
     /**
      * Lookups return stages the test completes by hand (kept by name in call order); "now" answers at once;

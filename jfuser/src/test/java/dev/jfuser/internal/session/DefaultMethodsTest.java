@@ -24,22 +24,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Methods left to their defaults: found by reflection, answered on the reader thread, FLUSH/FSYNC as ENOSYS. */
-class DefaultMethodsTest {
-    private final FakeKernel kernel = new FakeKernel();
-    private Session session;
-
-    @AfterEach
-    void end() throws Exception {
-        kernel.unmount();
-        if (session != null) {
-            session.terminated().get(10, TimeUnit.SECONDS);
-        }
-    }
+class DefaultMethodsTest extends SessionFixture {
 
     /** Overrides getattr, flush and statfs only; records the thread each ran on. */
     static final class PartialFs implements Filesystem {

@@ -26,24 +26,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The session driven by a scripted fake kernel: negotiation, dispatch, errors, interrupts, forget, the end. */
-class SessionTest {
+class SessionTest extends SessionFixture {
     private static final long ALL_FLAGS = Abi.ASYNC_READ | Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT
             | Abi.PARALLEL_DIROPS | Abi.DO_READDIRPLUS | Abi.WRITEBACK_CACHE | Abi.AUTO_INVAL_DATA;
 
-    private final FakeKernel kernel = new FakeKernel();
-    private Session session;
-
-    @AfterEach
-    void end() throws Exception {
-        kernel.unmount();
-        if (session != null) {
-            session.terminated().get(10, TimeUnit.SECONDS);
-        }
-    }
 
     /** A filesystem with a root and one file "a" (node 2); "boom" throws, "gone" throws NoSuchFileException. */
     static class TestFs implements Filesystem {
