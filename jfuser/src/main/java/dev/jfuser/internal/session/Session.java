@@ -55,13 +55,6 @@ public final class Session {
     private static final int HEADER_ROOM = 4096;
     private static final long DRAIN_MILLIS = 5_000;
     /**
-     * Whether each io_uring queue's thread binds itself to the queue's CPU, as libfuse does: the kernel queues a
-     * request to the ring of the CPU its caller runs on, so the caller, who sleeps until the answer, leaves that
-     * CPU to the queue's thread. {@code -Djfuser.uring.pin=false} turns it off.
-     */
-    private static final boolean PIN_RING_THREADS = Boolean.parseBoolean(System.getProperty("jfuser.uring.pin",
-            "true"));
-    /**
      * Whether each extra /dev/fuse reader gets its own cloned descriptor (FUSE_DEV_IOC_CLONE), as by default, or
      * all readers share the mount's descriptor ({@code -Djfuser.cloneFd=false}). A clone has its own kernel list
      * of requests awaiting replies, so replies on different readers do not contend for one lock; bin/bench
@@ -352,7 +345,7 @@ public final class Session {
             why = UringTransport.whyNotOffered(init.minor());
         } else {
             try {
-                return UringTransport.open(dev.fd(), options.ringDepth(), payloadSize, PIN_RING_THREADS);
+                return UringTransport.open(dev.fd(), options.ringDepth(), payloadSize, options.pinRingThreads());
             } catch (IOException e) {
                 why = e.getMessage();
             }
