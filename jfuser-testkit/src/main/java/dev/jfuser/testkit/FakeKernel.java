@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,10 +70,7 @@ public final class FakeKernel implements AutoCloseable {
     private final Session session;
     private final AtomicLong uniques = new AtomicLong(2);
     private final Map<Long, Long> lookupCounts = new ConcurrentHashMap<>();
-    /** Operations the kernel takes ENOSYS for as success, and then stops sending. */
-    private static final Set<Opcode> SUCCESS_WHEN_NOT_IMPLEMENTED = EnumSet.of(Opcode.FLUSH, Opcode.FSYNC,
-            Opcode.FSYNCDIR);
-    /** Those of them the filesystem answered ENOSYS: like the kernel, this client no longer sends them. */
+    /** Operations answered ENOSYS that the kernel then takes as success: like the kernel, no longer sent. */
     private final Set<Opcode> notImplemented = ConcurrentHashMap.newKeySet();
     private final Map<String, String> openHandles = new ConcurrentHashMap<>();
     private final AtomicLong handleKeys = new AtomicLong();
@@ -245,7 +241,7 @@ public final class FakeKernel implements AutoCloseable {
             return null;
         }
         Reply r = request(op, nodeId, body);
-        if (!r.ok() && r.errno().equals(Errno.ENOSYS) && SUCCESS_WHEN_NOT_IMPLEMENTED.contains(op)) {
+        if (!r.ok() && r.errno().equals(Errno.ENOSYS) && op.enosysMeansSuccess()) {
             // As the kernel does (fc->no_flush, no_fsync, no_fsyncdir): success now, and never sent again.
             notImplemented.add(op);
             return null;

@@ -90,6 +90,15 @@ public enum Opcode {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 
+    /**
+     * Whether the kernel reports an ENOSYS answer to this opcode as success to the caller and then stops sending
+     * it for the rest of the mount ({@code fc->no_flush}, {@code no_fsync}, {@code no_fsyncdir}): FLUSH, FSYNC,
+     * FSYNCDIR.
+     */
+    public boolean enosysMeansSuccess() {
+        return this == FLUSH || this == FSYNC || this == FSYNCDIR;
+    }
+
     /** Whether the kernel expects no reply at all for this opcode (FORGET, BATCH_FORGET). */
     public boolean hasNoReply() {
         return this == FORGET || this == BATCH_FORGET;

@@ -14,17 +14,13 @@ import java.util.Set;
  * <ul>
  *   <li>A default method only answers ENOSYS or a fixed success, so the blocking adapter runs it on the reader
  *       thread: starting a virtual thread for it would cost more than the method.</li>
- *   <li>For FLUSH, FSYNC and FSYNCDIR the kernel takes ENOSYS as success and stops sending the operation for the
+ *   <li>For FLUSH, FSYNC and FSYNCDIR ({@link Opcode#enosysMeansSuccess}) the kernel takes ENOSYS as success and stops sending the operation for the
  *       rest of the mount ({@code fc->no_flush}, {@code no_fsync}, {@code no_fsyncdir}), as libfuse does for a
  *       missing callback. Answering ENOSYS where the default would succeed saves a round trip on every
  *       {@code close(2)} and {@code fsync(2)} with the same result for the caller.</li>
  * </ul>
  */
 final class DefaultMethods {
-    /** Operations whose ENOSYS the kernel reports as success to the caller, and then never sends again. */
-    static final Set<Opcode> SUCCESS_WHEN_NOT_IMPLEMENTED = EnumSet.of(Opcode.FLUSH, Opcode.FSYNC,
-            Opcode.FSYNCDIR);
-
     private DefaultMethods() {}
 
     /** The opcodes whose {@link Filesystem} method {@code fs} does not override. */

@@ -33,8 +33,12 @@ final class Dispatcher {
 
     Dispatcher(AsyncFilesystem fs) {
         this.fs = fs;
-        Set<Opcode> skip = EnumSet.copyOf(DefaultMethods.SUCCESS_WHEN_NOT_IMPLEMENTED);
-        skip.retainAll(DefaultMethods.of(fs));
+        Set<Opcode> skip = EnumSet.noneOf(Opcode.class);
+        for (Opcode op : DefaultMethods.of(fs)) {
+            if (op.enosysMeansSuccess()) {
+                skip.add(op);
+            }
+        }
         this.answeredNotImplemented = skip;
     }
 
@@ -131,7 +135,10 @@ final class Dispatcher {
                         // Listed straight into the native buffer the reply goes out from, right after its header.
                         ReplyBuffer b = r.session.replyBuffers.take();
                         r.listingBuffer = b;
-                        listing = new DirectoryListing(b.bytes.slice(Abi.OUT_HEADER_SIZE, o.size()), o.plus());
+                        // The listing takes its own view of [position, limit); the buffer's is reset at once.
+                        b.bytes.limit(Abi.OUT_HEADER_SIZE + o.size()).position(Abi.OUT_HEADER_SIZE);
+                        listing = new DirectoryListing(b.bytes, o.plus());
+                        b.bytes.clear();
                     } else {
                         listing = new DirectoryListing(o.size(), o.plus());
                     }

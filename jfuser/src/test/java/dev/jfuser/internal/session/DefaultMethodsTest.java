@@ -67,6 +67,17 @@ class DefaultMethodsTest extends SessionFixture {
     }
 
     @Test
+    void theKernelTakesEnosysAsSuccessForFlushFsyncAndFsyncdirOnly() {
+        Set<Opcode> ops = java.util.EnumSet.noneOf(Opcode.class);
+        for (Opcode op : Opcode.values()) {
+            if (op.enosysMeansSuccess()) {
+                ops.add(op);
+            }
+        }
+        assertEquals(Set.of(Opcode.FLUSH, Opcode.FSYNC, Opcode.FSYNCDIR), ops);
+    }
+
+    @Test
     void findsWhatABlockingFilesystemLeftToItsDefaults() {
         Set<Opcode> defaults = DefaultMethods.of(new PartialFs());
         assertFalse(defaults.contains(Opcode.GETATTR));
