@@ -95,6 +95,24 @@ public interface AsyncFilesystem {
     }
 
     /**
+     * The entry of node {@code nodeId} itself, found by its id alone (decoding a file handle whose inode the kernel
+     * no longer caches); only called with {@link Capability#EXPORT_SUPPORT}. See {@link Filesystem#lookupNode} for
+     * the rules (generation, ESTALE, root). The default answers {@code lookup(req, nodeId, ".")}.
+     */
+    default CompletionStage<Entry> lookupNode(Request req, long nodeId) {
+        return lookup(req, nodeId, ".");
+    }
+
+    /**
+     * The entry of the directory containing directory {@code nodeId} (reconnecting a decoded file handle to the
+     * tree); only called with {@link Capability#EXPORT_SUPPORT}. See {@link Filesystem#lookupParent}. The default
+     * answers {@code lookup(req, nodeId, "..")}.
+     */
+    default CompletionStage<Entry> lookupParent(Request req, long nodeId) {
+        return lookup(req, nodeId, "..");
+    }
+
+    /**
      * The kernel dropped {@code nlookup} references to {@code nodeId}; when its count reaches zero the node id may be
      * freed (if the file was also unlinked). Never answered; also called for every pair of a BATCH_FORGET. At
      * unmount the kernel forgets nothing: release what is left in {@link #destroy()}.

@@ -13,7 +13,12 @@ public enum Capability {
     POSIX_LOCKS(Abi.POSIX_LOCKS),
     /** {@code open(O_TRUNC)} is sent as OPEN with O_TRUNC instead of a separate SETATTR(size=0). */
     ATOMIC_O_TRUNC(Abi.ATOMIC_O_TRUNC),
-    /** The filesystem supports lookups of "." and "..", needed for NFS export. */
+    /**
+     * File handles that outlive the kernel's inode cache ({@code open_by_handle_at(2)}, NFS export): the kernel
+     * asks the filesystem for a node by its id alone ({@link Filesystem#lookupNode}) and for a directory's parent
+     * ({@link Filesystem#lookupParent}). Without it a handle decodes only while its inode is cached and is stale
+     * (ESTALE) afterwards.
+     */
     EXPORT_SUPPORT(Abi.EXPORT_SUPPORT),
     /** The kernel does not apply the umask; the filesystem gets it in create/mkdir/mknod and applies it. */
     DONT_MASK(Abi.DONT_MASK),

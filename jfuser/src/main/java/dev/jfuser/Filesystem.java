@@ -53,6 +53,39 @@ public interface Filesystem {
     }
 
     /**
+     * The entry of node {@code nodeId} itself, found by its id alone: the kernel asks when it decodes a file
+     * handle ({@code open_by_handle_at(2)}, an NFS export) whose inode it no longer caches. Only called with
+     * {@link Capability#EXPORT_SUPPORT} enabled (the kernel sends it as a LOOKUP of "." in that node).
+     *
+     * <p>Answer the node's entry with its current {@link Entry#generation()}: the kernel compares it (its low 32
+     * bits) with the generation in the handle and fails the decode with ESTALE if they differ, so a filesystem
+     * that reuses node ids must give each new life a new generation. The node may be one the kernel forgot long
+     * ago, so the filesystem needs an index of every node that still exists, not only of those the kernel holds.
+     * The answer counts as a lookup like any other {@link Entry}. Throw {@link Errno#ESTALE} (or ENOENT) if the
+     * node no longer exists. The entry of the root (node 1) must carry generation 0, the generation the kernel
+     * gives the root inode at mount.
+     *
+     * <p>The default answers {@code lookup(req, nodeId, ".")}, as filesystems written before this method saw it.
+     */
+    default Entry lookupNode(Request req, long nodeId) throws IOException {
+        return lookup(req, nodeId, ".");
+    }
+
+    /**
+     * The entry of the directory containing directory {@code nodeId}: the kernel asks when it reconnects a
+     * directory decoded from a file handle to the tree (walking up towards the root). Only called with
+     * {@link Capability#EXPORT_SUPPORT} enabled (sent as a LOOKUP of ".."); for the root, answer the root. Counts as a
+     * lookup of the parent; throw {@link Errno#ESTALE} (or ENOENT) if {@code nodeId} no longer exists. To find the
+     * directory's name in its parent the kernel then lists the parent and looks for the directory's inode number,
+     * so {@link #readdir} must report the same {@code ino} as the attributes.
+     *
+     * <p>The default answers {@code lookup(req, nodeId, "..")}, as filesystems written before this method saw it.
+     */
+    default Entry lookupParent(Request req, long nodeId) throws IOException {
+        return lookup(req, nodeId, "..");
+    }
+
+    /**
      * The kernel dropped {@code nlookup} references to {@code nodeId}; when its count reaches zero the node id may be
      * freed (if the file was also unlinked). Never answered; also called for every pair of a BATCH_FORGET. At
      * unmount the kernel forgets nothing: release what is left in {@link #destroy()}.

@@ -368,6 +368,105 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- file handles (export support)
+
+    /**
+     * A file handle as the kernel encodes one for {@code name_to_handle_at(2)} or NFS: the node id and the low 32
+     * bits of the entry's generation.
+     *
+     * @param nodeId the node id
+     * @param generation the generation the kernel keeps ({@code i_generation}, 32 bits)
+     */
+    public record FileHandle(long nodeId, int generation) {
+    }
+
+    /**
+     * {@code name_to_handle_at(path)}: the handle of the node {@code path} resolves to now (the root's has
+     * generation 0, as the kernel gives the root inode).
+     */
+    public FileHandle handle(String path) throws FuseException {
+        List<String> p = parts(path);
+        if (p.isEmpty()) {
+            return new FileHandle(Abi.ROOT_ID, 0);
+        }
+        List<Long> held = new ArrayList<>();
+        try {
+            long parent = resolve(parentOf(path), held);
+            Reply r = call(Opcode.LOOKUP, parent, new Wire().name(nameOf(path)).build());
+            long node = r.body().getLong(0);
+            if (node == 0) {
+                throw new FuseException(Errno.ENOENT, "negative entry for " + path);
+            }
+            took(node, held);
+            return new FileHandle(node, (int) r.body().getLong(8));
+        } finally {
+            release(held);
+        }
+    }
+
+    /** Whether the filesystem negotiated EXPORT_SUPPORT at INIT. */
+    public boolean exportSupport() {
+        return (initReply.body().getInt(12) & Abi.EXPORT_SUPPORT) != 0;
+    }
+
+    /**
+     * {@code open_by_handle_at(handle)} once the kernel no longer caches the inode, as the kernel's
+     * {@code fuse_get_dentry} does it: without export support the handle is stale; with it, a LOOKUP of "." in the
+     * handle's node, whose answer must name that node (else EIO) with the handle's generation (else ESTALE); ENOENT
+     * and a negative entry become ESTALE. The lookup taken is forgotten again.
+     *
+     * @return the attributes of the node the handle names
+     * @throws FuseException ESTALE for a stale handle, or the filesystem's error
+     */
+    public FileAttr openByHandle(FileHandle handle) throws FuseException {
+        return exportLookup(handle.nodeId(), ".", handle.generation()).attr();
+    }
+
+    /**
+     * The parent of directory {@code nodeId} as the kernel asks when it reconnects a decoded directory handle
+     * ({@code fuse_get_parent}): a LOOKUP of "..". The lookup taken is forgotten again.
+     *
+     * @return the parent's node id
+     * @throws FuseException ESTALE without export support or when the filesystem answers ENOENT
+     */
+    public long lookupParent(long nodeId) throws FuseException {
+        return exportLookup(nodeId, "..", null).nodeId();
+    }
+
+    private record Found(long nodeId, FileAttr attr) {
+    }
+
+    private Found exportLookup(long nodeId, String name, Integer generation) throws FuseException {
+        if (!exportSupport()) {
+            throw new FuseException(Errno.ESTALE, "no export support negotiated: a handle outlives no cache");
+        }
+        Reply r;
+        try {
+            r = call(Opcode.LOOKUP, nodeId, new Wire().name(name).build());
+        } catch (FuseException e) {
+            throw e.errno().equals(Errno.ENOENT) ? new FuseException(Errno.ESTALE, "node " + nodeId + " is gone")
+                    : e;
+        }
+        long node = r.body().getLong(0);
+        if (node == 0) {
+            throw new FuseException(Errno.ESTALE, "negative entry for node " + nodeId);
+        }
+        List<Long> held = new ArrayList<>();
+        took(node, held);
+        try {
+            if (generation != null && node != nodeId) {
+                throw new FuseException(Errno.EIO, "LOOKUP \".\" of node " + nodeId + " answered node " + node);
+            }
+            if (generation != null && (int) r.body().getLong(8) != generation) {
+                throw new FuseException(Errno.ESTALE, "node " + nodeId + " has generation "
+                        + (int) r.body().getLong(8) + ", the handle " + generation);
+            }
+            return new Found(node, attr(r.body(), 40));
+        } finally {
+            release(held);
+        }
+    }
+
     /** Creates a directory. */
     public FileAttr mkdir(String path, int mode) throws FuseException {
         return entryOp(path, Opcode.MKDIR, name -> new Wire().u32(mode).u32(022).name(name).build());

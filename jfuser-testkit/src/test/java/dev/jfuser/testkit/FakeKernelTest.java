@@ -70,6 +70,18 @@ class FakeKernelTest {
     }
 
     @Test
+    void withoutExportSupportAHandleIsStaleOnceTheKernelForgotItsInode() throws Exception {
+        MiniFs fs = new MiniFs(false);
+        try (FakeKernel k = FakeKernel.start(fs)) {
+            k.writeFile("/f", new byte[3]);
+            FakeKernel.FileHandle h = k.handle("/f");
+            assertFalse(k.exportSupport());
+            assertEquals(Errno.ESTALE, assertThrows(FuseException.class, () -> k.openByHandle(h)).errno());
+            assertEquals(Errno.ESTALE, assertThrows(FuseException.class, () -> k.lookupParent(1)).errno());
+        }
+    }
+
+    @Test
     void readdirWithSmallChunksResumesAtOffsets() throws Exception {
         MiniFs fs = new MiniFs(false);
         try (FakeKernel k = FakeKernel.start(fs)) {

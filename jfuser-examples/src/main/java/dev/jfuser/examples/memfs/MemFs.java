@@ -74,6 +74,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * local filesystem. With {@link Options#withKernelLocks()} it leaves both to the kernel, which then handles them
  * locally (equally correct on a single machine). Lock deadlocks are not detected (no EDEADLK).
  *
+ * <h2>File handles</h2>
+ * memfs negotiates {@link Capability#EXPORT_SUPPORT}, so file handles ({@code name_to_handle_at(2)},
+ * {@code open_by_handle_at(2)}, an NFS export) stay valid while their file exists, also after the kernel dropped
+ * the inode from its cache: node ids are never reused within a memfs, {@link #nodes} indexes every node that still
+ * exists (linked, open, or known to the kernel), and a handle of a removed node is stale (ESTALE). All nodes but
+ * the root carry one generation chosen when the memfs is created, so handles, like those of tmpfs, do not survive
+ * a remount, not even one that reloads the same image.
+ *
  * <h2>Persistence</h2>
  * With {@link Options#image()} the tree is loaded from that file when memfs is created and saved to it, crash-safely,
  * when the session ends ({@link #destroy()}); see {@link MemFsImage}.
@@ -198,7 +206,14 @@ public final class MemFs implements Filesystem {
     final HashMap<Long, Node> nodes = new HashMap<>();
     private final HashMap<Long, Handle> handles = new HashMap<>();
     private final long maxChunks;
+    /** Never reused within this memfs, so a node id names one inode for the memfs's life. */
     private long nextIno = 2;
+    /**
+     * The generation of every node but the root (whose generation the kernel fixes at 0): one per memfs, so a
+     * file handle from an earlier memfs, whose node id may belong to another file of this one, is stale here.
+     * Positive and below 2^31: the kernel keeps 32 bits.
+     */
+    private final long generation = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
     private long nextFh = 1;
     /** Chunks allocated over all nodes, the measure of the size limit. */
     long usedChunks;
@@ -249,6 +264,8 @@ public final class MemFs implements Filesystem {
         // The kernel tells when a write/truncate must clear set-uid/set-gid; chown clearing is done here.
         config.enableIfSupported(Capability.HANDLE_KILLPRIV_V2);
         config.enableIfSupported(Capability.CREATE_SUPP_GROUP);
+        // File handles outlive the kernel's inode cache: lookupNode and lookupParent answer by node id.
+        config.enableIfSupported(Capability.EXPORT_SUPPORT);
         if (options.filesystemLocks()) {
             config.enableIfSupported(Capability.POSIX_LOCKS);
             config.enableIfSupported(Capability.FLOCK_LOCKS);
@@ -315,6 +332,45 @@ public final class MemFs implements Filesystem {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * A node by id, for a file handle the kernel decodes: any node that still exists, whether or not the kernel
+     * knows it now; ESTALE once it is gone (removed and neither open nor known to the kernel). No permission check,
+     * like local filesystems: opening by handle needs CAP_DAC_READ_SEARCH.
+     */
+    @Override
+    public Entry lookupNode(Request req, long nodeId) throws IOException {
+        lock.lock();
+        try {
+            return entry(existing(nodeId));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The directory containing directory {@code nodeId} (the root's is the root), for a decoded file handle. */
+    @Override
+    public Entry lookupParent(Request req, long nodeId) throws IOException {
+        lock.lock();
+        try {
+            Node n = existing(nodeId);
+            if (!n.isDir()) {
+                throw new FuseException(Errno.ENOTDIR, "node " + nodeId + " is not a directory");
+            }
+            return entry(n.parent);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The node with this id unless it is gone or going: removed and not open (the kernel is forgetting it). */
+    private Node existing(long nodeId) throws FuseException {
+        Node n = nodes.get(nodeId);
+        if (n == null || n.nlink == 0 && n.opens == 0) {
+            throw new FuseException(Errno.ESTALE, "node " + nodeId + " no longer exists");
+        }
+        return n;
     }
 
     @Override
@@ -782,7 +838,7 @@ public final class MemFs implements Filesystem {
             n.tmpfile = true;
             FileAttr a = attr(n).toBuilder().nlink(1).build();
             n.lookups++;
-            Entry e = new Entry(n.ino, 0, a, options.entryTimeout(), options.attrTimeout());
+            Entry e = new Entry(n.ino, generation(n), a, options.entryTimeout(), options.attrTimeout());
             return new CreateReply(e, OpenReply.of(newHandle(n, flags)));
         } finally {
             lock.unlock();
@@ -1046,8 +1102,8 @@ public final class MemFs implements Filesystem {
                 Node n = e.node;
                 boolean fitted;
                 if (listing.isPlus()) {
-                    fitted = listing.add(e.name, e.cookie, new Entry(n.ino, 0, attr(n), options.entryTimeout(),
-                            options.attrTimeout()));
+                    fitted = listing.add(e.name, e.cookie, new Entry(n.ino, generation(n), attr(n),
+                            options.entryTimeout(), options.attrTimeout()));
                     if (fitted) {
                         n.lookups++; // the kernel now holds a reference, as after a lookup
                     }
@@ -1505,7 +1561,12 @@ public final class MemFs implements Filesystem {
     /** Returns an entry for {@code n}, counting the lookup reference the kernel takes with it. */
     private Entry entry(Node n) {
         n.lookups++;
-        return new Entry(n.ino, 0, attr(n), options.entryTimeout(), options.attrTimeout());
+        return new Entry(n.ino, generation(n), attr(n), options.entryTimeout(), options.attrTimeout());
+    }
+
+    /** The generation every entry of {@code n} carries (the kernel marks an inode bad if it changes). */
+    private long generation(Node n) {
+        return n.ino == ROOT ? 0 : generation;
     }
 
     FileAttr attr(Node n) {

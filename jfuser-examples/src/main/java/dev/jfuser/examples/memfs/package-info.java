@@ -17,7 +17,9 @@
  *       every change passes through this mount's kernel, which invalidates its own caches.</li>
  *   <li>POSIX and flock locks are implemented by memfs by default (so the lock API is exercised); the kernel can
  *       take them over with {@code Options.withKernelLocks()}.</li>
- *   <li>Node ids are never reused within a run, so the generation is always 0.</li>
+ *   <li>File handles ({@code open_by_handle_at}, NFS export) work after the kernel dropped its caches: memfs
+ *       negotiates export support and answers lookups by node id. Node ids are never reused within a run; one
+ *       generation per run (0 for the root) makes handles of an earlier mount stale, as on tmpfs.</li>
  * </ul>
  *
  * <h2>What memfs does not do, and why</h2>

@@ -136,6 +136,16 @@ public final class BlockingAdapter implements AsyncFilesystem {
     }
 
     @Override
+    public CompletionStage<Entry> lookupNode(Request req, long nodeId) {
+        return run(req, () -> fs.lookupNode(req, nodeId));
+    }
+
+    @Override
+    public CompletionStage<Entry> lookupParent(Request req, long nodeId) {
+        return run(req, () -> fs.lookupParent(req, nodeId));
+    }
+
+    @Override
     public CompletionStage<AttrReply> getattr(Request req, long nodeId, OptionalLong fh) {
         return run(req, () -> fs.getattr(req, nodeId, fh));
     }

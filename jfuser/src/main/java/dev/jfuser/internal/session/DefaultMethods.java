@@ -6,6 +6,7 @@ import dev.jfuser.protocol.Opcode;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -44,20 +45,35 @@ final class DefaultMethods {
             if (name == null) {
                 continue;
             }
-            for (Method m : api.getMethods()) {
-                if (!m.isDefault() || Modifier.isStatic(m.getModifiers()) || !m.getName().equalsIgnoreCase(name)) {
-                    continue;
-                }
-                try {
-                    if (impl.getMethod(m.getName(), m.getParameterTypes()).getDeclaringClass() == api) {
-                        result.add(op);
-                    }
-                } catch (NoSuchMethodException impossible) {
-                    // an implementation has every method of its interface
-                }
+            boolean allDefault = true;
+            for (String n : op == Opcode.LOOKUP ? LOOKUP_METHODS : List.of(name)) {
+                allDefault &= isDefault(impl, api, n);
+            }
+            if (allDefault) {
+                result.add(op);
             }
         }
         return result;
+    }
+
+    /**
+     * LOOKUP reaches one of three methods (lookup, and with export support lookupNode for "." and lookupParent for
+     * ".."): it is left to its default only if all three are.
+     */
+    private static final List<String> LOOKUP_METHODS = List.of("lookup", "lookupNode", "lookupParent");
+
+    private static boolean isDefault(Class<?> impl, Class<?> api, String name) {
+        for (Method m : api.getMethods()) {
+            if (!m.isDefault() || Modifier.isStatic(m.getModifiers()) || !m.getName().equalsIgnoreCase(name)) {
+                continue;
+            }
+            try {
+                return impl.getMethod(m.getName(), m.getParameterTypes()).getDeclaringClass() == api;
+            } catch (NoSuchMethodException impossible) {
+                // an implementation has every method of its interface
+            }
+        }
+        return false;
     }
 
     /** The API method an opcode calls, or null for those the session handles itself. */

@@ -31,6 +31,12 @@ final class Dispatcher {
     /** FLUSH, FSYNC, FSYNCDIR left to their default: answered ENOSYS, which the kernel takes as success. */
     private final Set<Opcode> answeredNotImplemented;
 
+    /**
+     * Whether EXPORT_SUPPORT was negotiated: only then does the kernel send LOOKUP of "." and "..", and only then
+     * are they routed to lookupNode and lookupParent. Set at INIT, before the first other request is read.
+     */
+    private volatile boolean exportSupport;
+
     Dispatcher(AsyncFilesystem fs) {
         this.fs = fs;
         Set<Opcode> skip = EnumSet.noneOf(Opcode.class);
@@ -40,6 +46,11 @@ final class Dispatcher {
             }
         }
         this.answeredNotImplemented = skip;
+    }
+
+    /** Records the INIT flags agreed with the kernel. */
+    void negotiated(long flags) {
+        this.exportSupport = (flags & Abi.EXPORT_SUPPORT) != 0;
     }
 
     /** Starts the operation; the reply is sent whenever its stage completes. Never throws. */
@@ -57,7 +68,15 @@ final class Dispatcher {
             switch (op) {
                 case Operation.Lookup o -> {
                     r.kind = InFlight.ENTRY;
-                    s = fs.lookup(q, node, o.name());
+                    String name = o.name();
+                    // The kernel's export operations: "." decodes a handle by node id, ".." finds a parent.
+                    if (exportSupport && name.equals(".")) {
+                        s = fs.lookupNode(q, node);
+                    } else if (exportSupport && name.equals("..")) {
+                        s = fs.lookupParent(q, node);
+                    } else {
+                        s = fs.lookup(q, node, name);
+                    }
                 }
                 case Operation.Getattr o -> {
                     r.kind = InFlight.ATTR;

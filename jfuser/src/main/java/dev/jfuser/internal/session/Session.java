@@ -326,6 +326,7 @@ public final class Session {
                 flags |= Abi.OVER_IO_URING;
             }
         }
+        dispatcher.negotiated(flags);
         InitOut out = new InitOut(Abi.KERNEL_VERSION, negotiated, cfg.maxReadahead(), flags, cfg.maxBackground(),
                 cfg.congestionThreshold(), maxWrite, cfg.timeGranularityNanos(), maxPages, 0, 0, 0);
         int size = negotiated < 5 ? Abi.COMPAT_INIT_OUT_SIZE
