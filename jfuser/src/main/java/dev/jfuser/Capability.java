@@ -9,7 +9,14 @@ import dev.jfuser.protocol.Abi;
 public enum Capability {
     /** Several READs of one file may be in flight at once (readahead in parallel). On by default. */
     ASYNC_READ(Abi.ASYNC_READ),
-    /** The filesystem implements POSIX record locks (getlk/setlk); otherwise the kernel handles them locally. */
+    /**
+     * The filesystem implements record locks (getlk/setlk); otherwise the kernel handles them locally. Both
+     * {@code fcntl} kinds arrive alike, told apart by nothing but their lock owner: a POSIX lock's owner is the
+     * process (its file table), released by the FLUSH of every {@code close()} that process makes of the file,
+     * so such a filesystem must implement flush; an open-file-description lock's ({@code F_OFD_SETLK}) owner is
+     * the open file, released with its last close, which the kernel sends as the RELEASE of the handle the lock
+     * came through, without naming the owner. Linux's deadlock detection (EDEADLK) is the filesystem's to do.
+     */
     POSIX_LOCKS(Abi.POSIX_LOCKS),
     /** {@code open(O_TRUNC)} is sent as OPEN with O_TRUNC instead of a separate SETATTR(size=0). */
     ATOMIC_O_TRUNC(Abi.ATOMIC_O_TRUNC),
@@ -22,7 +29,10 @@ public enum Capability {
     EXPORT_SUPPORT(Abi.EXPORT_SUPPORT),
     /** The kernel does not apply the umask; the filesystem gets it in create/mkdir/mknod and applies it. */
     DONT_MASK(Abi.DONT_MASK),
-    /** The filesystem implements BSD {@code flock()} locks (setlk with the flock flag). */
+    /**
+     * The filesystem implements BSD {@code flock()} locks (setlk with the flock flag). Their owner is the open
+     * file; the RELEASE of its last close carries {@code RELEASE_FLOCK_UNLOCK} and that owner.
+     */
     FLOCK_LOCKS(Abi.FLOCK_LOCKS),
     /** ioctl on directories reaches the filesystem. On by default. */
     IOCTL_DIR(Abi.HAS_IOCTL_DIR),

@@ -48,6 +48,9 @@ public final class Main {
                              writes beyond it fail with ENOSPC
               --image FILE   memfs: load the tree from FILE if it exists, save it
                              there at unmount
+              --kernel-locks memfs: leave POSIX and flock locks to the kernel, which
+                             keeps them local to this machine and lists them in
+                             /proc/locks (by default memfs keeps them itself)
               --transport T  dev_fuse (default), io_uring, or auto (io_uring when the kernel
                              offers it); the system property jfuser.transport sets the default
               -h, --help     this text
@@ -82,6 +85,7 @@ public final class Main {
         Map<String, String> values = new HashMap<>();
         boolean debug = false;
         boolean blocking = false;
+        boolean kernelLocks = false;
         String transport = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -93,6 +97,7 @@ public final class Main {
                 case "-d", "--debug" -> debug = true;
                 case "-f", "--foreground" -> { } // always in the foreground
                 case "--blocking" -> blocking = true;
+                case "--kernel-locks" -> kernelLocks = true;
                 case "-o" -> {
                     if (++i == args.length) {
                         return usage(err, "-o needs a value, e.g. -o ro,allow_other");
@@ -141,6 +146,9 @@ public final class Main {
         if (!example.equals("memfs") && (values.containsKey("--size") || values.containsKey("--image"))) {
             return usage(err, "--size and --image are options of memfs, not of " + example);
         }
+        if (!example.equals("memfs") && kernelLocks) {
+            return usage(err, "--kernel-locks is an option of memfs, not of " + example);
+        }
         Example fs;
         try {
             int readers = (int) number(values, "--readers", SessionOptions.DEFAULT.readerThreads());
@@ -170,6 +178,9 @@ public final class Main {
                     }
                     if (values.containsKey("--image")) {
                         o = o.withImage(Path.of(values.get("--image")).toAbsolutePath());
+                    }
+                    if (kernelLocks) {
+                        o = o.withKernelLocks();
                     }
                     MemFs memfs = new MemFs(o);
                     yield (mp, mo, s) -> Fuse.mount(memfs, mp, mo, s);

@@ -69,10 +69,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * (no writeback cache), so memfs always holds the bytes.
  *
  * <h2>Locks</h2>
- * By default memfs implements POSIX record locks and flock itself ({@link Capability#POSIX_LOCKS},
- * {@link Capability#FLOCK_LOCKS}), so they are visible through {@code F_GETLK} and release on close like on a
- * local filesystem. With {@link Options#withKernelLocks()} it leaves both to the kernel, which then handles them
- * locally (equally correct on a single machine). Lock deadlocks are not detected (no EDEADLK).
+ * By default memfs implements record locks (POSIX and open-file-description) and flock itself
+ * ({@link Capability#POSIX_LOCKS}, {@link Capability#FLOCK_LOCKS}), with Linux's rules: POSIX locks go with any
+ * close by their process, OFD locks and flock with the last close of their open file description, {@code F_GETLK}
+ * names the conflicting lock Linux would, and a wait that would deadlock fails with EDEADLK. That is what a
+ * filesystem shared between machines must do, and the kernel then knows nothing of the locks ({@code /proc/locks}
+ * lists none). With {@link Options#withKernelLocks()} memfs leaves both to the kernel, which keeps them itself:
+ * local to this machine, listed in {@code /proc/locks}, and unseen by memfs.
  *
  * <h2>File handles</h2>
  * memfs negotiates {@link Capability#EXPORT_SUPPORT}, so file handles ({@code name_to_handle_at(2)},
@@ -203,6 +206,8 @@ public final class MemFs implements Filesystem {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled whenever a lock is released or downgraded, to wake blocked F_SETLKW / flock requests. */
     private final Condition locksChanged = lock.newCondition();
+    /** The record-lock requests waiting now, oldest first (for deadlock detection). */
+    private final List<LockWait> lockWaits = new ArrayList<>();
     final HashMap<Long, Node> nodes = new HashMap<>();
     private final HashMap<Long, Handle> handles = new HashMap<>();
     private final long maxChunks;
@@ -892,8 +897,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node n = nodes.get(nodeId);
-            if (n != null && n.locks != null) {
-                n.locks.posixUnlockAll(lockOwner);
+            if (n != null && n.locks != null && n.locks.flushed(lockOwner)) {
                 locksChanged.signalAll();
             }
         } finally {
@@ -910,9 +914,15 @@ public final class MemFs implements Filesystem {
             if (n == null) {
                 return;
             }
-            if (n.locks != null && (releaseFlags & Abi.RELEASE_FLOCK_UNLOCK) != 0) {
-                n.locks.flockUnlock(lockOwner);
-                locksChanged.signalAll();
+            if (n.locks != null) {
+                // the last close of an open file description: its OFD locks go, and its flock if it took one
+                boolean freed = n.locks.released(fh);
+                if ((releaseFlags & Abi.RELEASE_FLOCK_UNLOCK) != 0) {
+                    freed |= n.locks.flockUnlock(lockOwner);
+                }
+                if (freed) {
+                    locksChanged.signalAll();
+                }
             }
             if (h != null) {
                 n.opens--;
@@ -1349,17 +1359,57 @@ public final class MemFs implements Filesystem {
                 locksChanged.signalAll();
                 return;
             }
-            while (ls.posixConflict(lockOwner, want) != null) {
+            Locks.Range conflict;
+            while ((conflict = ls.posixConflict(lockOwner, want)) != null) {
                 if (!sleep) {
                     throw new FuseException(Errno.EAGAIN, "range locked by another process");
                 }
-                await(req);
+                if (waitsFor(conflict.owner(), lockOwner)) {
+                    throw new FuseException(Errno.EDEADLK, "lock owners would wait for each other");
+                }
+                LockWait w = new LockWait(lockOwner, ls, want);
+                lockWaits.add(w);
+                try {
+                    await(req);
+                } finally {
+                    lockWaits.remove(w);
+                }
             }
-            ls.posixLock(lockOwner, want);
+            ls.posixLock(lockOwner, fh, want);
             locksChanged.signalAll(); // a downgrade may let readers in
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A record-lock request waiting for a conflicting lock to go. */
+    private record LockWait(long owner, Locks locks, FileLock want) {}
+
+    /**
+     * Whether {@code holder} waits, directly or through a chain of waiting owners, for a lock of {@code owner}:
+     * then {@code owner} waiting for {@code holder} would be a deadlock. Like Linux's detector it follows each
+     * owner's first wait and gives up after 10 steps. Linux spares OFD locks (a description has no thread to be
+     * stuck); FUSE does not say which owners are descriptions, so memfs checks every record-lock wait.
+     */
+    private boolean waitsFor(long holder, long owner) {
+        long at = holder;
+        for (int step = 0; step <= 10; step++) {
+            Locks.Range next = null;
+            for (LockWait w : lockWaits) {
+                if (w.owner() == at) {
+                    next = w.locks().posixConflict(at, w.want());
+                    break;
+                }
+            }
+            if (next == null) {
+                return false;
+            }
+            if (next.owner() == owner) {
+                return true;
+            }
+            at = next.owner();
+        }
+        return false;
     }
 
     private void await(Request req) throws FuseException {
@@ -1732,6 +1782,11 @@ public final class MemFs implements Filesystem {
     }
 
     // --------------------------------------------------------------------------------------- for the image
+
+    /** Record-lock requests (F_SETLKW) waiting now. */
+    int lockWaits() {
+        return locked(lockWaits::size);
+    }
 
     /** Open file and directory handles now. */
     int openHandles() {

@@ -133,6 +133,38 @@ class CliMountTest {
         stop("INT");
     }
 
+    /** The kinds of lock ("FLOCK WRITE", "POSIX WRITE") /proc/locks lists for a flock and a lockf on {@code file}. */
+    private static String locksListedFor(Path file) throws Exception {
+        MountSupport.Result r = run("python3", "-c", """
+                import os, sys, fcntl
+                fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                fcntl.lockf(os.open(sys.argv[1], os.O_RDWR), fcntl.LOCK_EX, 10, 0)
+                st = os.fstat(fd)
+                inode = '%02x:%02x:%d' % (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+                rows = [l.split() for l in open('/proc/locks')]
+                print(' '.join(sorted(r[1] + ' ' + r[3] for r in rows
+                                      if len(r) >= 6 and r[5] == inode and r[4] == str(os.getpid()))))
+                """, file.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        return r.output().strip();
+    }
+
+    @Test
+    void memfsWithKernelLocksListsThemInProcLocks() throws Exception {
+        start(List.of(), "memfs", mp.toString(), "--kernel-locks");
+        assertEquals("FLOCK WRITE POSIX WRITE", locksListedFor(mp.resolve("f")));
+        stop("INT");
+    }
+
+    @Test
+    void memfsKeepingItsOwnLocksListsNoneInProcLocks() throws Exception {
+        // the documented trade-off: memfs sees the locks (as a network filesystem must), the kernel does not
+        start(List.of(), "memfs", mp.toString());
+        assertEquals("", locksListedFor(mp.resolve("f")));
+        stop("INT");
+    }
+
     @Test
     void badInputGetsAClearError() throws Exception {
         MountSupport.Result both = run(MountSupport.cliCommand("hello", mp.toString(), "-o", "allow_other,allow_root")

@@ -37,7 +37,8 @@ class MainMemfsOptionsTest {
     void usageNamesMemfsAndItsOptions() {
         String[] r = runCli("--help");
         assertEquals("0", r[0]);
-        assertTrue(r[1].contains("memfs") && r[1].contains("--size SIZE") && r[1].contains("--image FILE"), r[1]);
+        assertTrue(r[1].contains("memfs") && r[1].contains("--size SIZE") && r[1].contains("--image FILE")
+                && r[1].contains("--kernel-locks"), r[1]);
     }
 
     @Test
@@ -48,6 +49,9 @@ class MainMemfsOptionsTest {
         r = runCli("hello", "/nonexistent-mountpoint", "--size", "1G");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("--size and --image are options of memfs, not of hello"), r[2]);
+        r = runCli("hello", "/nonexistent-mountpoint", "--kernel-locks");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("--kernel-locks is an option of memfs, not of hello"), r[2]);
         r = runCli("memfs", "/nonexistent-mountpoint", "--image");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("--image needs a file"), r[2]);

@@ -183,6 +183,80 @@ class MemFsTest {
         assertEquals(FileLock.F_UNLCK, fs.getlk(ROOT, f, 1, 333, all).type());
     }
 
+    /** Starts a sleeping setlk on a virtual thread; the future completes with null or the errno. */
+    private CompletableFuture<Errno> waitFor(long node, long owner, long start, long end) {
+        CompletableFuture<Errno> result = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                fs.setlk(as(0, 0), node, 1, owner, new FileLock(start, end, FileLock.F_WRLCK, 10), true, false);
+                result.complete(null);
+            } catch (FuseException e) {
+                result.complete(e.errno());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private void awaitLockWaits(int n) throws InterruptedException {
+        for (int i = 0; i < 500 && fs.lockWaits() != n; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(n, fs.lockWaits());
+    }
+
+    @Test
+    void aWaitClosingAChainOfWaitersFailsWithEdeadlk() throws Exception {
+        long f = file(1, "f");
+        long g = file(1, "g");
+        // owner 1 holds f:0-1, owner 2 holds f:2-3 and g:0-0, owner 3 holds g:1-1
+        fs.setlk(ROOT, f, 1, 1, new FileLock(0, 1, FileLock.F_WRLCK, 10), false, false);
+        fs.setlk(ROOT, f, 1, 2, new FileLock(2, 3, FileLock.F_WRLCK, 10), false, false);
+        fs.setlk(ROOT, g, 1, 2, new FileLock(0, 0, FileLock.F_WRLCK, 10), false, false);
+        fs.setlk(ROOT, g, 1, 3, new FileLock(1, 1, FileLock.F_WRLCK, 10), false, false);
+        CompletableFuture<Errno> oneWaits = waitFor(f, 1, 2, 3);   // 1 waits for 2
+        awaitLockWaits(1);
+        CompletableFuture<Errno> twoWaits = waitFor(g, 2, 1, 1);   // 2 waits for 3, across files
+        awaitLockWaits(2);
+        // a third owner that holds nothing anyone waits for just waits
+        CompletableFuture<Errno> bystander = waitFor(f, 4, 0, 0);
+        awaitLockWaits(3);
+        // 3 asking for what 1 holds closes the cycle 3 -> 1 -> 2 -> 3; a non-blocking try only conflicts
+        FileLock cycle = new FileLock(0, 1, FileLock.F_WRLCK, 10);
+        assertEquals(Errno.EDEADLK, errno(() -> fs.setlk(ROOT, f, 1, 3, cycle, true, false)));
+        assertEquals(Errno.EAGAIN, errno(() -> fs.setlk(ROOT, f, 1, 3, cycle, false, false)));
+        assertTrue(!oneWaits.isDone() && !twoWaits.isDone() && !bystander.isDone());
+        fs.flush(ROOT, g, 1, 3);   // 3 closes: 2 gets g:1-1 and stops waiting
+        assertEquals(null, twoWaits.get(5, TimeUnit.SECONDS));
+        fs.flush(ROOT, f, 1, 2);   // 2 closes: 1 gets f:2-3
+        assertEquals(null, oneWaits.get(5, TimeUnit.SECONDS));
+        fs.flush(ROOT, f, 1, 1);   // 1 closes: the bystander gets f:0-0
+        assertEquals(null, bystander.get(5, TimeUnit.SECONDS));
+        assertEquals(0, fs.lockWaits());
+    }
+
+    @Test
+    void getlkNamesTheFirstConflictInLinuxOrder() throws Exception {
+        long f = file(1, "f");
+        fs.setlk(ROOT, f, 1, 1, new FileLock(50, 59, FileLock.F_RDLCK, 11), false, false);
+        fs.setlk(ROOT, f, 1, 2, new FileLock(30, 39, FileLock.F_WRLCK, 12), false, false);
+        fs.setlk(ROOT, f, 1, 1, new FileLock(10, 19, FileLock.F_RDLCK, 11), false, false);
+        FileLock all = new FileLock(0, Long.MAX_VALUE, FileLock.F_WRLCK, 10);
+        // owner 1 came first, and its ranges are sorted: 10-19, although 50-59 is older
+        assertEquals(new FileLock(10, 19, FileLock.F_RDLCK, 11), fs.getlk(ROOT, f, 1, 9, all));
+        // once owner 1 held nothing, a new lock of it goes after owner 2
+        fs.flush(ROOT, f, 1, 1);
+        fs.setlk(ROOT, f, 1, 1, new FileLock(0, 4, FileLock.F_RDLCK, 11), false, false);
+        assertEquals(new FileLock(30, 39, FileLock.F_WRLCK, 12), fs.getlk(ROOT, f, 1, 9, all));
+        // an OFD lock (owner 5, through handle 7) goes with the RELEASE of that handle, POSIX locks stay
+        fs.setlk(ROOT, f, 7, 5, new FileLock(100, 109, FileLock.F_WRLCK, 13), false, false);
+        fs.release(ROOT, f, 7, 2, 0, 0);
+        assertEquals(FileLock.F_UNLCK,
+                fs.getlk(ROOT, f, 1, 9, new FileLock(100, 200, FileLock.F_WRLCK, 10)).type());
+        assertEquals(new FileLock(30, 39, FileLock.F_WRLCK, 12), fs.getlk(ROOT, f, 1, 9, all));
+    }
+
     @Test
     void xattrNamesAndValuesHaveLinuxLimits() throws Exception {
         long f = file(1, "f");
