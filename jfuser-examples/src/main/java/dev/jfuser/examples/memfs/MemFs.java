@@ -55,7 +55,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * memfs checks permissions itself, from the request's uid, gid and groups (the groups come from the kernel for
  * create-like requests with {@link Capability#CREATE_SUPP_GROUP}, otherwise from {@code /proc/PID/status}), on
  * every request that needs it: search permission in lookup, write+search on the directory for create, unlink and
- * rename (with the sticky-bit rule), read/write at open, and the chmod/chown/utimens rules of Linux in setattr.
+ * rename (with the sticky-bit rule), read/write at open (execute for the open of a program being executed), and the chmod/chown/utimens rules of Linux in setattr.
  * Mounted with {@code default_permissions} the kernel checks first with the same rules, so both agree. Without it,
  * note a FUSE property: the kernel asks the filesystem only on a dentry cache miss, so a path walk through a name
  * cached within the entry timeout is not re-checked; mount with {@code default_permissions} (recommended) or
@@ -92,6 +92,8 @@ public final class MemFs implements Filesystem {
     private static final int O_WRONLY = 1;
     private static final int O_RDWR = 2;
     private static final int O_TRUNC = 01000;
+    /** The kernel's {@code __FMODE_EXEC}: set in the open flags of the file execve() opens. */
+    private static final int FMODE_EXEC = 040;
     static final int NAME_MAX = 255;
     private static final int PATH_MAX = 4096;
     static final int XATTR_NAME_MAX = 255;
@@ -736,6 +738,9 @@ public final class MemFs implements Filesystem {
             Node n = node(nodeId);
             int acc = flags & O_ACCMODE;
             int need = acc == O_WRONLY ? W : acc == O_RDWR ? R | W : R;
+            if ((flags & FMODE_EXEC) != 0 && acc == 0) {
+                need = X; // execve opens the program read-only, marked: it needs execute, not read, permission
+            }
             if ((flags & O_TRUNC) != 0) {
                 need |= W;
             }

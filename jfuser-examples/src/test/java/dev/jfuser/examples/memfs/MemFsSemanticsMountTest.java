@@ -113,4 +113,23 @@ class MemFsSemanticsMountTest {
                 31556889864403200 (31556889864403199, 0) (31556889864403199, 0)
                 -31557014167219201 (-31557014167219200, 0) (-31557014167219200, 0)""", out);
     }
+
+    // ------------------------------------------------------------------------------------------ permissions
+
+    @Test
+    void anotherUserRunsAProgramHeMayExecuteButNotRead() throws Exception {
+        String setup = """
+                import shutil
+                shutil.copyfile('/bin/true', 'prog')
+                os.chmod('prog', 0o711)
+                """;
+        for (Path dir : new Path[] {onMemfs, onTmpfs}) {
+            Shell.python(dir, setup).ok();
+            Shell.Result run = Shell.asNobody(dir, java.util.List.of(), dir.resolve("prog").toString());
+            assertEquals(0, run.exitCode(), dir + ": " + run.output());
+            // reading is still refused
+            Shell.Result cat = Shell.asNobody(dir, java.util.List.of(), "cat", dir.resolve("prog").toString());
+            assertEquals(1, cat.exitCode(), dir + ": " + cat.output());
+        }
+    }
 }
