@@ -199,6 +199,11 @@ public final class MemFs implements Filesystem {
     private final Condition locksChanged = lock.newCondition();
     final HashMap<Long, Node> nodes = new HashMap<>();
     private final HashMap<Long, Handle> handles = new HashMap<>();
+    /**
+     * Per open directory handle: the directory's next cookie when its listing started (at opendir, and again at
+     * every READDIR of offset 0, i.e. rewinddir). A listing returns only entries with a smaller cookie.
+     */
+    private final HashMap<Long, Long> listingEnds = new HashMap<>();
     private final long maxChunks;
     private long nextIno = 2;
     private long nextFh = 1;
@@ -584,8 +589,12 @@ public final class MemFs implements Filesystem {
                 require(req, nb, W);
             }
         }
-        a.node = nb;
-        b.node = na;
+        // Both names are bound anew, like two renames: each gets a new cookie, so a listing in progress does not
+        // return an inode it already returned under the other name.
+        from.removeEntry(a);
+        to.removeEntry(b);
+        from.addEntry(a.name, nb);
+        to.addEntry(b.name, na);
         if (from != to) {
             if (na.isDir()) {
                 from.nlink--;
@@ -1008,7 +1017,9 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.ENOTDIR, "node " + nodeId + " is not a directory");
             }
             require(req, n, R);
-            return OpenReply.of(newHandle(n, flags));
+            long fh = newHandle(n, flags);
+            listingEnds.put(fh, n.nextCookie);
+            return OpenReply.of(fh);
         } finally {
             lock.unlock();
         }
@@ -1017,26 +1028,40 @@ public final class MemFs implements Filesystem {
     @Override
     public void readdir(Request req, long nodeId, long fh, long offset, DirectoryListing listing)
             throws IOException {
-        list(nodeId, offset, listing);
+        list(nodeId, fh, offset, listing);
     }
 
     @Override
     public void readdirplus(Request req, long nodeId, long fh, long offset, DirectoryListing listing)
             throws IOException {
-        list(nodeId, offset, listing);
+        list(nodeId, fh, offset, listing);
     }
 
     /**
      * Lists from {@code offset}: "." has cookie 1, ".." cookie 2, every other entry the cookie it got when it was
-     * added, never reused. An entry's offset is its own cookie, so a listing resumes after the last entry it
-     * returned however many entries were added or removed meanwhile; entries added meanwhile show up at the end.
+     * added (a rename adds it anew), never reused. An entry's offset is its own cookie, so a listing resumes after
+     * the last entry it returned however many entries were added or removed meanwhile.
+     *
+     * <p>Through an open directory handle the listing ends at the cookie the directory had reached when the
+     * listing started (opendir or rewinddir): entries added after the start, and so entries renamed after it
+     * (which come back with a new cookie), are not returned. So a listing terminates, returns each entry at most
+     * once, and returns every entry that was there throughout under an unchanged name, whatever renames, creates
+     * and unlinks happen meanwhile. That is the guarantee of tmpfs's stable offsets in Linux 6.14 and later.
      */
-    private void list(long nodeId, long offset, DirectoryListing listing) throws IOException {
+    private void list(long nodeId, long fh, long offset, DirectoryListing listing) throws IOException {
         lock.lock();
         try {
             Node dir = node(nodeId);
             if (!dir.isDir()) {
                 throw new FuseException(Errno.ENOTDIR, "node " + nodeId + " is not a directory");
+            }
+            long end = Long.MAX_VALUE; // without a handle of this directory (tests, adapters): no bound
+            Handle h = handles.get(fh);
+            if (h != null && h.node() == dir) {
+                if (offset == 0) {
+                    listingEnds.put(fh, dir.nextCookie); // a (re)started listing sees today's entries
+                }
+                end = listingEnds.getOrDefault(fh, dir.nextCookie);
             }
             if (dir.nlink == 0) {
                 return; // removed while open: empty, like tmpfs
@@ -1047,7 +1072,10 @@ public final class MemFs implements Filesystem {
             if (offset < 2 && !listing.addWithoutAttributes("..", dir.parent.ino, FileType.DIRECTORY, 2)) {
                 return;
             }
-            for (Node.DirEntry e : dir.byCookie.tailMap(Math.max(offset, 2), false).values()) {
+            long from = Math.max(offset, 2);
+            NavigableMap<Long, Node.DirEntry> rest = from < end ? dir.byCookie.subMap(from, false, end, false)
+                    : java.util.Collections.emptyNavigableMap();
+            for (Node.DirEntry e : rest.values()) {
                 Node n = e.node;
                 boolean fitted;
                 if (listing.isPlus()) {
@@ -1074,6 +1102,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Handle h = handles.remove(fh);
+            listingEnds.remove(fh);
             if (h != null) {
                 h.node().opens--;
                 maybeFree(h.node());

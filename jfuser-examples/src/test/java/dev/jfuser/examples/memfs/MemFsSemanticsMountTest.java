@@ -132,4 +132,56 @@ class MemFsSemanticsMountTest {
             assertEquals(1, cat.exitCode(), dir + ": " + cat.output());
         }
     }
+
+    // ------------------------------------------------------------------------------------------- listings
+
+    /**
+     * A lister and a renamer process on one directory of 1000 files that stay and 1000 that are renamed over and
+     * over: each listing must end, return no inode twice, return every file that stays, and at most the 2000.
+     */
+    private static final String LIST_WHILE_RENAMING = """
+            import multiprocessing
+            N = 1000
+            for i in range(N):
+                open('keep%05d' % i, 'w').close()
+                open('ren%05d' % i, 'w').close()
+            def renamer(started, stop):
+                k = 0
+                names = ['ren%05d' % i for i in range(N)]
+                while not stop.is_set():
+                    i = k % N
+                    new = 'ren%05d.%d' % (i, k)
+                    os.rename(names[i], new)
+                    names[i] = new
+                    k += 1
+                    if k == 100:
+                        started.set()
+            started, stop = multiprocessing.Event(), multiprocessing.Event()
+            p = multiprocessing.Process(target=renamer, args=(started, stop))
+            p.start()
+            started.wait(30)
+            try:
+                for round in range(8):
+                    inodes, names, count = set(), set(), 0
+                    dups = 0
+                    with os.scandir('.') as it:
+                        for e in it:
+                            count += 1
+                            if count > 10 * N:
+                                break
+                            dups += e.inode() in inodes or e.name in names
+                            inodes.add(e.inode())
+                            names.add(e.name)
+                    keeps = sum(1 for n in names if n.startswith('keep'))
+                    print('ended' if count <= 2 * N else 'too long (%d entries)' % count, 'dups', dups, 'keeps', keeps)
+            finally:
+                stop.set()
+                p.join()
+            """;
+
+    @Test
+    void aListingEndsAndReturnsEachEntryOnceWhileEntriesAreRenamed() throws Exception {
+        String out = same(LIST_WHILE_RENAMING);
+        assertEquals("ended dups 0 keeps 1000\n".repeat(8).strip(), out);
+    }
 }

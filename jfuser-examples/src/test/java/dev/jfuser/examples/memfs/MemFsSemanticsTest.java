@@ -72,4 +72,67 @@ class MemFsSemanticsTest {
         fs.open(ROOT, data, 0);
         assertEquals(Errno.EACCES, errno(() -> fs.open(ROOT, data, FMODE_EXEC)), "root needs some execute bit");
     }
+
+    // ------------------------------------------------------------------------------------------- listings
+
+    /** One READDIR of {@code entries} 32-byte slots (names up to 8 bytes) through {@code fh}, from {@code offset}. */
+    private List<String> readdir(long fh, long offset, int entries, List<Long> offsets) throws Exception {
+        DirectoryListing l = new DirectoryListing(entries * 32, false);
+        fs.readdir(ROOT, 1, fh, offset, l);
+        return names(l, offsets);
+    }
+
+    @Test
+    void aListingInProgressSkipsWhatWasRenamedOrCreatedAfterItStarted() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            file(1, "f" + i, 0644);
+        }
+        long fh = fs.opendir(ROOT, 1, 0).fh();
+        List<Long> offsets = new ArrayList<>();
+        assertEquals(List.of(".", "..", "f0", "f1"), readdir(fh, 0, 4, offsets));
+        fs.rename(ROOT, 1, "f1", 1, "g1", 0); // listed already: not again under its new name
+        fs.rename(ROOT, 1, "f5", 1, "g5", 0); // not listed yet: the listing misses it, as on tmpfs
+        fs.rename(ROOT, 1, "f6", 1, "f7", 0); // over a name not listed yet
+        fs.rename(ROOT, 1, "f0", 1, "f8", 2); // RENAME_EXCHANGE: both names bound anew
+        fs.unlink(ROOT, 1, "f3");
+        file(1, "new", 0644);
+        List<String> rest = readdir(fh, offsets.get(3), 100, new ArrayList<>());
+        assertEquals(List.of("f2", "f4", "f9"), rest);
+        // rewinddir starts a new listing, which sees the directory as it is now
+        List<String> again = readdir(fh, 0, 100, new ArrayList<>());
+        assertEquals(List.of(".", "..", "f2", "f4", "f9", "g1", "g5", "f7", "f0", "f8", "new"), again);
+        fs.releasedir(ROOT, 1, fh, 0);
+    }
+
+    @Test
+    void aListingTerminatesWhileEveryEntryIsRenamedBetweenItsReads() throws Exception {
+        int n = 200;
+        List<String> current = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            current.add("f" + i);
+            file(1, "f" + i, 0644);
+        }
+        long fh = fs.opendir(ROOT, 1, 0).fh();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long offset = 0;
+        int reads = 0;
+        int generation = 0;
+        while (true) {
+            List<Long> offsets = new ArrayList<>();
+            List<String> got = readdir(fh, offset, 1, offsets);
+            if (got.isEmpty()) {
+                break;
+            }
+            assertEquals(true, seen.add(got.get(0)), got.get(0) + " listed twice");
+            offset = offsets.get(0);
+            generation++;
+            for (int i = 0; i < n; i++) { // every entry gets a new name before the next read
+                String next = "r" + generation + "." + i;
+                fs.rename(ROOT, 1, current.get(i), 1, next, 0);
+                current.set(i, next);
+            }
+            assertEquals(true, ++reads <= n + 2, "the listing did not end after " + reads + " reads");
+        }
+        fs.releasedir(ROOT, 1, fh, 0);
+    }
 }
