@@ -184,4 +184,40 @@ class MemFsSemanticsMountTest {
         String out = same(LIST_WHILE_RENAMING);
         assertEquals("ended dups 0 keeps 1000\n".repeat(8).strip(), out);
     }
+
+    // ------------------------------------------------------------------------------------------------ atime
+
+    @Test
+    void oNoatimeAndRelatimeLikeTmpfs() throws Exception {
+        String out = same("""
+                def cat(p, flags=0):
+                    fd = os.open(p, os.O_RDONLY | flags)
+                    os.read(fd, 100)
+                    os.close(fd)
+                def at(p):
+                    return os.stat(p).st_atime_ns
+                with open('f', 'wb') as f:
+                    f.write(b'data')
+                os.utime('f', (100, 200))  # atime before mtime: relatime moves it on a read
+                cat('f', os.O_NOATIME)
+                print('read with O_NOATIME leaves atime', at('f') == 100 * 10**9)
+                t = time.time()
+                os.utime('f', (t + 1000, t - 1000))  # after mtime and ctime, and recent: relatime leaves it
+                a = at('f')
+                cat('f')
+                print('relatime leaves a recent atime after mtime and ctime', at('f') == a)
+                os.utime('f', (100, 200))
+                cat('f')
+                print('relatime moves an atime before mtime', at('f') != 100 * 10**9)
+                os.mkdir('d')
+                os.utime('d', (100, 200))
+                fd = os.open('d', os.O_RDONLY | os.O_DIRECTORY | os.O_NOATIME)
+                os.listdir(fd)
+                os.close(fd)
+                print('listing with O_NOATIME leaves atime', at('d') == 100 * 10**9)
+                os.listdir('d')
+                print('relatime listing moves it', at('d') != 100 * 10**9)
+                """);
+        assertEquals(5, out.lines().filter(l -> l.endsWith(" True")).count(), out);
+    }
 }

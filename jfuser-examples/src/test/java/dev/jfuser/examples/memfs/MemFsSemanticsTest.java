@@ -7,6 +7,7 @@ import dev.jfuser.DirectoryListing;
 import dev.jfuser.Errno;
 import dev.jfuser.FuseException;
 import dev.jfuser.Request;
+import dev.jfuser.SetAttr;
 import dev.jfuser.protocol.Opcode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -134,5 +135,100 @@ class MemFsSemanticsTest {
             assertEquals(true, ++reads <= n + 2, "the listing did not end after " + reads + " reads");
         }
         fs.releasedir(ROOT, 1, fh, 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------- atime
+
+    private static final int O_NOATIME = 01000000;
+    private static final java.time.Instant OLD = java.time.Instant.parse("2001-01-01T00:00:00Z");
+
+    /** A file with data whose atime, mtime and ctime are set as given; returns its node id. */
+    private static long fileWithTimes(MemFs fs, java.time.Instant atime, java.time.Instant mtime,
+                                      java.time.Instant ctime) throws Exception {
+        long ino = fs.create(ROOT, 1, "t", 0100644, 0, 2).entry().nodeId();
+        fs.write(ROOT, ino, 0, 0, ByteBuffer.wrap(new byte[] {1, 2, 3}), 0, 2, 0);
+        fs.locked(() -> {
+            Node n = fs.nodes.get(ino);
+            n.atime = atime;
+            n.mtime = mtime;
+            n.ctime = ctime;
+            return null;
+        });
+        return ino;
+    }
+
+    private static java.time.Instant atime(MemFs fs, long ino) {
+        return fs.locked(() -> fs.nodes.get(ino).atime);
+    }
+
+    private static MemFs with(AtimePolicy policy) throws Exception {
+        return new MemFs(MemFs.Options.defaults().withSizeLimit(1 << 20).withAtimePolicy(policy));
+    }
+
+    @Test
+    void relatimeMovesAtimeOnlyWhenNotAfterMtimeOrCtimeOrADayOld() throws Exception {
+        assertEquals(AtimePolicy.RELATIME, MemFs.Options.defaults().atimePolicy(), "Linux's default");
+        java.time.Instant now = java.time.Instant.now();
+        java.time.Instant recent = now.minusSeconds(60);
+        // atime after mtime and ctime, an hour old: stays
+        MemFs fs = with(AtimePolicy.RELATIME);
+        long ino = fileWithTimes(fs, recent, recent.minusSeconds(10), recent.minusSeconds(10));
+        fs.read(ROOT, ino, 0, 0, 10, 0, 0);
+        assertEquals(recent, atime(fs, ino));
+        // atime equal to mtime: moves
+        fs = with(AtimePolicy.RELATIME);
+        ino = fileWithTimes(fs, recent, recent, recent.minusSeconds(10));
+        fs.read(ROOT, ino, 0, 0, 10, 0, 0);
+        assertEquals(true, atime(fs, ino).isAfter(recent));
+        // atime before ctime: moves
+        fs = with(AtimePolicy.RELATIME);
+        ino = fileWithTimes(fs, recent, recent.minusSeconds(10), now);
+        fs.read(ROOT, ino, 0, 0, 10, 0, 0);
+        assertEquals(true, atime(fs, ino).isAfter(recent));
+        // after both, but a day old: moves
+        fs = with(AtimePolicy.RELATIME);
+        java.time.Instant dayOld = now.minus(java.time.Duration.ofDays(1)).minusSeconds(1);
+        ino = fileWithTimes(fs, dayOld, OLD, OLD);
+        fs.read(ROOT, ino, 0, 0, 10, 0, 0);
+        assertEquals(true, atime(fs, ino).isAfter(dayOld));
+    }
+
+    @Test
+    void strictatimeMovesAtimeOnEveryAccessAndNoatimeNever() throws Exception {
+        java.time.Instant recent = java.time.Instant.now().minusSeconds(60);
+        MemFs strict = with(AtimePolicy.STRICT);
+        long ino = fileWithTimes(strict, recent, OLD, OLD);
+        strict.read(ROOT, ino, 0, 0, 10, 0, 0);
+        assertEquals(true, atime(strict, ino).isAfter(recent), "strictatime: a read moves atime");
+        MemFs never = with(AtimePolicy.NOATIME);
+        long f = fileWithTimes(never, OLD, recent, recent);
+        never.read(ROOT, f, 0, 0, 10, 0, 0);
+        assertEquals(OLD, atime(never, f), "noatime: a read leaves it");
+        long dir = never.mkdir(ROOT, 1, "d", 0755, 0).nodeId();
+        never.locked(() -> never.nodes.get(dir).atime = OLD);
+        long fh = never.opendir(ROOT, dir, 0).fh();
+        never.readdir(ROOT, dir, fh, 0, new DirectoryListing(4096, false));
+        assertEquals(OLD, atime(never, dir), "noatime: a listing leaves it");
+        // explicit times still apply
+        never.setattr(ROOT, f, new SetAttr(null, null, null, null, recent, false, null, false, null, null, null,
+                false));
+        assertEquals(recent, atime(never, f));
+    }
+
+    @Test
+    void aReadWithONoatimeLeavesAtimeUnderEveryPolicy() throws Exception {
+        for (AtimePolicy policy : AtimePolicy.values()) {
+            MemFs fs = with(policy);
+            long ino = fileWithTimes(fs, OLD, OLD, OLD); // would move under STRICT and RELATIME
+            fs.read(ROOT, ino, 0, 0, 10, O_NOATIME, 0);
+            assertEquals(OLD, atime(fs, ino), policy + ": read with O_NOATIME");
+            long dir = fs.mkdir(ROOT, 1, "d", 0755, 0).nodeId();
+            fs.locked(() -> fs.nodes.get(dir).atime = OLD);
+            long fh = fs.opendir(ROOT, dir, O_NOATIME).fh();
+            fs.readdir(ROOT, dir, fh, 0, new DirectoryListing(4096, false));
+            assertEquals(OLD, atime(fs, dir), policy + ": listing through an O_NOATIME handle");
+            fs.read(ROOT, ino, 0, 0, 10, 0, 0);
+            assertEquals(policy != AtimePolicy.NOATIME, !atime(fs, ino).equals(OLD), policy + ": plain read");
+        }
     }
 }
