@@ -42,7 +42,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * An in-memory POSIX filesystem that behaves like the kernel's tmpfs: regular files (sparse), directories,
- * symlinks, hard links, FIFOs, sockets and device nodes, O_TMPFILE, extended attributes, POSIX and flock locks,
+ * symlinks, hard links, FIFOs, sockets and device nodes, O_TMPFILE, RENAME_WHITEOUT (so it can be the upper layer
+ * of an overlay), extended attributes, POSIX and flock locks,
  * fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range, and an optional size limit that answers ENOSPC.
  *
  * <h2>Concurrency</h2>
@@ -104,6 +105,7 @@ public final class MemFs implements Filesystem {
     private static final int XATTR_REPLACE = 2;
     private static final int RENAME_NOREPLACE = 1;
     private static final int RENAME_EXCHANGE = 2;
+    private static final int RENAME_WHITEOUT = 4;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
     private static final int SEEK_DATA = 3;
@@ -496,8 +498,8 @@ public final class MemFs implements Filesystem {
     @Override
     public void rename(Request req, long parent, String name, long newParent, String newName, int flags)
             throws IOException {
-        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0
-                || flags == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0
+                || ((flags & RENAME_EXCHANGE) != 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0)) {
             throw new FuseException(Errno.EINVAL, "rename flags 0x" + Integer.toHexString(flags));
         }
         lock.lock();
@@ -547,6 +549,9 @@ public final class MemFs implements Filesystem {
                 // its ".." changes: that is a write to the directory itself
                 require(req, moving, W);
             }
+            if ((flags & RENAME_WHITEOUT) != 0 && nodes.size() >= options.maxInodes()) {
+                throw new FuseException(Errno.ENOSPC, "no inode left for the whiteout");
+            }
             Instant now = Instant.now();
             if (victim != null) {
                 to.removeEntry(dst);
@@ -568,6 +573,13 @@ public final class MemFs implements Filesystem {
             moving.ctime = now;
             touchDir(from, now);
             touchDir(to, now);
+            if ((flags & RENAME_WHITEOUT) != 0) {
+                // overlayfs's whiteout: a character device 0/0 with no permission bits takes the old name (the
+                // kernel already checked CAP_MKNOD)
+                Node whiteout = newNode(req, from, FileType.CHAR_DEVICE, 0);
+                whiteout.rdev = 0;
+                link(from, name, whiteout);
+            }
             if (victim != null) {
                 maybeFree(victim);
             }

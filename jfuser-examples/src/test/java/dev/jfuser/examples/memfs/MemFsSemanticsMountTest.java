@@ -220,4 +220,54 @@ class MemFsSemanticsMountTest {
                 """);
         assertEquals(5, out.lines().filter(l -> l.endsWith(" True")).count(), out);
     }
+
+    // ---------------------------------------------------------------------------------------------- whiteout
+
+    @Test
+    void renameWhiteoutLeavesACharacterDevice00LikeTmpfs() throws Exception {
+        same("""
+                def show(p):
+                    s = os.lstat(p)
+                    return '%s mode=%o rdev=%d,%d nlink=%d' % (p, s.st_mode, os.major(s.st_rdev), os.minor(s.st_rdev),
+                                                              s.st_nlink)
+                with open('a', 'w') as f:
+                    f.write('payload')
+                open('victim', 'w').close()
+                os.mkdir('dir')
+                print('whiteout', err(lambda: renameat2('a', 'b', 4)))
+                print(show('a'), open('b').read())
+                print('over a victim', err(lambda: renameat2('b', 'victim', 4)), show('b'), open('victim').read())
+                print('noreplace', err(lambda: renameat2('victim', 'a', 5)), show('victim'))
+                print('with exchange', err(lambda: renameat2('victim', 'dir', 6)))
+                print('a directory', err(lambda: renameat2('dir', 'moved', 4)), show('dir'), show('moved'))
+                print(sorted(os.listdir('.')))
+                """);
+    }
+
+    @Test
+    void memfsServesAsTheUpperLayerOfAnOverlay() throws Exception {
+        Path lower = Files.createDirectory(onTmpfs.resolve("lower"));
+        Files.writeString(lower.resolve("gone"), "lower file");
+        Files.writeString(lower.resolve("kept"), "lower file");
+        Path upper = Files.createDirectory(onMemfs.resolve("upper"));
+        Path work = Files.createDirectory(onMemfs.resolve("work"));
+        Path merged = Files.createDirectory(onTmpfs.resolve("merged"));
+        Shell.run(null, "mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + lower + ",upperdir=" + upper
+                + ",workdir=" + work, merged.toString()).ok();
+        try {
+            Files.delete(merged.resolve("gone"));
+            Files.writeString(merged.resolve("kept"), "changed");
+            assertEquals("[kept]", Shell.run(merged, "ls").out().lines().toList().toString());
+            String up = Shell.python(upper, """
+                    for n in sorted(os.listdir('.')):
+                        s = os.lstat(n)
+                        print(n, oct(stat.S_IFMT(s.st_mode)), os.major(s.st_rdev), os.minor(s.st_rdev))
+                    """).ok().out();
+            assertEquals("gone 0o20000 0 0\nkept 0o100000 0 0", up, "a whiteout for the deleted lower file");
+        } finally {
+            if (Shell.run(null, "umount", merged.toString()).exitCode() != 0) {
+                Shell.run(null, "umount", "-l", merged.toString());
+            }
+        }
+    }
 }

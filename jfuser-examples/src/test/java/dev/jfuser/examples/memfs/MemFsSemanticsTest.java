@@ -231,4 +231,24 @@ class MemFsSemanticsTest {
             assertEquals(policy != AtimePolicy.NOATIME, !atime(fs, ino).equals(OLD), policy + ": plain read");
         }
     }
+
+    // ---------------------------------------------------------------------------------------------- whiteout
+
+    @Test
+    void renameWhiteoutPutsACharacterDevice00AtTheOldName() throws Exception {
+        long a = file(1, "a", 0644);
+        fs.rename(ROOT, 1, "a", 1, "b", 4);
+        dev.jfuser.Entry w = fs.lookup(ROOT, 1, "a");
+        assertEquals(dev.jfuser.FileType.CHAR_DEVICE, w.attr().type());
+        assertEquals(0, w.attr().perm());
+        assertEquals(0, w.attr().rdev());
+        assertEquals(a, fs.lookup(ROOT, 1, "b").nodeId());
+        assertEquals(Errno.EINVAL, errno(() -> fs.rename(ROOT, 1, "b", 1, "a", 4 | 2)), "not with RENAME_EXCHANGE");
+        MemFs full = new MemFs(MemFs.Options.defaults().withSizeLimit(1 << 20).withMaxInodes(2));
+        full.create(ROOT, 1, "x", 0100644, 0, 2);
+        assertEquals(Errno.ENOSPC, assertThrows(FuseException.class,
+                () -> full.rename(ROOT, 1, "x", 1, "y", 4)).errno(), "no inode for the whiteout");
+        assertEquals(0, full.lookup(ROOT, 1, "y").nodeId(), "nothing renamed");
+        assertEquals(true, full.lookup(ROOT, 1, "x").nodeId() != 0);
+    }
 }
