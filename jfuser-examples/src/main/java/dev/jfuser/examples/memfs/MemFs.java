@@ -57,10 +57,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * create-like requests with {@link Capability#CREATE_SUPP_GROUP}, otherwise from {@code /proc/PID/status}), on
  * every request that needs it: search permission in lookup, write+search on the directory for create, unlink and
  * rename (with the sticky-bit rule), read/write at open (execute for the open of a program being executed), and the chmod/chown/utimens rules of Linux in setattr.
- * Mounted with {@code default_permissions} the kernel checks first with the same rules, so both agree. Without it,
- * note a FUSE property: the kernel asks the filesystem only on a dentry cache miss, so a path walk through a name
- * cached within the entry timeout is not re-checked; mount with {@code default_permissions} (recommended) or
- * choose a zero entry timeout when search permission on directories must hold for every walk.
+ * POSIX ACLs ({@code setfacl}) are supported and checked there too; negotiating them ({@link Capability#POSIX_ACL})
+ * makes the kernel enforce them and turns on {@code default_permissions} for every memfs mount, so the kernel checks
+ * first with the same rules, and both agree. (Without kernel checks, on a kernel before 4.9 without
+ * {@code default_permissions}, the kernel would ask the filesystem only on a dentry cache miss, so a path walk
+ * through a name cached within the entry timeout would not be re-checked.)
  *
  * <h2>Caching</h2>
  * memfs is the only writer of its tree and every change passes through the kernel of this mount, which
@@ -269,6 +270,10 @@ public final class MemFs implements Filesystem {
         // The kernel tells when a write/truncate must clear set-uid/set-gid; chown clearing is done here.
         config.enableIfSupported(Capability.HANDLE_KILLPRIV_V2);
         config.enableIfSupported(Capability.CREATE_SUPP_GROUP);
+        // POSIX ACLs: the kernel enforces them (and turns on default_permissions); memfs stores them, keeps the
+        // mode in step and applies default ACLs. SETXATTR_EXT brings the "clear set-gid" flag of an ACL change.
+        config.enableIfSupported(Capability.POSIX_ACL);
+        config.enableIfSupported(Capability.SETXATTR_EXT);
         if (options.filesystemLocks()) {
             config.enableIfSupported(Capability.POSIX_LOCKS);
             config.enableIfSupported(Capability.FLOCK_LOCKS);
@@ -371,7 +376,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, type, mode & 07777 & ~umask);
+            Node n = newNode(req, dir, type, mode & 07777, umask);
             if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
                 n.rdev = rdev;
             }
@@ -387,7 +392,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, FileType.DIRECTORY, mode & 01777 & ~umask);
+            Node n = newNode(req, dir, FileType.DIRECTORY, mode & 01777, umask);
             link(dir, name, n);
             return entry(n);
         } finally {
@@ -407,7 +412,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, FileType.SYMLINK, 0777);
+            Node n = newNode(req, dir, FileType.SYMLINK, 0777, 0);
             n.target = target;
             n.size = length;
             link(dir, name, n);
@@ -576,7 +581,7 @@ public final class MemFs implements Filesystem {
             if ((flags & RENAME_WHITEOUT) != 0) {
                 // overlayfs's whiteout: a character device 0/0 with no permission bits takes the old name (the
                 // kernel already checked CAP_MKNOD)
-                Node whiteout = newNode(req, from, FileType.CHAR_DEVICE, 0);
+                Node whiteout = newNode(req, from, FileType.CHAR_DEVICE, 0, 0);
                 whiteout.rdev = 0;
                 link(from, name, whiteout);
             }
@@ -704,6 +709,10 @@ public final class MemFs implements Filesystem {
                     perm &= ~S_ISGID; // like Linux: no set-gid on a file whose group you are not in
                 }
                 n.perm = perm;
+                byte[] acl = n.xattrsOrEmpty().get(Acl.ACCESS);
+                if (acl != null) {
+                    n.xattrs.put(Acl.ACCESS, Acl.parse(acl).chmod(perm).encode()); // the ACL follows the mode
+                }
                 changed = true;
             }
             if (changes.uid().isPresent() || changes.gid().isPresent()) {
@@ -797,7 +806,7 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.EEXIST, name + " exists");
             }
             dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777 & ~umask);
+            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777, umask);
             link(dir, name, n);
             Entry e = entry(n);
             return new CreateReply(e, OpenReply.of(newHandle(n, flags)));
@@ -813,7 +822,7 @@ public final class MemFs implements Filesystem {
             Node dir = dir(parent);
             requireLive(dir);
             require(req, dir, W | X);
-            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777 & ~umask);
+            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777, umask);
             // The kernel's d_tmpfile() drops the link count it is given by one: answer 1, keep 0 here.
             n.nlink = 0;
             n.tmpfile = true;
@@ -1197,10 +1206,35 @@ public final class MemFs implements Filesystem {
             if (!exists && listSize + name.getBytes(StandardCharsets.UTF_8).length + 1 > XATTR_LIST_MAX) {
                 throw new FuseException(Errno.ENOSPC, "the names of the xattrs would exceed " + XATTR_LIST_MAX);
             }
+            byte[] stored = value.clone();
+            if (name.equals(Acl.ACCESS) || name.equals(Acl.DEFAULT)) {
+                Acl acl = Acl.parse(value);
+                if (name.equals(Acl.ACCESS)) {
+                    // the mode follows the ACL; an ACL the mode says entirely is not kept apart (Linux's
+                    // posix_acl_update_mode)
+                    n.perm = n.perm & ~0777 | acl.modeBits();
+                    if ((setxattrFlags & Abi.SETXATTR_ACL_KILL_SGID) != 0) {
+                        n.perm &= ~S_ISGID;
+                    }
+                    if (acl.equivalentToMode()) {
+                        stored = null;
+                    }
+                }
+            }
+            if (stored == null) {
+                if (n.xattrs != null) {
+                    n.xattrs.remove(name);
+                    if (n.xattrs.isEmpty()) {
+                        n.xattrs = null;
+                    }
+                }
+                n.ctime = Instant.now();
+                return;
+            }
             if (n.xattrs == null) {
                 n.xattrs = new LinkedHashMap<>();
             }
-            n.xattrs.put(name, value.clone());
+            n.xattrs.put(name, stored);
             n.ctime = Instant.now();
         } finally {
             lock.unlock();
@@ -1266,8 +1300,9 @@ public final class MemFs implements Filesystem {
         if (len == 0 || len > XATTR_NAME_MAX) {
             throw new FuseException(Errno.ERANGE, "xattr name of " + len + " bytes");
         }
-        if (!(name.startsWith("user.") || name.startsWith("trusted.") || name.startsWith("security."))) {
-            // system.* would be POSIX ACLs, which memfs does not implement; other prefixes do not exist
+        if (!(name.startsWith("user.") || name.startsWith("trusted.") || name.startsWith("security.")
+                || name.equals(Acl.ACCESS) || name.equals(Acl.DEFAULT))) {
+            // the other system.* names do not exist on Linux's local filesystems either
             throw new FuseException(Errno.EOPNOTSUPP, "xattr namespace of " + name);
         }
     }
@@ -1275,6 +1310,19 @@ public final class MemFs implements Filesystem {
     /** The namespace rules of Linux's xattr_permission() and the capability LSM. */
     private void xattrAccess(Request req, Node n, String name, boolean write) throws IOException {
         boolean root = req.uid() == 0;
+        if (name.startsWith("system.")) {
+            // ACLs: anyone may read them; only the owner or root may change them, a default ACL only on a directory
+            if (write && !root && req.uid() != n.uid) {
+                throw new FuseException(Errno.EPERM, "only the owner may change an ACL");
+            }
+            if (name.equals(Acl.DEFAULT) && !n.isDir()) {
+                throw new FuseException(write ? Errno.EACCES : Errno.ENODATA, "default ACLs are for directories");
+            }
+            if (n.type == FileType.SYMLINK) {
+                throw new FuseException(write ? Errno.EOPNOTSUPP : Errno.ENODATA, "no ACLs on symlinks");
+            }
+            return;
+        }
         if (name.startsWith("trusted.")) {
             if (!root) {
                 throw new FuseException(write ? Errno.EPERM : Errno.ENODATA, "trusted.* needs CAP_SYS_ADMIN");
@@ -1461,6 +1509,14 @@ public final class MemFs implements Filesystem {
             // root passes everything except executing a file nobody may execute
             return (mask & X) == 0 || n.isDir() || (n.perm & 0111) != 0;
         }
+        byte[] acl = n.xattrs == null ? null : n.xattrs.get(Acl.ACCESS);
+        if (acl != null) {
+            try {
+                return Acl.parse(acl).permits(req.uid(), n.uid, n.gid, g -> inGroup(req, g), mask);
+            } catch (FuseException corrupt) {
+                return false; // memfs stores only ACLs it parsed: cannot happen short of a corrupt image
+            }
+        }
         int bits;
         if (req.uid() == n.uid) {
             bits = n.perm >> 6;
@@ -1511,9 +1567,22 @@ public final class MemFs implements Filesystem {
         return new int[0];
     }
 
-    private Node newNode(Request req, Node dir, FileType type, int perm) throws FuseException {
+    /**
+     * A new node for {@code dir} with the requested permission bits: the umask applies unless {@code dir} has a
+     * default ACL, which then gives the node its ACL (and directories the default ACL too), as on Linux.
+     */
+    private Node newNode(Request req, Node dir, FileType type, int perm, int umask) throws FuseException {
         if (nodes.size() >= options.maxInodes()) {
             throw new FuseException(Errno.ENOSPC, "inode limit " + options.maxInodes() + " reached");
+        }
+        byte[] inherited = type == FileType.SYMLINK ? null : dir.xattrsOrEmpty().get(Acl.DEFAULT);
+        Acl access = null;
+        if (inherited != null) {
+            Object[] made = Acl.parse(inherited).create(perm & 0777);
+            perm = perm & ~0777 | (int) made[0];
+            access = (Acl) made[1];
+        } else {
+            perm &= ~umask;
         }
         int gid = req.gid();
         if ((dir.perm & S_ISGID) != 0) {
@@ -1529,6 +1598,15 @@ public final class MemFs implements Filesystem {
         Node n = new Node(nextIno++, type, perm, req.uid(), gid, Instant.now());
         if (type == FileType.DIRECTORY) {
             n.parent = dir;
+        }
+        if (access != null || (inherited != null && type == FileType.DIRECTORY)) {
+            n.xattrs = new LinkedHashMap<>();
+            if (access != null) {
+                n.xattrs.put(Acl.ACCESS, access.encode());
+            }
+            if (type == FileType.DIRECTORY) {
+                n.xattrs.put(Acl.DEFAULT, inherited.clone());
+            }
         }
         nodes.put(n.ino, n);
         return n;

@@ -270,4 +270,51 @@ class MemFsSemanticsMountTest {
             }
         }
     }
+
+    // ------------------------------------------------------------------------------------------------- ACLs
+
+    /** Runs a shell script in the test's directory on memfs and on tmpfs; checks they print the same. */
+    private String sameShell(String script) throws Exception {
+        String m = Shell.run(onMemfs, "sh", "-c", script).out();
+        String t = Shell.run(onTmpfs, "sh", "-c", script).out();
+        assertEquals(t, m, "memfs printed something else than tmpfs");
+        return m;
+    }
+
+    @Test
+    void posixAclsAreStoredEnforcedAndInheritedLikeOnTmpfs() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Shell.has("setfacl") && Shell.has("getfacl"),
+                "setfacl/getfacl are not installed: apt-get install acl");
+        String out = sameShell("""
+                asnobody() { runuser -u nobody -- "$@" 2>&1 | sed 's/^[^:]*: //'; }
+                echo secret > f
+                chmod 600 f
+                setfacl -m u:nobody:r f && echo set
+                getfacl -c f
+                stat -c '%A' f
+                asnobody cat f
+                setfacl -m u:nobody:- f
+                asnobody cat f
+                setfacl -m u:nobody:rw,m::r f
+                asnobody sh -c 'echo x >> f'
+                chmod 660 f
+                getfacl -c f
+                setfacl -b f
+                getfacl -c f
+                stat -c '%A' f
+                mkdir d
+                setfacl -d -m u:nobody:rwx,g::r-x,o::- d
+                touch d/new
+                mkdir d/sub
+                stat -c '%A %n' d/new d/sub
+                getfacl -c d/new d/sub
+                asnobody touch d/sub/by-nobody || true
+                setfacl -m u:nobody:rwx d
+                asnobody touch d/by-nobody
+                ls d
+                getfattr -d -m - --absolute-names f d/new 2>&1 | grep -c posix_acl
+                """);
+        org.junit.jupiter.api.Assertions.assertTrue(out.contains("user:nobody:r--"), out);
+        org.junit.jupiter.api.Assertions.assertTrue(out.contains("Permission denied"), out);
+    }
 }
