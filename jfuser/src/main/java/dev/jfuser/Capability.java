@@ -52,7 +52,18 @@ public enum Capability {
     PARALLEL_DIROPS(Abi.PARALLEL_DIROPS),
     /** The filesystem clears set-uid/set-gid bits itself on write, truncate and chown. */
     HANDLE_KILLPRIV(Abi.HANDLE_KILLPRIV),
-    /** POSIX ACLs are stored as xattrs and enforced by the kernel (implies default_permissions semantics). */
+    /**
+     * POSIX ACLs: the kernel enforces them and turns on {@code default_permissions} for the mount, whatever its
+     * options. It reads an inode's ACLs with GETXATTR of {@code system.posix_acl_access} and
+     * {@code system.posix_acl_default} (values in the kernel's xattr form: a little-endian u32 version 2, then
+     * entries of u16 tag, u16 permissions, u32 id), stores them with SETXATTR/REMOVEXATTR of those names, and
+     * caches them. The filesystem keeps the rest in step: it sets the mode's permission bits from an access ACL it
+     * is given (owner, mask or else group, other) and may drop an ACL the mode says entirely; it updates the ACL's
+     * owner, mask (or group) and other entries on chmod; and it gives a node created in a directory with a
+     * default ACL that ACL (masked by the requested mode, the umask not applied, so {@link #DONT_MASK} is needed)
+     * and, for a directory, the default ACL too. With {@link #SETXATTR_EXT} the setxattr of an ACL says when the
+     * set-gid bit must go. memfs is an implementation to read.
+     */
     POSIX_ACL(Abi.POSIX_ACL),
     /** The kernel caches symlink targets in the page cache. */
     CACHE_SYMLINKS(Abi.CACHE_SYMLINKS),

@@ -11,6 +11,11 @@ import java.util.OptionalLong;
  *
  * <p>Times given as "now" ({@code UTIME_NOW}, or {@code touch}) are resolved to the filesystem's current time
  * when the request is decoded, and {@link #atimeNow()} / {@link #mtimeNow()} tell that they were.
+ *
+ * <p>The kernel accepts any 64-bit seconds in {@code utimensat}; {@link Instant} covers about ±10^9 years. A time
+ * beyond that range arrives clamped to {@link Instant#MIN} or {@link Instant#MAX} rounded to its whole second
+ * (0 ns), as the kernel's {@code timestamp_truncate} clamps times at the limits of a filesystem's range, so every
+ * value decodes and a later stat shows that limit.
  */
 public final class SetAttr {
     private final Integer mode;

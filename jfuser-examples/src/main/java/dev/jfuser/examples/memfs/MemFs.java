@@ -42,7 +42,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * An in-memory POSIX filesystem that behaves like the kernel's tmpfs: regular files (sparse), directories,
- * symlinks, hard links, FIFOs, sockets and device nodes, O_TMPFILE, extended attributes, POSIX and flock locks,
+ * symlinks, hard links, FIFOs, sockets and device nodes, O_TMPFILE, RENAME_WHITEOUT (so it can be the upper layer
+ * of an overlay), extended attributes, POSIX and flock locks,
  * fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range, and an optional size limit that answers ENOSPC.
  *
  * <h2>Concurrency</h2>
@@ -55,11 +56,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * memfs checks permissions itself, from the request's uid, gid and groups (the groups come from the kernel for
  * create-like requests with {@link Capability#CREATE_SUPP_GROUP}, otherwise from {@code /proc/PID/status}), on
  * every request that needs it: search permission in lookup, write+search on the directory for create, unlink and
- * rename (with the sticky-bit rule), read/write at open, and the chmod/chown/utimens rules of Linux in setattr.
- * Mounted with {@code default_permissions} the kernel checks first with the same rules, so both agree. Without it,
- * note a FUSE property: the kernel asks the filesystem only on a dentry cache miss, so a path walk through a name
- * cached within the entry timeout is not re-checked; mount with {@code default_permissions} (recommended) or
- * choose a zero entry timeout when search permission on directories must hold for every walk.
+ * rename (with the sticky-bit rule), read/write at open (execute for the open of a program being executed), and the chmod/chown/utimens rules of Linux in setattr.
+ * POSIX ACLs ({@code setfacl}) are supported and checked there too; negotiating them ({@link Capability#POSIX_ACL})
+ * makes the kernel enforce them and turns on {@code default_permissions} for every memfs mount, so the kernel checks
+ * first with the same rules, and both agree. (Without kernel checks, on a kernel before 4.9 without
+ * {@code default_permissions}, the kernel would ask the filesystem only on a dentry cache miss, so a path walk
+ * through a name cached within the entry timeout would not be re-checked.)
  *
  * <h2>Caching</h2>
  * memfs is the only writer of its tree and every change passes through the kernel of this mount, which
@@ -103,6 +105,9 @@ public final class MemFs implements Filesystem {
     private static final int O_WRONLY = 1;
     private static final int O_RDWR = 2;
     private static final int O_TRUNC = 01000;
+    private static final int O_NOATIME = 01000000;
+    /** The kernel's {@code __FMODE_EXEC}: set in the open flags of the file execve() opens. */
+    private static final int FMODE_EXEC = 040;
     static final int NAME_MAX = 255;
     private static final int PATH_MAX = 4096;
     static final int XATTR_NAME_MAX = 255;
@@ -112,6 +117,7 @@ public final class MemFs implements Filesystem {
     private static final int XATTR_REPLACE = 2;
     private static final int RENAME_NOREPLACE = 1;
     private static final int RENAME_EXCHANGE = 2;
+    private static final int RENAME_WHITEOUT = 4;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
     private static final int SEEK_DATA = 3;
@@ -129,9 +135,11 @@ public final class MemFs implements Filesystem {
      * @param rootUid owner of the root directory of a new tree
      * @param rootGid group of the root directory of a new tree
      * @param rootPerm permission bits of the root directory of a new tree
+     * @param atimePolicy when reads, listings and readlink move the access time
      */
     public record Options(long sizeLimit, long maxInodes, Duration entryTimeout, Duration attrTimeout,
-                          boolean filesystemLocks, Path image, int rootUid, int rootGid, int rootPerm) {
+                          boolean filesystemLocks, Path image, int rootUid, int rootGid, int rootPerm,
+                          AtimePolicy atimePolicy) {
         public Options {
             if (sizeLimit < CHUNK) {
                 throw new IllegalArgumentException("memfs size limit must be at least " + CHUNK + " bytes, got "
@@ -142,59 +150,67 @@ public final class MemFs implements Filesystem {
             }
             Objects.requireNonNull(entryTimeout, "entryTimeout");
             Objects.requireNonNull(attrTimeout, "attrTimeout");
+            Objects.requireNonNull(atimePolicy, "atimePolicy");
         }
 
         /**
          * Half the JVM's maximum heap as size limit (like tmpfs takes half the RAM), one inode per 4 KiB of it
-         * (at least 64 Ki), 1 s timeouts, locks in memfs, no image, root directory {@code 0755} owned by root.
+         * (at least 64 Ki), 1 s timeouts, locks in memfs, no image, root directory {@code 0755} owned by root,
+         * {@link AtimePolicy#RELATIME} like a Linux mount.
          */
         public static Options defaults() {
             long size = Math.max(CHUNK, Runtime.getRuntime().maxMemory() / 2 / CHUNK * CHUNK);
             return new Options(size, Math.max(65536, size / CHUNK), Entry.DEFAULT_TIMEOUT, Entry.DEFAULT_TIMEOUT,
-                    true, null, 0, 0, 0755);
+                    true, null, 0, 0, 0755, AtimePolicy.RELATIME);
         }
 
         /** These options with a size limit (rounded down to whole 4 KiB pages) and a matching inode limit. */
         public Options withSizeLimit(long bytes) {
             long size = bytes / CHUNK * CHUNK;
             return new Options(size, Math.max(65536, size / CHUNK), entryTimeout, attrTimeout, filesystemLocks,
-                    image, rootUid, rootGid, rootPerm);
+                    image, rootUid, rootGid, rootPerm, atimePolicy);
         }
 
         /** These options with an inode limit. */
         public Options withMaxInodes(long inodes) {
             return new Options(sizeLimit, inodes, entryTimeout, attrTimeout, filesystemLocks, image, rootUid,
-                    rootGid, rootPerm);
+                    rootGid, rootPerm, atimePolicy);
         }
 
         /** These options with both cache timeouts set to {@code timeout}. */
         public Options withTimeouts(Duration timeout) {
             return new Options(sizeLimit, maxInodes, timeout, timeout, filesystemLocks, image, rootUid, rootGid,
-                    rootPerm);
+                    rootPerm, atimePolicy);
         }
 
         /** These options with separate timeouts for names (and negative lookups) and for attributes. */
         public Options withTimeouts(Duration entry, Duration attr) {
             return new Options(sizeLimit, maxInodes, entry, attr, filesystemLocks, image, rootUid, rootGid,
-                    rootPerm);
+                    rootPerm, atimePolicy);
         }
 
         /** These options leaving POSIX and flock locks to the kernel. */
         public Options withKernelLocks() {
             return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, false, image, rootUid, rootGid,
-                    rootPerm);
+                    rootPerm, atimePolicy);
         }
 
         /** These options persisting the tree in {@code image}. */
         public Options withImage(Path image) {
             return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, filesystemLocks, image, rootUid,
-                    rootGid, rootPerm);
+                    rootGid, rootPerm, atimePolicy);
+        }
+
+        /** These options with the given atime policy (the mount's {@code noatime}, {@code relatime}...). */
+        public Options withAtimePolicy(AtimePolicy policy) {
+            return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, filesystemLocks, image, rootUid,
+                    rootGid, rootPerm, policy);
         }
 
         /** These options with the root directory of a new tree owned by {@code uid}/{@code gid}, mode {@code perm}. */
         public Options withRoot(int uid, int gid, int perm) {
             return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, filesystemLocks, image, uid, gid,
-                    perm);
+                    perm, atimePolicy);
         }
     }
 
@@ -210,6 +226,11 @@ public final class MemFs implements Filesystem {
     private final List<LockWait> lockWaits = new ArrayList<>();
     final HashMap<Long, Node> nodes = new HashMap<>();
     private final HashMap<Long, Handle> handles = new HashMap<>();
+    /**
+     * Per open directory handle: the directory's next cookie when its listing started (at opendir, and again at
+     * every READDIR of offset 0, i.e. rewinddir). A listing returns only entries with a smaller cookie.
+     */
+    private final HashMap<Long, Long> listingEnds = new HashMap<>();
     private final long maxChunks;
     /** Never reused within this memfs, so a node id names one inode for the memfs's life. */
     private long nextIno = 2;
@@ -271,6 +292,10 @@ public final class MemFs implements Filesystem {
         config.enableIfSupported(Capability.CREATE_SUPP_GROUP);
         // File handles outlive the kernel's inode cache: lookupNode and lookupParent answer by node id.
         config.enableIfSupported(Capability.EXPORT_SUPPORT);
+        // POSIX ACLs: the kernel enforces them (and turns on default_permissions); memfs stores them, keeps the
+        // mode in step and applies default ACLs. SETXATTR_EXT brings the "clear set-gid" flag of an ACL change.
+        config.enableIfSupported(Capability.POSIX_ACL);
+        config.enableIfSupported(Capability.SETXATTR_EXT);
         if (options.filesystemLocks()) {
             config.enableIfSupported(Capability.POSIX_LOCKS);
             config.enableIfSupported(Capability.FLOCK_LOCKS);
@@ -412,7 +437,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, type, mode & 07777 & ~umask);
+            Node n = newNode(req, dir, type, mode & 07777, umask);
             if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
                 n.rdev = rdev;
             }
@@ -428,7 +453,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, FileType.DIRECTORY, mode & 01777 & ~umask);
+            Node n = newNode(req, dir, FileType.DIRECTORY, mode & 01777, umask);
             link(dir, name, n);
             return entry(n);
         } finally {
@@ -448,7 +473,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, FileType.SYMLINK, 0777);
+            Node n = newNode(req, dir, FileType.SYMLINK, 0777, 0);
             n.target = target;
             n.size = length;
             link(dir, name, n);
@@ -539,8 +564,8 @@ public final class MemFs implements Filesystem {
     @Override
     public void rename(Request req, long parent, String name, long newParent, String newName, int flags)
             throws IOException {
-        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0
-                || flags == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0
+                || ((flags & RENAME_EXCHANGE) != 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0)) {
             throw new FuseException(Errno.EINVAL, "rename flags 0x" + Integer.toHexString(flags));
         }
         lock.lock();
@@ -590,6 +615,9 @@ public final class MemFs implements Filesystem {
                 // its ".." changes: that is a write to the directory itself
                 require(req, moving, W);
             }
+            if ((flags & RENAME_WHITEOUT) != 0 && nodes.size() >= options.maxInodes()) {
+                throw new FuseException(Errno.ENOSPC, "no inode left for the whiteout");
+            }
             Instant now = Instant.now();
             if (victim != null) {
                 to.removeEntry(dst);
@@ -611,6 +639,13 @@ public final class MemFs implements Filesystem {
             moving.ctime = now;
             touchDir(from, now);
             touchDir(to, now);
+            if ((flags & RENAME_WHITEOUT) != 0) {
+                // overlayfs's whiteout: a character device 0/0 with no permission bits takes the old name (the
+                // kernel already checked CAP_MKNOD)
+                Node whiteout = newNode(req, from, FileType.CHAR_DEVICE, 0, 0);
+                whiteout.rdev = 0;
+                link(from, name, whiteout);
+            }
             if (victim != null) {
                 maybeFree(victim);
             }
@@ -643,8 +678,12 @@ public final class MemFs implements Filesystem {
                 require(req, nb, W);
             }
         }
-        a.node = nb;
-        b.node = na;
+        // Both names are bound anew, like two renames: each gets a new cookie, so a listing in progress does not
+        // return an inode it already returned under the other name.
+        from.removeEntry(a);
+        to.removeEntry(b);
+        from.addEntry(a.name, nb);
+        to.addEntry(b.name, na);
         if (from != to) {
             if (na.isDir()) {
                 from.nlink--;
@@ -731,6 +770,10 @@ public final class MemFs implements Filesystem {
                     perm &= ~S_ISGID; // like Linux: no set-gid on a file whose group you are not in
                 }
                 n.perm = perm;
+                byte[] acl = n.xattrsOrEmpty().get(Acl.ACCESS);
+                if (acl != null) {
+                    n.xattrs.put(Acl.ACCESS, Acl.parse(acl).chmod(perm).encode()); // the ACL follows the mode
+                }
                 changed = true;
             }
             if (changes.uid().isPresent() || changes.gid().isPresent()) {
@@ -797,6 +840,9 @@ public final class MemFs implements Filesystem {
             Node n = node(nodeId);
             int acc = flags & O_ACCMODE;
             int need = acc == O_WRONLY ? W : acc == O_RDWR ? R | W : R;
+            if ((flags & FMODE_EXEC) != 0 && acc == 0) {
+                need = X; // execve opens the program read-only, marked: it needs execute, not read, permission
+            }
             if ((flags & O_TRUNC) != 0) {
                 need |= W;
             }
@@ -821,7 +867,7 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.EEXIST, name + " exists");
             }
             dir = writableDir(req, parent, name);
-            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777 & ~umask);
+            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777, umask);
             link(dir, name, n);
             Entry e = entry(n);
             return new CreateReply(e, OpenReply.of(newHandle(n, flags)));
@@ -837,7 +883,7 @@ public final class MemFs implements Filesystem {
             Node dir = dir(parent);
             requireLive(dir);
             require(req, dir, W | X);
-            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777 & ~umask);
+            Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777, umask);
             // The kernel's d_tmpfile() drops the link count it is given by one: answer 1, keep 0 here.
             n.nlink = 0;
             n.tmpfile = true;
@@ -862,7 +908,9 @@ public final class MemFs implements Filesystem {
             int count = (int) Math.min(size, n.size - offset);
             byte[] out = new byte[count];
             readInto(n, offset, out, 0, count);
-            touchAtime(n);
+            if ((flags & O_NOATIME) == 0) { // the descriptor's flags now: fcntl(F_SETFL) may change O_NOATIME
+                touchAtime(n);
+            }
             return ReadData.of(out);
         } finally {
             lock.unlock();
@@ -1069,7 +1117,9 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.ENOTDIR, "node " + nodeId + " is not a directory");
             }
             require(req, n, R);
-            return OpenReply.of(newHandle(n, flags));
+            long fh = newHandle(n, flags);
+            listingEnds.put(fh, n.nextCookie);
+            return OpenReply.of(fh);
         } finally {
             lock.unlock();
         }
@@ -1078,26 +1128,40 @@ public final class MemFs implements Filesystem {
     @Override
     public void readdir(Request req, long nodeId, long fh, long offset, DirectoryListing listing)
             throws IOException {
-        list(nodeId, offset, listing);
+        list(nodeId, fh, offset, listing);
     }
 
     @Override
     public void readdirplus(Request req, long nodeId, long fh, long offset, DirectoryListing listing)
             throws IOException {
-        list(nodeId, offset, listing);
+        list(nodeId, fh, offset, listing);
     }
 
     /**
      * Lists from {@code offset}: "." has cookie 1, ".." cookie 2, every other entry the cookie it got when it was
-     * added, never reused. An entry's offset is its own cookie, so a listing resumes after the last entry it
-     * returned however many entries were added or removed meanwhile; entries added meanwhile show up at the end.
+     * added (a rename adds it anew), never reused. An entry's offset is its own cookie, so a listing resumes after
+     * the last entry it returned however many entries were added or removed meanwhile.
+     *
+     * <p>Through an open directory handle the listing ends at the cookie the directory had reached when the
+     * listing started (opendir or rewinddir): entries added after the start, and so entries renamed after it
+     * (which come back with a new cookie), are not returned. So a listing terminates, returns each entry at most
+     * once, and returns every entry that was there throughout under an unchanged name, whatever renames, creates
+     * and unlinks happen meanwhile. That is the guarantee of tmpfs's stable offsets in Linux 6.14 and later.
      */
-    private void list(long nodeId, long offset, DirectoryListing listing) throws IOException {
+    private void list(long nodeId, long fh, long offset, DirectoryListing listing) throws IOException {
         lock.lock();
         try {
             Node dir = node(nodeId);
             if (!dir.isDir()) {
                 throw new FuseException(Errno.ENOTDIR, "node " + nodeId + " is not a directory");
+            }
+            long end = Long.MAX_VALUE; // without a handle of this directory (tests, adapters): no bound
+            Handle h = handles.get(fh);
+            if (h != null && h.node() == dir) {
+                if (offset == 0) {
+                    listingEnds.put(fh, dir.nextCookie); // a (re)started listing sees today's entries
+                }
+                end = listingEnds.getOrDefault(fh, dir.nextCookie);
             }
             if (dir.nlink == 0) {
                 return; // removed while open: empty, like tmpfs
@@ -1108,7 +1172,10 @@ public final class MemFs implements Filesystem {
             if (offset < 2 && !listing.addWithoutAttributes("..", dir.parent.ino, FileType.DIRECTORY, 2)) {
                 return;
             }
-            for (Node.DirEntry e : dir.byCookie.tailMap(Math.max(offset, 2), false).values()) {
+            long from = Math.max(offset, 2);
+            NavigableMap<Long, Node.DirEntry> rest = from < end ? dir.byCookie.subMap(from, false, end, false)
+                    : java.util.Collections.emptyNavigableMap();
+            for (Node.DirEntry e : rest.values()) {
                 Node n = e.node;
                 boolean fitted;
                 if (listing.isPlus()) {
@@ -1124,7 +1191,9 @@ public final class MemFs implements Filesystem {
                     break;
                 }
             }
-            touchAtime(dir);
+            if (h == null || (h.flags() & O_NOATIME) == 0) {
+                touchAtime(dir);
+            }
         } finally {
             lock.unlock();
         }
@@ -1135,6 +1204,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Handle h = handles.remove(fh);
+            listingEnds.remove(fh);
             if (h != null) {
                 h.node().opens--;
                 maybeFree(h.node());
@@ -1202,10 +1272,35 @@ public final class MemFs implements Filesystem {
             if (!exists && listSize + name.getBytes(StandardCharsets.UTF_8).length + 1 > XATTR_LIST_MAX) {
                 throw new FuseException(Errno.ENOSPC, "the names of the xattrs would exceed " + XATTR_LIST_MAX);
             }
+            byte[] stored = value.clone();
+            if (name.equals(Acl.ACCESS) || name.equals(Acl.DEFAULT)) {
+                Acl acl = Acl.parse(value);
+                if (name.equals(Acl.ACCESS)) {
+                    // the mode follows the ACL; an ACL the mode says entirely is not kept apart (Linux's
+                    // posix_acl_update_mode)
+                    n.perm = n.perm & ~0777 | acl.modeBits();
+                    if ((setxattrFlags & Abi.SETXATTR_ACL_KILL_SGID) != 0) {
+                        n.perm &= ~S_ISGID;
+                    }
+                    if (acl.equivalentToMode()) {
+                        stored = null;
+                    }
+                }
+            }
+            if (stored == null) {
+                if (n.xattrs != null) {
+                    n.xattrs.remove(name);
+                    if (n.xattrs.isEmpty()) {
+                        n.xattrs = null;
+                    }
+                }
+                n.ctime = Instant.now();
+                return;
+            }
             if (n.xattrs == null) {
                 n.xattrs = new LinkedHashMap<>();
             }
-            n.xattrs.put(name, value.clone());
+            n.xattrs.put(name, stored);
             n.ctime = Instant.now();
         } finally {
             lock.unlock();
@@ -1271,8 +1366,9 @@ public final class MemFs implements Filesystem {
         if (len == 0 || len > XATTR_NAME_MAX) {
             throw new FuseException(Errno.ERANGE, "xattr name of " + len + " bytes");
         }
-        if (!(name.startsWith("user.") || name.startsWith("trusted.") || name.startsWith("security."))) {
-            // system.* would be POSIX ACLs, which memfs does not implement; other prefixes do not exist
+        if (!(name.startsWith("user.") || name.startsWith("trusted.") || name.startsWith("security.")
+                || name.equals(Acl.ACCESS) || name.equals(Acl.DEFAULT))) {
+            // the other system.* names do not exist on Linux's local filesystems either
             throw new FuseException(Errno.EOPNOTSUPP, "xattr namespace of " + name);
         }
     }
@@ -1280,6 +1376,19 @@ public final class MemFs implements Filesystem {
     /** The namespace rules of Linux's xattr_permission() and the capability LSM. */
     private void xattrAccess(Request req, Node n, String name, boolean write) throws IOException {
         boolean root = req.uid() == 0;
+        if (name.startsWith("system.")) {
+            // ACLs: anyone may read them; only the owner or root may change them, a default ACL only on a directory
+            if (write && !root && req.uid() != n.uid) {
+                throw new FuseException(Errno.EPERM, "only the owner may change an ACL");
+            }
+            if (name.equals(Acl.DEFAULT) && !n.isDir()) {
+                throw new FuseException(write ? Errno.EACCES : Errno.ENODATA, "default ACLs are for directories");
+            }
+            if (n.type == FileType.SYMLINK) {
+                throw new FuseException(write ? Errno.EOPNOTSUPP : Errno.ENODATA, "no ACLs on symlinks");
+            }
+            return;
+        }
         if (name.startsWith("trusted.")) {
             if (!root) {
                 throw new FuseException(write ? Errno.EPERM : Errno.ENODATA, "trusted.* needs CAP_SYS_ADMIN");
@@ -1506,6 +1615,14 @@ public final class MemFs implements Filesystem {
             // root passes everything except executing a file nobody may execute
             return (mask & X) == 0 || n.isDir() || (n.perm & 0111) != 0;
         }
+        byte[] acl = n.xattrs == null ? null : n.xattrs.get(Acl.ACCESS);
+        if (acl != null) {
+            try {
+                return Acl.parse(acl).permits(req.uid(), n.uid, n.gid, g -> inGroup(req, g), mask);
+            } catch (FuseException corrupt) {
+                return false; // memfs stores only ACLs it parsed: cannot happen short of a corrupt image
+            }
+        }
         int bits;
         if (req.uid() == n.uid) {
             bits = n.perm >> 6;
@@ -1556,9 +1673,22 @@ public final class MemFs implements Filesystem {
         return new int[0];
     }
 
-    private Node newNode(Request req, Node dir, FileType type, int perm) throws FuseException {
+    /**
+     * A new node for {@code dir} with the requested permission bits: the umask applies unless {@code dir} has a
+     * default ACL, which then gives the node its ACL (and directories the default ACL too), as on Linux.
+     */
+    private Node newNode(Request req, Node dir, FileType type, int perm, int umask) throws FuseException {
         if (nodes.size() >= options.maxInodes()) {
             throw new FuseException(Errno.ENOSPC, "inode limit " + options.maxInodes() + " reached");
+        }
+        byte[] inherited = type == FileType.SYMLINK ? null : dir.xattrsOrEmpty().get(Acl.DEFAULT);
+        Acl access = null;
+        if (inherited != null) {
+            Object[] made = Acl.parse(inherited).create(perm & 0777);
+            perm = perm & ~0777 | (int) made[0];
+            access = (Acl) made[1];
+        } else {
+            perm &= ~umask;
         }
         int gid = req.gid();
         if ((dir.perm & S_ISGID) != 0) {
@@ -1574,6 +1704,15 @@ public final class MemFs implements Filesystem {
         Node n = new Node(nextIno++, type, perm, req.uid(), gid, Instant.now());
         if (type == FileType.DIRECTORY) {
             n.parent = dir;
+        }
+        if (access != null || (inherited != null && type == FileType.DIRECTORY)) {
+            n.xattrs = new LinkedHashMap<>();
+            if (access != null) {
+                n.xattrs.put(Acl.ACCESS, access.encode());
+            }
+            if (type == FileType.DIRECTORY) {
+                n.xattrs.put(Acl.DEFAULT, inherited.clone());
+            }
         }
         nodes.put(n.ino, n);
         return n;
@@ -1592,11 +1731,17 @@ public final class MemFs implements Filesystem {
         dir.ctime = now;
     }
 
-    /** relatime: atime moves when it is older than mtime or ctime, or a day old. */
-    private static void touchAtime(Node n) {
+    /** An access of {@code n}: moves its atime as {@link Options#atimePolicy()} says. */
+    private void touchAtime(Node n) {
         Instant now = Instant.now();
-        if (!n.atime.isAfter(n.mtime) || !n.atime.isAfter(n.ctime)
-                || n.atime.isBefore(now.minus(Duration.ofDays(1)))) {
+        boolean move = switch (options.atimePolicy()) {
+            case STRICT -> true;
+            case NOATIME -> false;
+            // relatime: atime moves when it is not after mtime or ctime, or is a day old or more
+            case RELATIME -> !n.atime.isAfter(n.mtime) || !n.atime.isAfter(n.ctime)
+                    || !n.atime.isAfter(now.minus(Duration.ofDays(1)));
+        };
+        if (move) {
             n.atime = now;
         }
     }

@@ -308,11 +308,11 @@ final class Dispatcher {
         Instant now = (v & (Abi.FATTR_ATIME_NOW | Abi.FATTR_MTIME_NOW)) != 0 ? Instant.now() : null;
         Instant atime = null;
         if ((v & Abi.FATTR_ATIME) != 0) {
-            atime = (v & Abi.FATTR_ATIME_NOW) != 0 ? now : Instant.ofEpochSecond(o.atime(), o.atimeNsec());
+            atime = (v & Abi.FATTR_ATIME_NOW) != 0 ? now : time(o.atime(), o.atimeNsec());
         }
         Instant mtime = null;
         if ((v & Abi.FATTR_MTIME) != 0) {
-            mtime = (v & Abi.FATTR_MTIME_NOW) != 0 ? now : Instant.ofEpochSecond(o.mtime(), o.mtimeNsec());
+            mtime = (v & Abi.FATTR_MTIME_NOW) != 0 ? now : time(o.mtime(), o.mtimeNsec());
         }
         return new SetAttr(
                 (v & Abi.FATTR_MODE) != 0 ? o.mode() : null,
@@ -321,9 +321,36 @@ final class Dispatcher {
                 (v & Abi.FATTR_SIZE) != 0 ? o.size() : null,
                 atime, (v & Abi.FATTR_ATIME_NOW) != 0,
                 mtime, (v & Abi.FATTR_MTIME_NOW) != 0,
-                (v & Abi.FATTR_CTIME) != 0 ? Instant.ofEpochSecond(o.ctime(), o.ctimeNsec()) : null,
+                (v & Abi.FATTR_CTIME) != 0 ? time(o.ctime(), o.ctimeNsec()) : null,
                 (v & Abi.FATTR_FH) != 0 ? o.fh() : null,
                 (v & Abi.FATTR_LOCKOWNER) != 0 ? o.lockOwner() : null,
                 (v & Abi.FATTR_KILL_SUIDGID) != 0);
+    }
+
+    private static final long MIN_SECOND = Instant.MIN.getEpochSecond();
+    private static final long MAX_SECOND = Instant.MAX.getEpochSecond();
+    private static final long NANOS = 1_000_000_000L;
+
+    /**
+     * A time of the wire as an {@link Instant}, for every value the kernel may send: utimensat takes any 64-bit
+     * seconds, {@code Instant} ends at about ±10^9 years. Beyond its range the time clamps to its first or last
+     * whole second, with 0 ns, which is what the kernel's {@code timestamp_truncate} does at the limits of a
+     * filesystem's time range. Nanoseconds are a u32 the kernel keeps below 10^9; larger ones carry into seconds.
+     */
+    static Instant time(long seconds, int nanosU32) {
+        long nanos = Integer.toUnsignedLong(nanosU32);
+        long sec = seconds;
+        if (nanos >= NANOS) {
+            long carry = nanos / NANOS;
+            nanos %= NANOS;
+            sec = sec > Long.MAX_VALUE - carry ? Long.MAX_VALUE : sec + carry;
+        }
+        if (sec > MAX_SECOND) {
+            return Instant.ofEpochSecond(MAX_SECOND);
+        }
+        if (sec < MIN_SECOND) {
+            return Instant.ofEpochSecond(MIN_SECOND);
+        }
+        return Instant.ofEpochSecond(sec, nanos);
     }
 }
