@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code jfuser EXAMPLE [URL] MOUNTPOINT [options]}: mounts an example filesystem in the foreground until Ctrl-C or
@@ -150,6 +151,7 @@ public final class Main {
             return usage(err, "--kernel-locks is an option of memfs, not of " + example);
         }
         Example fs;
+        MemFs[] memfsServed = new MemFs[1];
         try {
             int readers = (int) number(values, "--readers", SessionOptions.DEFAULT.readerThreads());
             options = MountOptions.parse(String.join(",", mountOptions));
@@ -175,6 +177,10 @@ public final class Main {
                     MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755);
                     if (values.containsKey("--size")) {
                         o = o.withSizeLimit(parseSize(values.get("--size")));
+                        String tooBig = sizeBeyondHeap(values.get("--size"), o.sizeLimit());
+                        if (tooBig != null) {
+                            throw new IOException(tooBig); // reported as "jfuser: ...", status 1
+                        }
                     }
                     if (values.containsKey("--image")) {
                         o = o.withImage(Path.of(values.get("--image")).toAbsolutePath());
@@ -183,6 +189,7 @@ public final class Main {
                         o = o.withKernelLocks();
                     }
                     MemFs memfs = new MemFs(o);
+                    memfsServed[0] = memfs;
                     yield (mp, mo, s) -> Fuse.mount(memfs, mp, mo, s);
                 }
                 default -> null;
@@ -196,7 +203,28 @@ public final class Main {
         if (fs == null) {
             return usage(err, "unknown example '" + example + "'");
         }
-        return serve(fs, mountpoint, options, session, out, err);
+        MemFs memfs = memfsServed[0];
+        // A memfs image that could not be saved at unmount means the mount's changes are lost: not a clean end.
+        Supplier<String> failure = memfs == null ? () -> null
+                : () -> memfs.saveFailure().map(Throwable::getMessage).orElse(null);
+        return serve(fs, mountpoint, options, session, out, err, failure);
+    }
+
+    /**
+     * Why a memfs size limit cannot be served by this JVM's heap, with the two ways out, or null when it fits;
+     * filling a limit beyond the heap would end in OutOfMemoryError.
+     */
+    static String sizeBeyondHeap(String asGiven, long limit) {
+        long fits = MemFs.Options.heapCapacity();
+        if (limit <= fits) {
+            return null;
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        // the heap a limit needs: the limit plus the room heapCapacity() keeps (an eighth, at least 32 MiB)
+        long need = Math.max(limit + (32L << 20), limit / 7 * 8);
+        return "--size " + asGiven + " does not fit in the Java heap: the heap is at most " + (heap >> 20)
+                + " MiB, which holds a memfs of up to " + (fits >> 20) + " MiB; lower --size to " + (fits >> 20)
+                + "M or less, or raise the heap, e.g. JAVA_TOOL_OPTIONS=-Xmx" + ((need + (1 << 20) - 1) >> 20) + "m";
     }
 
     private static HttpFsOptions httpOptions(String url, Map<String, String> values) {
@@ -255,7 +283,7 @@ public final class Main {
     }
 
     private static int serve(Example fs, Path mountpoint, MountOptions options, SessionOptions session,
-                             PrintStream out, PrintStream err) {
+                             PrintStream out, PrintStream err, Supplier<String> failure) {
         Mount mount;
         try {
             mount = fs.mount(mountpoint, options, session);
@@ -271,6 +299,12 @@ public final class Main {
                 mount.awaitUnmount(Duration.ofSeconds(10));
                 out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
                 out.flush();
+                String failed = failure.get();
+                if (failed != null) {
+                    err.println("jfuser: " + failed);
+                    err.flush();
+                    Runtime.getRuntime().halt(1);
+                }
             } catch (IOException e) {
                 err.println("jfuser: unmount failed: " + e.getMessage());
                 Runtime.getRuntime().halt(1);
@@ -295,6 +329,11 @@ public final class Main {
             // the hook is running: it unmounts
         }
         out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
+        String failed = failure.get();
+        if (failed != null) {
+            err.println("jfuser: " + failed);
+            return 1;
+        }
         return 0;
     }
 

@@ -31,11 +31,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -126,7 +126,9 @@ public final class MemFs implements Filesystem {
     /**
      * How a memfs is set up.
      *
-     * @param sizeLimit bytes of file data memfs may hold (statfs reports it; beyond it writes fail with ENOSPC)
+     * @param sizeLimit bytes memfs may hold (statfs reports it; beyond it writes and creates fail with ENOSPC): file
+     *     data in whole 4 KiB pages, plus a charge for every inode, directory entry, xattr and symlink target, so
+     *     the limit bounds the memory the tree takes
      * @param maxInodes inodes memfs may hold (beyond it creates fail with ENOSPC)
      * @param entryTimeout how long the kernel may cache names (and negative lookups)
      * @param attrTimeout how long the kernel may cache attributes
@@ -159,9 +161,20 @@ public final class MemFs implements Filesystem {
          * {@link AtimePolicy#RELATIME} like a Linux mount.
          */
         public static Options defaults() {
-            long size = Math.max(CHUNK, Runtime.getRuntime().maxMemory() / 2 / CHUNK * CHUNK);
+            long half = Runtime.getRuntime().maxMemory() / 2 / CHUNK * CHUNK;
+            long size = Math.max(CHUNK, Math.min(heapCapacity(), half));
             return new Options(size, Math.max(65536, size / CHUNK), Entry.DEFAULT_TIMEOUT, Entry.DEFAULT_TIMEOUT,
                     true, null, 0, 0, 0755, AtimePolicy.RELATIME);
+        }
+
+        /**
+         * The largest size limit this JVM's heap can hold: the maximum heap ({@code -Xmx}) less room for what the
+         * session and the JVM allocate besides the tree (an eighth of the heap, at least 32 MiB), in whole pages.
+         */
+        public static long heapCapacity() {
+            long max = Runtime.getRuntime().maxMemory();
+            long room = Math.max(32L << 20, max / 8);
+            return Math.max(CHUNK, (max - room) / CHUNK * CHUNK);
         }
 
         /** These options with a size limit (rounded down to whole 4 KiB pages) and a matching inode limit. */
@@ -241,8 +254,12 @@ public final class MemFs implements Filesystem {
      */
     private final long generation = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
     private long nextFh = 1;
-    /** Chunks allocated over all nodes, the measure of the size limit. */
-    long usedChunks;
+    /**
+     * Bytes charged against the size limit over all nodes: whole data chunks, inodes, directory entries, xattrs and
+     * symlink targets (see {@link Node#charge()}).
+     */
+    long used;
+    private volatile IOException saveFailure;
 
     /** A memfs with the {@link Options#defaults()}. */
     public MemFs() throws IOException {
@@ -252,18 +269,30 @@ public final class MemFs implements Filesystem {
     /**
      * A memfs; with an image in the options that exists, the tree is loaded from it.
      *
-     * @throws IOException if the image exists but cannot be read, or is corrupt or not a memfs image (the message
-     *     names the file); nothing is loaded then
+     * @throws IOException if the image cannot be saved where it is (its directory is missing or not writable: probed
+     *     by writing the temporary file a save writes), or exists but cannot be read, or is corrupt or not a memfs
+     *     image (the message names the file); nothing is loaded then
      */
     public MemFs(Options options) throws IOException {
         this.options = Objects.requireNonNull(options, "options");
         this.maxChunks = options.sizeLimit() / CHUNK;
+        if (options.sizeLimit() > Options.heapCapacity()) {
+            LOG.log(System.Logger.Level.WARNING, "memfs: the size limit of " + options.sizeLimit() + " bytes exceeds "
+                    + "what the Java heap can hold (" + Options.heapCapacity() + " of " + Runtime.getRuntime()
+                    .maxMemory() + " bytes); filling it ends in OutOfMemoryError: raise -Xmx or lower the limit");
+        }
         Path image = options.image();
+        if (image != null) {
+            MemFsImage.probe(image);
+            for (Path stale : MemFsImage.removeStaleTemporaries(image)) {
+                LOG.log(System.Logger.Level.INFO, "memfs: removed " + stale + ", left by a save that did not finish");
+            }
+        }
         if (image != null && Files.exists(image)) {
             MemFsImage.Loaded loaded = MemFsImage.load(image);
             for (Node n : loaded.nodes()) {
                 nodes.put(n.ino, n);
-                usedChunks += n.allocatedChunks();
+                used += n.charge();
                 nextIno = Math.max(nextIno, n.ino + 1);
             }
         } else {
@@ -271,6 +300,7 @@ public final class MemFs implements Filesystem {
                     options.rootGid(), Instant.now());
             root.parent = root;
             nodes.put(ROOT, root);
+            used += root.charge();
         }
     }
 
@@ -312,12 +342,24 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             MemFsImage.save(this, image);
+            saveFailure = null;
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "memfs: could not save the image " + image + ": " + e.getMessage(), e);
-            System.err.println("memfs: could not save the image " + image + ": " + e.getMessage());
+            String why = "memfs: could not save the image " + image + " (" + MemFsImage.cause(e)
+                    + "); the changes of this mount are lost";
+            saveFailure = new IOException(why, e);
+            LOG.log(System.Logger.Level.ERROR, why, e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Why the image could not be saved at the end of the session ({@link #destroy()}), or empty when it was saved
+     * or there is no image. A program serving memfs should check it after the unmount and report a failure: the
+     * changes of the mount are lost then.
+     */
+    public Optional<IOException> saveFailure() {
+        return Optional.ofNullable(saveFailure);
     }
 
     /** Saves the tree to {@code image} now (crash-safe, like at unmount). */
@@ -437,6 +479,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
+            requireSpace(Node.INODE_COST + Node.entryCost(name));
             Node n = newNode(req, dir, type, mode & 07777, umask);
             if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
                 n.rdev = rdev;
@@ -453,6 +496,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
+            requireSpace(Node.INODE_COST + Node.entryCost(name));
             Node n = newNode(req, dir, FileType.DIRECTORY, mode & 01777, umask);
             link(dir, name, n);
             return entry(n);
@@ -473,9 +517,11 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node dir = writableDir(req, parent, name);
+            requireSpace(Node.INODE_COST + Node.entryCost(name) + length);
             Node n = newNode(req, dir, FileType.SYMLINK, 0777, 0);
             n.target = target;
             n.size = length;
+            used += length;
             link(dir, name, n);
             return entry(n);
         } finally {
@@ -495,13 +541,14 @@ public final class MemFs implements Filesystem {
             if (n.nlink == 0 && !n.tmpfile) {
                 throw new FuseException(Errno.ENOENT, "node " + nodeId + " was unlinked");
             }
+            requireSpace(Node.entryCost(newName));
             if (n.tmpfile) {
                 n.tmpfile = false;
                 n.nlink = 0;
             }
             n.nlink++;
             n.ctime = Instant.now();
-            dir.addEntry(newName, n);
+            used += dir.addEntry(newName, n);
             touchDir(dir, n.ctime);
             return entry(n);
         } finally {
@@ -522,7 +569,7 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.EISDIR, name + " is a directory");
             }
             checkSticky(req, dir, n);
-            dir.removeEntry(e);
+            used -= dir.removeEntry(e);
             Instant now = Instant.now();
             n.nlink--;
             n.ctime = now;
@@ -549,7 +596,7 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.ENOTEMPTY, name + " has " + n.byName.size() + " entries");
             }
             checkSticky(req, dir, n);
-            dir.removeEntry(e);
+            used -= dir.removeEntry(e);
             Instant now = Instant.now();
             n.nlink = 0;
             n.ctime = now;
@@ -618,9 +665,13 @@ public final class MemFs implements Filesystem {
             if ((flags & RENAME_WHITEOUT) != 0 && nodes.size() >= options.maxInodes()) {
                 throw new FuseException(Errno.ENOSPC, "no inode left for the whiteout");
             }
+            long grows = Node.entryCost(newName) - Node.entryCost(name)
+                    - (victim == null ? 0 : Node.entryCost(newName))
+                    + ((flags & RENAME_WHITEOUT) != 0 ? Node.INODE_COST + Node.entryCost(name) : 0);
+            requireSpace(grows);
             Instant now = Instant.now();
             if (victim != null) {
-                to.removeEntry(dst);
+                used -= to.removeEntry(dst);
                 victim.ctime = now;
                 if (victim.isDir()) {
                     victim.nlink = 0;
@@ -629,8 +680,8 @@ public final class MemFs implements Filesystem {
                     victim.nlink--;
                 }
             }
-            from.removeEntry(src);
-            to.addEntry(newName, moving);
+            used -= from.removeEntry(src);
+            used += to.addEntry(newName, moving);
             if (moving.isDir() && from != to) {
                 from.nlink--;
                 to.nlink++;
@@ -772,7 +823,7 @@ public final class MemFs implements Filesystem {
                 n.perm = perm;
                 byte[] acl = n.xattrsOrEmpty().get(Acl.ACCESS);
                 if (acl != null) {
-                    n.xattrs.put(Acl.ACCESS, Acl.parse(acl).chmod(perm).encode()); // the ACL follows the mode
+                    used += n.putXattr(Acl.ACCESS, Acl.parse(acl).chmod(perm).encode()); // the ACL follows the mode
                 }
                 changed = true;
             }
@@ -812,17 +863,15 @@ public final class MemFs implements Filesystem {
     }
 
     /** Drops file capabilities: what Linux does when an unprivileged caller writes or truncates, and on chown. */
-    private static void killCapabilities(Node n) {
-        if (n.xattrs != null) {
-            n.xattrs.remove("security.capability");
-            if (n.xattrs.isEmpty()) {
-                n.xattrs = null;
-            }
+    private void killCapabilities(Node n) {
+        long freed = n.removeXattr("security.capability");
+        if (freed > 0) {
+            used -= freed;
         }
     }
 
     /** What Linux drops on a chown, or an unprivileged write or truncate: set-uid, set-gid and capabilities. */
-    private static void killSuidSgid(Node n) {
+    private void killSuidSgid(Node n) {
         killCapabilities(n);
         n.perm &= ~S_ISUID;
         // set-gid without group execute marks mandatory locking, not privilege: Linux keeps it
@@ -867,6 +916,7 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.EEXIST, name + " exists");
             }
             dir = writableDir(req, parent, name);
+            requireSpace(Node.INODE_COST + Node.entryCost(name));
             Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777, umask);
             link(dir, name, n);
             Entry e = entry(n);
@@ -883,6 +933,7 @@ public final class MemFs implements Filesystem {
             Node dir = dir(parent);
             requireLive(dir);
             require(req, dir, W | X);
+            requireSpace(Node.INODE_COST);
             Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777, umask);
             // The kernel's d_tmpfile() drops the link count it is given by one: answer 1, keep 0 here.
             n.nlink = 0;
@@ -995,7 +1046,10 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node n = regular(nodeId);
-            long end = offset + length < 0 ? Long.MAX_VALUE : offset + length;
+            if (offset + length < 0) { // beyond MAX_FILE_SIZE: the kernel's vfs_fallocate answers the same
+                throw new FuseException(Errno.EFBIG, "fallocate range " + offset + "+" + length);
+            }
+            long end = offset + length;
             Instant now = Instant.now();
             switch (mode) {
                 case 0, FALLOC_FL_KEEP_SIZE -> {
@@ -1046,7 +1100,8 @@ public final class MemFs implements Filesystem {
                     }
                     idx++;
                 }
-                return Math.min(n.size, Math.max(offset, idx * CHUNK));
+                // idx can be the chunk after the last one a file can have, whose start 2^63 no long holds
+                return idx > (n.size - 1) / CHUNK ? n.size : Math.max(offset, idx * CHUNK);
             }
             throw new FuseException(Errno.EINVAL, "whence " + whence);
         } finally {
@@ -1068,6 +1123,10 @@ public final class MemFs implements Filesystem {
             Node in = regular(nodeIdIn);
             Node out = regular(nodeIdOut);
             long count = Math.max(0, Math.min(length, in.size - offsetIn));
+            if (count > 0 && offsetOut >= Node.MAX_FILE_SIZE) {
+                throw new FuseException(Errno.EFBIG, "copy to " + offsetOut + ", beyond the largest file size");
+            }
+            count = Math.min(count, Node.MAX_FILE_SIZE - offsetOut);
             byte[] buf = new byte[CHUNK];
             long done = 0;
             while (done < count) {
@@ -1226,7 +1285,7 @@ public final class MemFs implements Filesystem {
     public FsStats statfs(Request req, long nodeId) {
         lock.lock();
         try {
-            long free = Math.max(0, maxChunks - usedChunks);
+            long free = freeChunks();
             return new FsStats(maxChunks, free, free, options.maxInodes(),
                     Math.max(0, options.maxInodes() - nodes.size()), CHUNK, NAME_MAX, CHUNK);
         } finally {
@@ -1257,24 +1316,22 @@ public final class MemFs implements Filesystem {
         try {
             Node n = node(nodeId);
             xattrAccess(req, n, name, true);
-            Map<String, byte[]> x = n.xattrsOrEmpty();
-            boolean exists = x.containsKey(name);
-            if ((flags & XATTR_CREATE) != 0 && exists) {
+            byte[] old = n.xattrsOrEmpty().get(name);
+            if ((flags & XATTR_CREATE) != 0 && old != null) {
                 throw new FuseException(Errno.EEXIST, "xattr " + name + " exists");
             }
-            if ((flags & XATTR_REPLACE) != 0 && !exists) {
+            if ((flags & XATTR_REPLACE) != 0 && old == null) {
                 throw new FuseException(Errno.ENODATA, "xattr " + name + " does not exist");
             }
-            int listSize = 0;
-            for (String k : x.keySet()) {
-                listSize += k.getBytes(StandardCharsets.UTF_8).length + 1;
-            }
-            if (!exists && listSize + name.getBytes(StandardCharsets.UTF_8).length + 1 > XATTR_LIST_MAX) {
+            if (old == null && n.xattrListBytes + Node.utf8Length(name) + 1 > XATTR_LIST_MAX) {
                 throw new FuseException(Errno.ENOSPC, "the names of the xattrs would exceed " + XATTR_LIST_MAX);
             }
             byte[] stored = value.clone();
             if (name.equals(Acl.ACCESS) || name.equals(Acl.DEFAULT)) {
                 Acl acl = Acl.parse(value);
+                if (name.equals(Acl.ACCESS) && !acl.equivalentToMode()) {
+                    requireSpace(old == null ? Node.xattrCost(name, stored.length) : (long) stored.length - old.length);
+                }
                 if (name.equals(Acl.ACCESS)) {
                     // the mode follows the ACL; an ACL the mode says entirely is not kept apart (Linux's
                     // posix_acl_update_mode)
@@ -1288,19 +1345,14 @@ public final class MemFs implements Filesystem {
                 }
             }
             if (stored == null) {
-                if (n.xattrs != null) {
-                    n.xattrs.remove(name);
-                    if (n.xattrs.isEmpty()) {
-                        n.xattrs = null;
-                    }
+                if (old != null) {
+                    used -= n.removeXattr(name);
                 }
                 n.ctime = Instant.now();
                 return;
             }
-            if (n.xattrs == null) {
-                n.xattrs = new LinkedHashMap<>();
-            }
-            n.xattrs.put(name, stored);
+            requireSpace(old == null ? Node.xattrCost(name, stored.length) : (long) stored.length - old.length);
+            used += n.putXattr(name, stored);
             n.ctime = Instant.now();
         } finally {
             lock.unlock();
@@ -1349,12 +1401,11 @@ public final class MemFs implements Filesystem {
         try {
             Node n = node(nodeId);
             xattrAccess(req, n, name, true);
-            if (n.xattrs == null || n.xattrs.remove(name) == null) {
+            long freed = n.removeXattr(name);
+            if (freed < 0) {
                 throw new FuseException(Errno.ENODATA, "no xattr " + name);
             }
-            if (n.xattrs.isEmpty()) {
-                n.xattrs = null;
-            }
+            used -= freed;
             n.ctime = Instant.now();
         } finally {
             lock.unlock();
@@ -1705,21 +1756,31 @@ public final class MemFs implements Filesystem {
         if (type == FileType.DIRECTORY) {
             n.parent = dir;
         }
-        if (access != null || (inherited != null && type == FileType.DIRECTORY)) {
-            n.xattrs = new LinkedHashMap<>();
-            if (access != null) {
-                n.xattrs.put(Acl.ACCESS, access.encode());
-            }
-            if (type == FileType.DIRECTORY) {
-                n.xattrs.put(Acl.DEFAULT, inherited.clone());
-            }
+        if (access != null) {
+            n.putXattr(Acl.ACCESS, access.encode());
+        }
+        if (inherited != null && type == FileType.DIRECTORY) {
+            n.putXattr(Acl.DEFAULT, inherited.clone());
         }
         nodes.put(n.ino, n);
+        used += n.charge();
         return n;
     }
 
-    private static void link(Node dir, String name, Node n) {
-        dir.addEntry(name, n);
+    /** ENOSPC unless {@code bytes} more fit under the size limit (nothing to check when they do not grow). */
+    private void requireSpace(long bytes) throws FuseException {
+        if (bytes > 0 && bytes > options.sizeLimit() - used) {
+            throw new FuseException(Errno.ENOSPC, "memfs is full (" + options.sizeLimit() + " bytes)");
+        }
+    }
+
+    /** Whole chunks that still fit under the size limit. */
+    private long freeChunks() {
+        return Math.max(0, options.sizeLimit() - used) / CHUNK;
+    }
+
+    private void link(Node dir, String name, Node n) {
+        used += dir.addEntry(name, n);
         if (n.isDir()) {
             dir.nlink++;
         }
@@ -1780,21 +1841,26 @@ public final class MemFs implements Filesystem {
             return;
         }
         nodes.remove(n.ino);
-        usedChunks -= n.allocatedChunks();
+        used -= n.charge();
         if (n.chunks != null) {
             n.chunks.clear();
         }
         n.xattrs = null;
+        n.xattrBytes = 0;
+        n.xattrListBytes = 0;
     }
 
     // ---------------------------------------------------------------------------------------------- data
+
+    // Offsets go up to Node.MAX_FILE_SIZE = 2^63-1: a chunk's start is at most 2^63-4096, but its end can be 2^63,
+    // which a long cannot hold, so ends are computed relative to the chunk start (never chunkStart + CHUNK).
 
     private static void readInto(Node n, long offset, byte[] out, int at, int count) {
         Arrays.fill(out, at, at + count, (byte) 0);
         if (count == 0) {
             return;
         }
-        long end = offset + count;
+        long end = offset + count; // within the file, so at most MAX_FILE_SIZE
         NavigableMap<Long, byte[]> range = n.chunks.subMap(offset / CHUNK, true, (end - 1) / CHUNK, true);
         for (Map.Entry<Long, byte[]> c : range.entrySet()) {
             byte[] data = c.getValue();
@@ -1802,26 +1868,31 @@ public final class MemFs implements Filesystem {
                 continue;
             }
             long chunkStart = c.getKey() * CHUNK;
-            long from = Math.max(offset, chunkStart);
-            long to = Math.min(end, chunkStart + CHUNK);
-            System.arraycopy(data, (int) (from - chunkStart), out, at + (int) (from - offset), (int) (to - from));
+            int from = (int) Math.max(0, offset - chunkStart);
+            int to = (int) Math.min(CHUNK, end - chunkStart);
+            System.arraycopy(data, from, out, at + (int) (chunkStart + from - offset), to - from);
         }
     }
 
     /**
      * Writes {@code count} bytes of {@code src} from {@code pos} at {@code offset}. When the size limit allows only
-     * part, writes the part that fits (a short write, as on a full disk); ENOSPC when nothing fits.
+     * part, writes the part that fits (a short write, as on a full disk); ENOSPC when nothing fits. Like tmpfs, a
+     * write reaching past the largest file size is cut short there, and one starting at it fails with EFBIG.
      */
     private int writeData(Node n, long offset, ByteBuffer src, int pos, int count) throws FuseException {
         if (count == 0) {
             return 0;
         }
-        if (offset < 0 || offset + count < 0) {
-            throw new FuseException(Errno.EFBIG, "write beyond the largest file size");
+        if (offset < 0) {
+            throw new FuseException(Errno.EINVAL, "negative offset " + offset);
         }
+        if (offset >= Node.MAX_FILE_SIZE) {
+            throw new FuseException(Errno.EFBIG, "write at " + offset + ", beyond the largest file size");
+        }
+        count = (int) Math.min(count, Node.MAX_FILE_SIZE - offset);
         long first = offset / CHUNK;
         long last = (offset + count - 1) / CHUNK;
-        long available = maxChunks - usedChunks;
+        long available = freeChunks();
         long end = offset + count;
         long needed = 0;
         for (long i = first; i <= last; i++) {
@@ -1846,7 +1917,7 @@ public final class MemFs implements Filesystem {
             byte[] c = n.chunks.get(idx);
             if (c == null || c == RESERVED) {
                 if (c == null) {
-                    usedChunks++;
+                    used += CHUNK;
                 }
                 c = new byte[CHUNK];
                 n.chunks.put(idx, c);
@@ -1860,11 +1931,15 @@ public final class MemFs implements Filesystem {
         return total;
     }
 
+    /** The index of the first chunk that starts at or after {@code offset}, without overflowing near 2^63. */
+    private static long chunksBefore(long offset) {
+        return offset / CHUNK + (offset % CHUNK == 0 ? 0 : 1);
+    }
+
     private void truncate(Node n, long size) {
         if (size < n.size) {
-            long firstGone = (size + CHUNK - 1) / CHUNK;
-            NavigableMap<Long, byte[]> tail = n.chunks.tailMap(firstGone, true);
-            usedChunks -= tail.size();
+            NavigableMap<Long, byte[]> tail = n.chunks.tailMap(chunksBefore(size), true);
+            used -= (long) tail.size() * CHUNK;
             tail.clear();
             int within = (int) (size % CHUNK);
             byte[] c = within == 0 ? null : n.chunks.get(size / CHUNK);
@@ -1884,13 +1959,13 @@ public final class MemFs implements Filesystem {
         for (var it = range.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Long, byte[]> c = it.next();
             long chunkStart = c.getKey() * CHUNK;
-            long from = Math.max(start, chunkStart);
-            long to = Math.min(end, chunkStart + CHUNK);
-            if (from == chunkStart && to == chunkStart + CHUNK) {
+            int from = (int) Math.max(0, start - chunkStart);
+            int to = (int) Math.min(CHUNK, end - chunkStart);
+            if (from == 0 && to == CHUNK) {
                 it.remove();
-                usedChunks--;
+                used -= CHUNK;
             } else if (c.getValue() != RESERVED) {
-                Arrays.fill(c.getValue(), (int) (from - chunkStart), (int) (to - chunkStart), (byte) 0);
+                Arrays.fill(c.getValue(), from, to, (byte) 0);
             }
         }
     }
@@ -1902,13 +1977,13 @@ public final class MemFs implements Filesystem {
         long span = last - first + 1;
         long present = n.chunks.subMap(first, true, last, true).size();
         long needed = span - present;
-        if (span <= 0 || needed > maxChunks - usedChunks) {
+        if (span <= 0 || needed > freeChunks()) {
             throw new FuseException(Errno.ENOSPC, "cannot reserve " + needed + " pages");
         }
         for (long i = first; i <= last; i++) {
             byte[] c = n.chunks.putIfAbsent(i, RESERVED);
             if (c == null) {
-                usedChunks++;
+                used += CHUNK;
             } else if (c == RESERVED) {
                 // tmpfs initialises a page that a second fallocate meets (zeroed, uptodate): from then on it is
                 // data for SEEK_DATA. Do the same, so SEEK answers stay identical to tmpfs.

@@ -56,7 +56,7 @@ final class MemFsImage {
     static void save(MemFs fs, Path image) throws IOException {
         Path target = image.toAbsolutePath();
         Path dir = target.getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = temporary(target, ProcessHandle.current().pid());
         List<Node> reachable = reachable(fs);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -89,6 +89,84 @@ final class MemFsImage {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** The temporary file a save by process {@code pid} writes next to {@code target}. */
+    private static Path temporary(Path target, long pid) {
+        return target.resolveSibling("." + target.getFileName() + ".tmp-" + pid);
+    }
+
+    /**
+     * Checks at mount that the image can be saved at unmount: its directory exists and takes the temporary file a
+     * save writes (created, written, synced and removed here), so no session runs whose changes cannot be kept.
+     *
+     * @throws IOException naming the image, the directory or temporary file, and the cause
+     */
+    static void probe(Path image) throws IOException {
+        Path target = image.toAbsolutePath();
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IOException("memfs image " + target + " could not be saved: its directory " + dir
+                    + " does not exist; create it or pass another --image");
+        }
+        Path tmp = temporary(target, ProcessHandle.current().pid());
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(ByteBuffer.wrap(MAGIC));
+                ch.force(true);
+            }
+            Files.delete(tmp);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the cause below is what matters
+            }
+            throw new IOException("memfs image " + target + " could not be saved: writing " + tmp + " failed ("
+                    + cause(e) + "); pass an --image in a writable directory", e);
+        }
+    }
+
+    /** A short cause for {@code e}: the reason of a file system error, which the JDK keeps apart from the path. */
+    static String cause(Throwable e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    /**
+     * Removes temporary files that saves by processes no longer running left next to {@code image} (a save killed
+     * half-way); a running process's may be a save in progress and stays.
+     *
+     * @return the files removed
+     */
+    static List<Path> removeStaleTemporaries(Path image) throws IOException {
+        Path target = image.toAbsolutePath();
+        String prefix = "." + target.getFileName() + ".tmp-";
+        List<Path> removed = new ArrayList<>();
+        try (var list = Files.newDirectoryStream(target.getParent(), p -> p.getFileName().toString()
+                .startsWith(prefix))) {
+            for (Path p : list) {
+                long pid;
+                try {
+                    pid = Long.parseLong(p.getFileName().toString().substring(prefix.length()));
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                if (pid > 0 && ProcessHandle.of(pid).isEmpty() && Files.deleteIfExists(p)) {
+                    removed.add(p);
+                }
+            }
+        }
+        return removed;
     }
 
     private static List<Node> reachable(MemFs fs) {
@@ -241,10 +319,7 @@ final class MemFsImage {
             for (int k = 0; k < xattrs; k++) {
                 String name = new String(readBytes(in, MemFs.XATTR_NAME_MAX), StandardCharsets.UTF_8);
                 byte[] value = readBytes(in, MemFs.XATTR_SIZE_MAX);
-                if (n.xattrs == null) {
-                    n.xattrs = new LinkedHashMap<>();
-                }
-                n.xattrs.put(name, value);
+                n.putXattr(name, value);
             }
             switch (type) {
                 case REGULAR_FILE -> {
@@ -308,9 +383,7 @@ final class MemFsImage {
                         || dir.byCookie.containsKey(cookie)) {
                     throw corrupt(image, "directory " + dir.ino + " has an invalid entry '" + name + "'");
                 }
-                Node.DirEntry de = new Node.DirEntry(name, cookie, child);
-                dir.byName.put(name, de);
-                dir.byCookie.put(cookie, de);
+                dir.putEntry(new Node.DirEntry(name, cookie, child));
                 if (child.isDir()) {
                     if (child.parent != null) {
                         throw corrupt(image, "directory " + child.ino + " has two parents");

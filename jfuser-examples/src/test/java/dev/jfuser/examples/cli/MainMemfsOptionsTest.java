@@ -34,6 +34,17 @@ class MainMemfsOptionsTest {
     }
 
     @Test
+    void aSizeBeyondTheHeapIsRefusedWithTheWayOut() {
+        long heap = Runtime.getRuntime().maxMemory();
+        String size = ((heap >> 20) + 1) + "M";
+        String[] r = runCli("memfs", "/nonexistent-mountpoint", "--size", size);
+        assertEquals("1", r[0], r[2]);
+        assertTrue(r[2].contains("--size " + size) && r[2].contains("heap") && r[2].contains("-Xmx")
+                && r[2].contains("JAVA_TOOL_OPTIONS") && r[2].contains("lower --size"), r[2]);
+        assertTrue(Main.sizeBeyondHeap("1M", 1L << 20) == null, "a small memfs fits");
+    }
+
+    @Test
     void usageNamesMemfsAndItsOptions() {
         String[] r = runCli("--help");
         assertEquals("0", r[0]);

@@ -167,7 +167,11 @@ class MemFsImageTest {
         try {
             if (immutable) {
                 assertThrows(IOException.class, () -> fs.save(roImage));
-                assertEquals(1, new MemFs(MemFs.Options.defaults().withImage(roImage)).nodeCount());
+                assertEquals(1, MemFsImage.load(roImage).nodes().size());
+                // and a memfs that could not save there is refused at start, not after the session
+                IOException e = assertThrows(IOException.class,
+                        () -> new MemFs(MemFs.Options.defaults().withImage(roImage)));
+                assertTrue(e.getMessage().contains(roImage.toString()), e.getMessage());
             }
         } finally {
             Shell.run(null, "chattr", "-i", ro.toString());
@@ -189,6 +193,86 @@ class MemFsImageTest {
         assertEquals(1, p.waitFor());
         assertTrue(out.contains(image.toString()) && out.contains("not a memfs image"), out);
         assertFalse(MountSupport.isMounted(mp));
+    }
+
+    @Test
+    void anImageThatCouldNotBeSavedIsRefusedAtStart() {
+        for (String where : List.of("/nonexistdir/x.img", "/proc/x.img")) {
+            IOException e = assertThrows(IOException.class,
+                    () -> new MemFs(MemFs.Options.defaults().withImage(Path.of(where))), where);
+            assertTrue(e.getMessage().contains(where) && e.getMessage().contains("could not be saved"),
+                    e.getMessage());
+        }
+        IOException e = assertThrows(IOException.class,
+                () -> new MemFs(MemFs.Options.defaults().withImage(Path.of("/nonexistdir/x.img"))));
+        assertTrue(e.getMessage().contains("/nonexistdir does not exist"), e.getMessage());
+    }
+
+    @Test
+    void aFailedSaveAtTheEndIsReported() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("vanishing"));
+        Path image = dir.resolve("x.img");
+        MemFs fs = new MemFs(MemFs.Options.defaults().withImage(image));
+        assertTrue(fs.saveFailure().isEmpty());
+        Files.delete(dir);
+        fs.destroy();
+        IOException e = fs.saveFailure().orElseThrow(() -> new AssertionError("the failed save went unnoticed"));
+        assertTrue(e.getMessage().contains(image.toString()) && e.getMessage().contains("lost"), e.getMessage());
+        Files.createDirectory(dir);
+        fs.destroy();
+        assertTrue(fs.saveFailure().isEmpty(), "a later save that works clears it");
+    }
+
+    @Test
+    void temporariesOfSavesThatDiedAreRemovedAtStart() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path image = tmp.resolve("x.img");
+        Path dead = tmp.resolve(".x.img.tmp-" + gone.pid());
+        Path live = tmp.resolve(".x.img.tmp-1"); // init runs: its save may be in progress
+        Path other = tmp.resolve(".y.img.tmp-" + gone.pid());
+        for (Path p : List.of(dead, live, other)) {
+            Files.writeString(p, "half a save");
+        }
+        new MemFs(MemFs.Options.defaults().withImage(image));
+        assertFalse(Files.exists(dead), "the stray temporary of a dead save is removed");
+        assertTrue(Files.exists(live) && Files.exists(other), "a live process's and another image's stay");
+    }
+
+    @Test
+    @Tag("mount")
+    void theCliRefusesAnUnsavableImageAndFailsWhenTheLastSaveFails() throws Exception {
+        MountSupport.assumeRootAndFuse();
+        Path mp = Files.createDirectory(tmp.resolve("mnt"));
+        for (String where : List.of("/nonexistdir/x.img", "/proc/x.img")) {
+            Process p = new ProcessBuilder(MountSupport.cliCommand("memfs", mp.toString(), "--image", where))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains(where) && out.contains("could not be saved"), out);
+            assertFalse(MountSupport.isMounted(mp));
+        }
+        Path dir = Files.createDirectory(tmp.resolve("vanishing"));
+        Path image = dir.resolve("x.img");
+        Process p = new ProcessBuilder(MountSupport.cliCommand("memfs", mp.toString(), "--image", image.toString()))
+                .redirectErrorStream(true).start();
+        String out;
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = r.readLine();
+            assertTrue(line != null && line.contains("mounted"), "jfuser said: " + line);
+            Files.writeString(mp.resolve("work"), "to be lost");
+            Files.delete(dir);
+            Shell.run(null, "umount", mp.toString()).ok();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the CLI ends after the unmount");
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly();
+            MountSupport.forceUnmount(mp);
+        }
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains(image.toString()) && out.contains("lost"), out);
     }
 
     private interface Check {
