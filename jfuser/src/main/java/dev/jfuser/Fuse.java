@@ -3,6 +3,7 @@ package dev.jfuser;
 import dev.jfuser.internal.mount.MountedDevice;
 import dev.jfuser.internal.mount.Mounter;
 import dev.jfuser.internal.session.BlockingAdapter;
+import dev.jfuser.internal.session.EndedBeforeInitException;
 import dev.jfuser.internal.session.Session;
 import dev.jfuser.internal.transport.DevFuseChannel;
 import java.io.IOException;
@@ -22,6 +23,11 @@ import java.util.Objects;
  * setuid helper {@code fusermount3} (package fuse3), which passes the opened /dev/fuse descriptor back. Each
  * {@code mount} returns once the kernel's INIT handshake is done, so a filesystem whose {@code init} refuses the
  * kernel's offer fails here, with its message.
+ *
+ * <p>A mount unmounted before the kernel sent INIT (a script that runs {@code umount} as soon as the mount shows up)
+ * is not a failure: {@code mount} then returns a {@link Mount} that has already ended ({@link Mount#isServing()} is
+ * false, {@link Mount#awaitUnmount()} returns at once), and the filesystem's {@code init} and {@code destroy} are
+ * never called.
  */
 public final class Fuse {
     private Fuse() {}
@@ -64,6 +70,19 @@ public final class Fuse {
         Session s = new Session(channel, fs, session, owner);
         try {
             s.start();
+        } catch (EndedBeforeInitException e) {
+            if (!device.isMounted()) {
+                // Unmounted before INIT (a script that unmounts as soon as the mount shows up): a clean end.
+                device.closeWatcher();
+                return new Mount(target, device, s);
+            }
+            try {
+                device.unmount(true);
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            device.closeWatcher();
+            throw new IOException("the FUSE connection of " + target + " was aborted before INIT", e);
         } catch (IOException | RuntimeException e) {
             try {
                 device.unmount(true);

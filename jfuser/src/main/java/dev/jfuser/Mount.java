@@ -30,7 +30,10 @@ public final class Mount implements AutoCloseable {
         return Optional.ofNullable(mountpoint);
     }
 
-    /** The capabilities and limits agreed with the kernel at INIT. */
+    /**
+     * The capabilities and limits agreed with the kernel at INIT; null for a mount that was unmounted before the
+     * kernel sent INIT (see {@link Fuse}).
+     */
     public KernelConfig kernelConfig() {
         return session.config();
     }
