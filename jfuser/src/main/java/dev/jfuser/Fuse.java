@@ -94,13 +94,18 @@ public final class Fuse {
         }
         // An auto_unmount watcher (fusermount3) is released once the session is over, however it ended.
         s.terminated().whenComplete((v, t) -> device.closeWatcher());
-        return new Mount(target, device, s);
+        Mount mount = new Mount(target, device, s);
+        if (session.unmountOnExit()) {
+            mount.unmountOnExit();
+        }
+        return mount;
     }
 
     /**
      * Serves a blocking filesystem on a /dev/fuse descriptor someone else mounted (e.g. a parent process that
      * called {@code fusermount3}, or a container runtime). The session ends when that mount is unmounted or
-     * {@link Mount#close()} is called; closing does not unmount.
+     * {@link Mount#close()} is called; closing does not unmount. At JVM exit the session is ended the same way
+     * (unless {@link SessionOptions#withUnmountOnExit} turned that off), so the filesystem's {@code destroy} runs.
      */
     public static Mount serve(Filesystem fs, int fd, SessionOptions session) throws IOException {
         return serve(new BlockingAdapter(Objects.requireNonNull(fs, "fs"), session.inline()), fd, session);
@@ -114,6 +119,10 @@ public final class Fuse {
         }
         Session s = new Session(DevFuseChannel.of(fd), fs, session, -1);
         s.start();
-        return new Mount(null, null, s);
+        Mount mount = new Mount(null, null, s);
+        if (session.unmountOnExit()) {
+            mount.unmountOnExit();
+        }
+        return mount;
     }
 }

@@ -143,14 +143,18 @@ public final class Main {
         }
         Example fs;
         try {
-            int readers = (int) number(values, "--readers", SessionOptions.DEFAULT.readerThreads());
+            int readers = (int) inRange(values, "--readers", 1, 64, SessionOptions.DEFAULT.readerThreads());
             options = MountOptions.parse(String.join(",", mountOptions));
             if (options.subtype().isEmpty()) {
                 options = options.toBuilder().subtype(example).build();
             }
             session = SessionOptions.DEFAULT.withReaderThreads(readers).withDebug(debug ? err : null);
             if (transport != null) {
-                session = session.withTransport(Transport.parse(transport));
+                try {
+                    session = session.withTransport(Transport.parse(transport));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--transport: " + e.getMessage());
+                }
             }
             fs = switch (example) {
                 case "hello" -> (mp, o, s) -> Fuse.mount(new HelloFs(currentUid(), currentGid()), mp, o, s);
@@ -166,7 +170,12 @@ public final class Main {
                 case "memfs" -> {
                     MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755);
                     if (values.containsKey("--size")) {
-                        o = o.withSizeLimit(parseSize(values.get("--size")));
+                        try {
+                            o = o.withSizeLimit(parseSize(values.get("--size")));
+                        } catch (IllegalArgumentException e) {
+                            throw e.getMessage().startsWith("--size") ? e : new IllegalArgumentException("--size "
+                                    + values.get("--size") + ": " + e.getMessage() + ": e.g. --size 512M");
+                        }
                     }
                     if (values.containsKey("--image")) {
                         o = o.withImage(Path.of(values.get("--image")).toAbsolutePath());
@@ -199,7 +208,7 @@ public final class Main {
         o = o.withTimeouts(seconds(values, "--connect-timeout", o.connectTimeout()),
                 seconds(values, "--timeout", o.requestTimeout()));
         o = o.withTtl(seconds(values, "--ttl", o.ttl()));
-        return o.withCacheBytes(number(values, "--cache", o.cacheBytes() >> 20) << 20);
+        return o.withCacheBytes(inRange(values, "--cache", 0, 1 << 20, o.cacheBytes() >> 20) << 20);
     }
 
     /** httpfs is read-only, and its source in {@code mount}/{@code df} is the URL. */
@@ -215,32 +224,43 @@ public final class Main {
         return b.build();
     }
 
-    private static long number(Map<String, String> values, String option, long fallback) {
+    /** A whole number in {@code [min, max]}, the message naming the option, its range and its default. */
+    private static long inRange(Map<String, String> values, String option, long min, long max, long fallback) {
         String v = values.get(option);
-        if (v == null) {
-            return fallback;
-        }
+        long n;
         try {
-            long n = Long.parseLong(v);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
+            n = v == null ? fallback : Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a whole number, got '" + v + "'");
+            n = min - 1;
         }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(option + " must be a whole number from " + min + " to " + max + ", got '"
+                    + v + "': e.g. " + option + " " + fallback + " (the default)");
+        }
+        return n;
     }
 
+    /** Seconds, at least {@code min} (0: zero allowed; otherwise more than zero). */
     private static Duration seconds(Map<String, String> values, String option, Duration fallback) {
         String v = values.get(option);
         if (v == null) {
             return fallback;
         }
+        boolean zeroAllowed = option.equals("--ttl");
+        long ms = fallback.toMillis();
+        String fix = ": e.g. " + option + " " + (ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0))
+                + " (the default)";
+        double d;
         try {
-            return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+            d = Double.parseDouble(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a number of seconds, got '" + v + "'");
+            throw new IllegalArgumentException(option + " needs a number of seconds, got '" + v + "'" + fix);
         }
+        if (!(zeroAllowed ? d >= 0 : d > 0) || d > 1e9) {
+            throw new IllegalArgumentException(option + " must be " + (zeroAllowed ? "0" : "more than 0")
+                    + " to 1e9 seconds, got '" + v + "'" + fix);
+        }
+        return Duration.ofMillis(Math.max(zeroAllowed ? 0 : 1, Math.round(d * 1000)));
     }
 
     private static int serve(Example fs, Path mountpoint, MountOptions options, SessionOptions session,
@@ -252,23 +272,23 @@ public final class Main {
             err.println("jfuser: " + e.getMessage());
             return 1;
         }
-        // Ctrl-C / SIGTERM run this hook: detach lazily, so a busy mount (a shell cd'ed inside) cannot keep us
-        // hanging, wait for the session to end, then exit 0 - a clean, requested stop is not a failure.
-        Thread hook = new Thread(() -> {
+        // Ctrl-C / SIGTERM: the library's shutdown hook unmounts lazily (a shell cd'ed inside cannot keep us
+        // hanging) and lets the session end. This hook of ours only reports that end and sets the exit status: a
+        // clean, requested stop is not a failure (as for libfuse daemons), so exit 0 rather than the JVM's
+        // 128+signal. The JVM would otherwise halt as soon as the library's hook returns, before main gets to it.
+        Outcome outcome = new Outcome(mount, mountpoint, out, err);
+        Thread reporter = new Thread(() -> {
+            int status = 1;
             try {
-                mount.unmount(true);
-                mount.awaitUnmount(Duration.ofSeconds(10));
-                out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
-                out.flush();
-            } catch (IOException e) {
-                err.println("jfuser: unmount failed: " + e.getMessage());
-                Runtime.getRuntime().halt(1);
+                status = mount.awaitUnmount(EXIT_WAIT) ? outcome.report() : outcome.gaveUp();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            Runtime.getRuntime().halt(0);
-        }, "jfuser-unmount");
-        Runtime.getRuntime().addShutdownHook(hook);
+            out.flush();
+            err.flush();
+            Runtime.getRuntime().halt(status);
+        }, "jfuser-exit-status");
+        Runtime.getRuntime().addShutdownHook(reporter);
         out.println("jfuser: " + mountpoint.toAbsolutePath() + " mounted"
                 + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
@@ -277,13 +297,61 @@ public final class Main {
             mount.awaitUnmount();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return 1;
         }
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            Runtime.getRuntime().removeShutdownHook(reporter);
         } catch (IllegalStateException shuttingDown) {
-            // the hook is running: it unmounts
+            // the reporter runs: it reports and exits
         }
-        out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
+        return outcome.report();
+    }
+
+    /** A little longer than the library's shutdown hook waits for the session to end. */
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(
+            SessionOptions.EXIT_UNMOUNT_SECONDS + SessionOptions.EXIT_DESTROY_SECONDS + 5);
+
+    /** How the session ended, said once by whoever gets there first (main or the shutdown hook). */
+    private static final class Outcome {
+        private final Mount mount;
+        private final Path mountpoint;
+        private final PrintStream out;
+        private final PrintStream err;
+        private Integer status;
+
+        Outcome(Mount mount, Path mountpoint, PrintStream out, PrintStream err) {
+            this.mount = mount;
+            this.mountpoint = mountpoint;
+            this.out = out;
+            this.err = err;
+        }
+
+        synchronized int report() {
+            if (status == null) {
+                status = ended(mount, mountpoint, out, err);
+            }
+            return status;
+        }
+
+        synchronized int gaveUp() {
+            if (status == null) {
+                err.println("jfuser: the session of " + mountpoint.toAbsolutePath() + " did not end within "
+                        + EXIT_WAIT.toSeconds() + " s; exiting anyway");
+                status = 1;
+            }
+            return status;
+        }
+    }
+
+    /** Says how the session ended, only what is true: the mount is gone, or left behind dead (with the fix). */
+    private static int ended(Mount mount, Path mountpoint, PrintStream out, PrintStream err) {
+        Path mp = mountpoint.toAbsolutePath();
+        if (mount.isMounted()) {
+            err.println("jfuser: the session ended but " + mp + " is still mounted (the connection was aborted); "
+                    + "unmount it with: umount -l " + mp);
+            return 1;
+        }
+        out.println("jfuser: " + mp + " unmounted");
         return 0;
     }
 

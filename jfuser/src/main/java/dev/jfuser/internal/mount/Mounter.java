@@ -503,8 +503,23 @@ public final class Mounter {
         return value.replace("\\", "\\\\").replace(",", "\\,");
     }
 
-    /** fusermount3 in PATH, else in the usual system directories. */
+    /** The system property naming the fusermount3 to use instead of looking for it. */
+    public static final String FUSERMOUNT_PROPERTY = "jfuser.fusermount";
+
+    /**
+     * The fusermount3 named by the system property {@value #FUSERMOUNT_PROPERTY}, else the first in PATH, else in
+     * the usual system directories.
+     */
     static Path findFusermount() throws IOException {
+        String forced = System.getProperty(FUSERMOUNT_PROPERTY);
+        if (forced != null) {
+            Path p = Path.of(forced);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+            throw new IOException(FUSERMOUNT + " not found at " + forced + " (named by -D" + FUSERMOUNT_PROPERTY
+                    + "): correct the path, or leave the property unset to search PATH");
+        }
         Set<Path> dirs = new LinkedHashSet<>();
         String path = System.getenv("PATH");
         if (path != null) {
