@@ -194,7 +194,7 @@ public final class Mounter {
             try {
                 LibC.mount(source, mp.toString(), fsType(options), flags, data);
             } catch (NativeException e) {
-                if (e.errno() != LibC.ENODEV || options.subtype().isEmpty()) {
+                if (e.errno() != LibC.ENODEV || options.subtype().orElse("").isEmpty()) {
                     throw e;
                 }
                 // Kernels without "fuse.TYPE" support (before 2.6.34) take the subtype as an option instead.
@@ -211,7 +211,7 @@ public final class Mounter {
     }
 
     static String fsType(MountOptions options) {
-        return options.subtype().map(s -> "fuse." + s).orElse("fuse");
+        return options.subtype().filter(s -> !s.isEmpty()).map(s -> "fuse." + s).orElse("fuse");
     }
 
     /** The mount(2) flag bits for the generic VFS options. */
@@ -229,8 +229,16 @@ public final class Mounter {
         if (!o.exec()) {
             flags |= LibC.MS_NOEXEC;
         }
-        if (o.noAtime()) {
-            flags |= LibC.MS_NOATIME;
+        flags |= switch (o.atime()) {
+            case NOATIME -> LibC.MS_NOATIME;
+            case STRICTATIME -> LibC.MS_STRICTATIME;
+            case RELATIME -> 0L; // the kernel's default: MS_RELATIME would change nothing
+        };
+        if (o.noDirAtime()) {
+            flags |= LibC.MS_NODIRATIME;
+        }
+        if (o.lazyTime()) {
+            flags |= LibC.MS_LAZYTIME;
         }
         if (o.sync()) {
             flags |= LibC.MS_SYNCHRONOUS;
@@ -465,7 +473,7 @@ public final class Mounter {
     static String fusermountOptions(MountOptions o) {
         List<String> opts = new ArrayList<>();
         opts.add("fsname=" + escape(o.fsname()));
-        o.subtype().ifPresent(s -> opts.add("subtype=" + escape(s)));
+        o.subtype().filter(s -> !s.isEmpty()).ifPresent(s -> opts.add("subtype=" + escape(s)));
         if (o.allowOther() || o.allowRoot()) {
             opts.add("allow_other");
         }
@@ -476,8 +484,16 @@ public final class Mounter {
         opts.add(o.suid() ? "suid" : "nosuid");
         opts.add(o.dev() ? "dev" : "nodev");
         opts.add(o.exec() ? "exec" : "noexec");
-        if (o.noAtime()) {
-            opts.add("noatime");
+        // relatime is the kernel's default: not passed, as fusermount3 before 3.17 does not know the word. Nor
+        // strictatime, nodiratime and lazytime: where it does not know them, it says so (see fusermountHint).
+        if (o.atime() != MountOptions.Atime.RELATIME) {
+            opts.add(o.atime().option());
+        }
+        if (o.noDirAtime()) {
+            opts.add("nodiratime");
+        }
+        if (o.lazyTime()) {
+            opts.add("lazytime");
         }
         if (o.sync()) {
             opts.add("sync");

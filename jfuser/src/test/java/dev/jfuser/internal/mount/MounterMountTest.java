@@ -194,6 +194,46 @@ class MounterMountTest {
         assertTrue(line.contains("default_permissions,allow_other"), line);
     }
 
+    private String mountinfoLine() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.contains(" " + mp + " ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void atimeOptionsReachTheKernelAsMountFlags() throws Exception {
+        // Each was EINVAL when passed to the kernel's FUSE as an option.
+        for (String[] c : new String[][] {{"relatime", " rw,nosuid,nodev,relatime "},
+                {"noatime", " rw,nosuid,nodev,noatime "}, {"strictatime", " rw,nosuid,nodev "},
+                {"noatime,nodiratime", " rw,nosuid,nodev,noatime,nodiratime "}}) {
+            MountedDevice d = mount(MountOptions.parse(c[0]));
+            String line = mountinfoLine();
+            assertTrue(line.contains(c[1]), c[0] + ": " + line);
+            d.close();
+            assertFalse(Mounter.isMountPoint(mp));
+        }
+        mount(MountOptions.parse("lazytime"));
+        String line = mountinfoLine();
+        assertTrue(line.substring(line.indexOf(" - ")).contains("lazytime"), line); // a superblock flag
+    }
+
+    @Test
+    void anEmptySubtypeMountsThePlainFuseType() throws Exception {
+        mount(MountOptions.parse("subtype=jfusertest,subtype="));
+        String line = mountinfoLine();
+        assertTrue(line.contains(" - fuse jfuser "), line);
+    }
+
+    @Test
+    void fusermountMountsWithAtimeOptionsAndThePlainType() throws Exception {
+        Mounter.forceFusermount = true;
+        MountedDevice d = mount(MountOptions.parse("subtype=,noatime"));
+        String line = mountinfoLine();
+        assertTrue(line.contains(" - fuse jfuser ") && line.contains(",noatime "), line);
+        d.close();
+        mount(MountOptions.parse("relatime"));
+        assertTrue(mountinfoLine().contains(",relatime "), mountinfoLine());
+    }
+
     @Test
     void fusermountPathWorksAsRootAndUnescapesFsname() throws Exception {
         Mounter.forceFusermount = true;
