@@ -10,6 +10,7 @@ import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
 import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
+import dev.jfuser.examples.memfs.AtimePolicy;
 import dev.jfuser.examples.memfs.MemFs;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,9 +41,11 @@ public final class Main {
 
             options:
               -d             print every request and reply (debug)
-              -o OPT[,OPT]   mount options: fsname=, subtype=, allow_other, allow_root,
-                             default_permissions, ro, nosuid, nodev, noexec, noatime,
-                             sync, dirsync, auto_unmount, max_read=N, or any kernel option
+              -o OPT[,OPT]   mount options: fsname=, subtype= (empty: type plain fuse),
+                             allow_other, allow_root, default_permissions, ro, nosuid,
+                             nodev, noexec, relatime (default), strictatime, noatime,
+                             nodiratime, lazytime, sync, dirsync, auto_unmount (unmounts
+                             even after kill -9), max_read=N, or any kernel option
               --readers N    reader threads (default 2)
               --size SIZE    memfs: size limit, e.g. 512M, 1G (default half the heap);
                              writes beyond it fail with ENOSPC
@@ -168,7 +171,13 @@ public final class Main {
                             : Fuse.mount(HttpFs.create(http), mp, o, s);
                 }
                 case "memfs" -> {
-                    MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755);
+                    // The kernel never tells a FUSE filesystem the mount's atime flag: memfs is told here.
+                    MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755)
+                            .withAtimePolicy(switch (options.atime()) {
+                                case NOATIME -> AtimePolicy.NOATIME;
+                                case STRICTATIME -> AtimePolicy.STRICT;
+                                case RELATIME -> AtimePolicy.RELATIME;
+                            });
                     if (values.containsKey("--size")) {
                         try {
                             o = o.withSizeLimit(parseSize(values.get("--size")));

@@ -118,9 +118,11 @@ public final class MemFs implements Filesystem {
      * @param rootUid owner of the root directory of a new tree
      * @param rootGid group of the root directory of a new tree
      * @param rootPerm permission bits of the root directory of a new tree
+     * @param atimePolicy when reads, listings and readlink move the access time
      */
     public record Options(long sizeLimit, long maxInodes, Duration entryTimeout, Duration attrTimeout,
-                          boolean filesystemLocks, Path image, int rootUid, int rootGid, int rootPerm) {
+                          boolean filesystemLocks, Path image, int rootUid, int rootGid, int rootPerm,
+                          AtimePolicy atimePolicy) {
         public Options {
             if (sizeLimit < CHUNK) {
                 throw new IllegalArgumentException("memfs size limit must be at least " + CHUNK + " bytes, got "
@@ -131,59 +133,67 @@ public final class MemFs implements Filesystem {
             }
             Objects.requireNonNull(entryTimeout, "entryTimeout");
             Objects.requireNonNull(attrTimeout, "attrTimeout");
+            Objects.requireNonNull(atimePolicy, "atimePolicy");
         }
 
         /**
          * Half the JVM's maximum heap as size limit (like tmpfs takes half the RAM), one inode per 4 KiB of it
-         * (at least 64 Ki), 1 s timeouts, locks in memfs, no image, root directory {@code 0755} owned by root.
+         * (at least 64 Ki), 1 s timeouts, locks in memfs, no image, root directory {@code 0755} owned by root,
+         * {@link AtimePolicy#RELATIME} like a Linux mount.
          */
         public static Options defaults() {
             long size = Math.max(CHUNK, Runtime.getRuntime().maxMemory() / 2 / CHUNK * CHUNK);
             return new Options(size, Math.max(65536, size / CHUNK), Entry.DEFAULT_TIMEOUT, Entry.DEFAULT_TIMEOUT,
-                    true, null, 0, 0, 0755);
+                    true, null, 0, 0, 0755, AtimePolicy.RELATIME);
         }
 
         /** These options with a size limit (rounded down to whole 4 KiB pages) and a matching inode limit. */
         public Options withSizeLimit(long bytes) {
             long size = bytes / CHUNK * CHUNK;
             return new Options(size, Math.max(65536, size / CHUNK), entryTimeout, attrTimeout, filesystemLocks,
-                    image, rootUid, rootGid, rootPerm);
+                    image, rootUid, rootGid, rootPerm, atimePolicy);
         }
 
         /** These options with an inode limit. */
         public Options withMaxInodes(long inodes) {
             return new Options(sizeLimit, inodes, entryTimeout, attrTimeout, filesystemLocks, image, rootUid,
-                    rootGid, rootPerm);
+                    rootGid, rootPerm, atimePolicy);
         }
 
         /** These options with both cache timeouts set to {@code timeout}. */
         public Options withTimeouts(Duration timeout) {
             return new Options(sizeLimit, maxInodes, timeout, timeout, filesystemLocks, image, rootUid, rootGid,
-                    rootPerm);
+                    rootPerm, atimePolicy);
         }
 
         /** These options with separate timeouts for names (and negative lookups) and for attributes. */
         public Options withTimeouts(Duration entry, Duration attr) {
             return new Options(sizeLimit, maxInodes, entry, attr, filesystemLocks, image, rootUid, rootGid,
-                    rootPerm);
+                    rootPerm, atimePolicy);
         }
 
         /** These options leaving POSIX and flock locks to the kernel. */
         public Options withKernelLocks() {
             return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, false, image, rootUid, rootGid,
-                    rootPerm);
+                    rootPerm, atimePolicy);
         }
 
         /** These options persisting the tree in {@code image}. */
         public Options withImage(Path image) {
             return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, filesystemLocks, image, rootUid,
-                    rootGid, rootPerm);
+                    rootGid, rootPerm, atimePolicy);
+        }
+
+        /** These options with the given atime policy (the mount's {@code noatime}, {@code relatime}...). */
+        public Options withAtimePolicy(AtimePolicy policy) {
+            return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, filesystemLocks, image, rootUid,
+                    rootGid, rootPerm, policy);
         }
 
         /** These options with the root directory of a new tree owned by {@code uid}/{@code gid}, mode {@code perm}. */
         public Options withRoot(int uid, int gid, int perm) {
             return new Options(sizeLimit, maxInodes, entryTimeout, attrTimeout, filesystemLocks, image, uid, gid,
-                    perm);
+                    perm, atimePolicy);
         }
     }
 
@@ -1486,11 +1496,17 @@ public final class MemFs implements Filesystem {
         dir.ctime = now;
     }
 
-    /** relatime: atime moves when it is older than mtime or ctime, or a day old. */
-    private static void touchAtime(Node n) {
+    /** An access of {@code n}: moves its atime as {@link Options#atimePolicy()} says. */
+    private void touchAtime(Node n) {
         Instant now = Instant.now();
-        if (!n.atime.isAfter(n.mtime) || !n.atime.isAfter(n.ctime)
-                || n.atime.isBefore(now.minus(Duration.ofDays(1)))) {
+        boolean move = switch (options.atimePolicy()) {
+            case STRICT -> true;
+            case NOATIME -> false;
+            // relatime: atime moves when it is not after mtime or ctime, or is a day old or more
+            case RELATIME -> !n.atime.isAfter(n.mtime) || !n.atime.isAfter(n.ctime)
+                    || !n.atime.isAfter(now.minus(Duration.ofDays(1)));
+        };
+        if (move) {
             n.atime = now;
         }
     }

@@ -163,6 +163,44 @@ class CliMountTest {
         stop("INT");
     }
 
+    private String mountinfoLine() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.split(" ")[4].equals(mp.toString())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void atimeFlagsAndThePlainFuseTypeReachTheKernel() throws Exception {
+        // -o relatime was EINVAL, and subtype= could not clear the CLI's default subtype.
+        start(List.of(), "hello", mp.toString(), "-o", "relatime,subtype=");
+        String line = mountinfoLine();
+        assertTrue(line.contains(",relatime ") && line.contains(" - fuse jfuser "), line);
+        stop("INT");
+        start(List.of(), "hello", mp.toString(), "-o", "noatime,nodiratime");
+        line = mountinfoLine();
+        assertTrue(line.contains(",noatime,nodiratime ") && line.contains(" - fuse.hello "), line);
+        stop("INT");
+    }
+
+    /** Reads a file whose atime is in 2000, waits out the attribute cache, and returns its atime (epoch seconds). */
+    private long atimeAfterARead() throws Exception {
+        Path f = mp.resolve("f");
+        Files.writeString(f, "data");
+        assertEquals(0, run("touch", "-a", "-d", "@946684800", f.toString()).exitCode());
+        assertEquals("data", run("cat", f.toString()).output());
+        Thread.sleep(1500); // memfs's attribute timeout is 1 s: the next stat asks memfs
+        return Long.parseLong(run("stat", "-c", "%X", f.toString()).output().strip());
+    }
+
+    @Test
+    void memfsFollowsTheMountsAtimePolicy() throws Exception {
+        start(List.of(), "memfs", mp.toString());
+        assertTrue(atimeAfterARead() > 946684800L, "relatime (the default) moves an atime older than mtime");
+        stop("INT");
+        start(List.of(), "memfs", mp.toString(), "-o", "noatime");
+        assertEquals(946684800L, atimeAfterARead(), "with -o noatime a read does not move atime");
+        stop("INT");
+    }
+
     @Test
     void badInputGetsAClearError() throws Exception {
         MountSupport.Result both = run(MountSupport.cliCommand("hello", mp.toString(), "-o", "allow_other,allow_root")
