@@ -219,6 +219,7 @@ class CliMountTest {
 
     @Test
     void autoUnmountCleansUpAfterKillMinus9() throws Exception {
+        MountSupport.assumeFusermount3();
         start(List.of(), "hello", mp.toString(), "-o", "auto_unmount");
         assertTrue(MountSupport.isMounted(mp));
         stop("KILL");
@@ -231,6 +232,9 @@ class CliMountTest {
 
     @Test
     void unprivilegedUserMountsThroughFusermount3() throws Exception {
+        MountSupport.assumeFusermount3();
+        MountSupport.assumeTool("setpriv", "util-linux");
+        MountSupport.assumeTool("runuser", "util-linux");
         Path devFuse = Path.of("/dev/fuse");
         String mode = run("stat", "-c", "%a", devFuse.toString()).output().strip();
         // Distributions ship /dev/fuse 0666; this machine's is 0600, which stops every non-root user.

@@ -61,6 +61,15 @@ class MounterMountTest {
         assertFalse(mp != null && Mounter.isMountPoint(mp), "mount left behind at " + mp);
     }
 
+    /** Skips the test, saying why, where there is no fusermount3 (or -Djfuser.fusermount names none). */
+    static void assumeFusermount() {
+        try {
+            Mounter.findFusermount();
+        } catch (IOException e) {
+            assumeTrue(false, e.getMessage());
+        }
+    }
+
     private MountedDevice mount(MountOptions options) throws IOException {
         MountedDevice d = Mounter.mount(mp, options);
         devices.add(d);
@@ -225,6 +234,7 @@ class MounterMountTest {
 
     @Test
     void fusermountMountsWithAtimeOptionsAndThePlainType() throws Exception {
+        assumeFusermount();
         Mounter.forceFusermount = true;
         MountedDevice d = mount(MountOptions.parse("subtype=,noatime"));
         String line = mountinfoLine();
@@ -236,6 +246,7 @@ class MounterMountTest {
 
     @Test
     void fusermountPathWorksAsRootAndUnescapesFsname() throws Exception {
+        assumeFusermount();
         Mounter.forceFusermount = true;
         MountedDevice d = mount(MountOptions.builder().fsname("a,b\\c").subtype("jfusertest").build());
         assertTrue(d.viaFusermount());
@@ -254,6 +265,7 @@ class MounterMountTest {
 
     @Test
     void fusermountBusyUnmountIsMountBusyException() throws Exception {
+        assumeFusermount();
         Mounter.forceFusermount = true;
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
         daemon(d).serveInBackground();
@@ -269,6 +281,7 @@ class MounterMountTest {
 
     @Test
     void fusermountFailureQuotesItsStderr() {
+        assumeFusermount();
         Mounter.forceFusermount = true;
         IOException e = assertThrows(IOException.class,
                 () -> mount(MountOptions.parse("subtype=jfusertest,jfuser_bogus_option")));
@@ -283,6 +296,7 @@ class MounterMountTest {
     void watchdogUnmountsADeadMountWhenItsSocketCloses() throws Exception {
         // The watchdog alone, on a direct mount: it stands in for fusermount3's auto_unmount where that fails.
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
+        assumeFusermount();
         int socket = Mounter.startUnmountWatchdog(Mounter.findFusermount(), mp, d.fd());
         assertTrue(socket > d.fd(), "numbered above the device fd, so our death closes the device first");
         d.closeFd(); // the connection dies: stat now says ENOTCONN
@@ -295,6 +309,7 @@ class MounterMountTest {
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
         FakeFuseDaemon daemon = daemon(d);
         daemon.serveInBackground();
+        assumeFusermount();
         int socket = Mounter.startUnmountWatchdog(Mounter.findFusermount(), mp, d.fd());
         LibC.close(socket);
         Thread.sleep(500); // give it time to (wrongly) act
@@ -314,6 +329,7 @@ class MounterMountTest {
     @Test
     void autoUnmountWatcherUnmountsWhenTheProcessLetsGo() throws Exception {
         // As root too: auto_unmount always goes through fusermount3, which stays as the watcher.
+        assumeFusermount();
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").autoUnmount().build());
         assertTrue(d.viaFusermount());
         assertTrue(d.hasWatcher());

@@ -139,6 +139,7 @@ class MounterTest {
 
     @Test
     void findsFusermount3() throws IOException {
+        MounterMountTest.assumeFusermount();
         Path fm = Mounter.findFusermount();
         assertEquals("fusermount3", fm.getFileName().toString());
         assertTrue(Files.isExecutable(fm));
