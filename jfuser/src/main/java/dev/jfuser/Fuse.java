@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * try (Mount mount = Fuse.mount(new HelloFs(), Path.of("/mnt/hello"), MountOptions.builder().build())) {
- *     mount.awaitUnmount();   // serve until someone runs umount /mnt/hello
+ *     mount.awaitUnmount();   // serve until someone runs umount /mnt/hello, or Ctrl-C (which unmounts)
  * }
  * }</pre>
  *

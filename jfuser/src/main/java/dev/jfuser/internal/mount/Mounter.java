@@ -672,7 +672,7 @@ public final class Mounter {
                     exited = true;
                     log = logFurther;
                 }
-                if (log && LibC.exitCode(s) != 0) {
+                if (log && LibC.exitCode(s) != 0 && !alreadyUnmounted()) {
                     LOG.log(System.Logger.Level.WARNING, "fusermount3 (pid {0}) watching an auto_unmount mount ended "
                             + "with {1}", pid, LibC.describeStatus(s));
                 }
@@ -686,8 +686,16 @@ public final class Mounter {
                 stderr.append(chunk);
             }
             if (logFurther) {
-                LOG.log(System.Logger.Level.WARNING, "fusermount3 (pid {0}): {1}", pid, chunk.strip());
+                // "... not mounted": we unmounted first, as after every clean end; the watcher found nothing to do.
+                LOG.log(alreadyUnmounted() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                        "fusermount3 (pid {0}): {1}", pid, chunk.strip());
             }
+        }
+
+        /** Whether the watcher said it found the mount already gone, the normal end after our own unmount. */
+        private synchronized boolean alreadyUnmounted() {
+            String out = stderr.toString().strip();
+            return !out.isEmpty() && out.lines().allMatch(l -> l.endsWith(" not mounted"));
         }
 
         /** From now on, log what the child prints instead of only keeping it (it outlives the mount call). */
