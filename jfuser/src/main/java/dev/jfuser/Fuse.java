@@ -3,6 +3,7 @@ package dev.jfuser;
 import dev.jfuser.internal.mount.MountedDevice;
 import dev.jfuser.internal.mount.Mounter;
 import dev.jfuser.internal.session.BlockingAdapter;
+import dev.jfuser.internal.session.EndedBeforeInitException;
 import dev.jfuser.internal.session.Session;
 import dev.jfuser.internal.transport.DevFuseChannel;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * try (Mount mount = Fuse.mount(new HelloFs(), Path.of("/mnt/hello"), MountOptions.builder().build())) {
- *     mount.awaitUnmount();   // serve until someone runs umount /mnt/hello
+ *     mount.awaitUnmount();   // serve until someone runs umount /mnt/hello, or Ctrl-C (which unmounts)
  * }
  * }</pre>
  *
@@ -22,6 +23,11 @@ import java.util.Objects;
  * setuid helper {@code fusermount3} (package fuse3), which passes the opened /dev/fuse descriptor back. Each
  * {@code mount} returns once the kernel's INIT handshake is done, so a filesystem whose {@code init} refuses the
  * kernel's offer fails here, with its message.
+ *
+ * <p>A mount unmounted before the kernel sent INIT (a script that runs {@code umount} as soon as the mount shows up)
+ * is not a failure: {@code mount} then returns a {@link Mount} that has already ended ({@link Mount#isServing()} is
+ * false, {@link Mount#awaitUnmount()} returns at once), and the filesystem's {@code init} and {@code destroy} are
+ * never called.
  */
 public final class Fuse {
     private Fuse() {}
@@ -64,6 +70,19 @@ public final class Fuse {
         Session s = new Session(channel, fs, session, owner);
         try {
             s.start();
+        } catch (EndedBeforeInitException e) {
+            if (!device.isMounted()) {
+                // Unmounted before INIT (a script that unmounts as soon as the mount shows up): a clean end.
+                device.closeWatcher();
+                return new Mount(target, device, s);
+            }
+            try {
+                device.unmount(true);
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            device.closeWatcher();
+            throw new IOException("the FUSE connection of " + target + " was aborted before INIT", e);
         } catch (IOException | RuntimeException e) {
             try {
                 device.unmount(true);
@@ -75,13 +94,18 @@ public final class Fuse {
         }
         // An auto_unmount watcher (fusermount3) is released once the session is over, however it ended.
         s.terminated().whenComplete((v, t) -> device.closeWatcher());
-        return new Mount(target, device, s);
+        Mount mount = new Mount(target, device, s);
+        if (session.unmountOnExit()) {
+            mount.unmountOnExit();
+        }
+        return mount;
     }
 
     /**
      * Serves a blocking filesystem on a /dev/fuse descriptor someone else mounted (e.g. a parent process that
      * called {@code fusermount3}, or a container runtime). The session ends when that mount is unmounted or
-     * {@link Mount#close()} is called; closing does not unmount.
+     * {@link Mount#close()} is called; closing does not unmount. At JVM exit the session is ended the same way
+     * (unless {@link SessionOptions#withUnmountOnExit} turned that off), so the filesystem's {@code destroy} runs.
      */
     public static Mount serve(Filesystem fs, int fd, SessionOptions session) throws IOException {
         return serve(new BlockingAdapter(Objects.requireNonNull(fs, "fs"), session.inline()), fd, session);
@@ -95,6 +119,10 @@ public final class Fuse {
         }
         Session s = new Session(DevFuseChannel.of(fd), fs, session, -1);
         s.start();
-        return new Mount(null, null, s);
+        Mount mount = new Mount(null, null, s);
+        if (session.unmountOnExit()) {
+            mount.unmountOnExit();
+        }
+        return mount;
     }
 }

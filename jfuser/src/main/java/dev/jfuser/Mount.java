@@ -13,8 +13,14 @@ import java.util.concurrent.TimeoutException;
 /**
  * A mounted filesystem being served. {@link #close()} unmounts it and waits until the session has ended;
  * {@link #awaitUnmount()} waits for someone else to unmount it ({@code umount}, {@code fusermount3 -u}).
+ *
+ * <p>Unless {@link SessionOptions#withUnmountOnExit} turned it off, a JVM shutdown hook unmounts the mount lazily and
+ * lets its session end when the JVM exits (Ctrl-C, SIGTERM, {@code System.exit}), so a program that is stopped
+ * while it serves leaves no dead mount behind. The hook goes away when the session ends.
  */
 public final class Mount implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.jfuser");
+
     private final Path mountpoint;
     private final MountedDevice device;
     private final Session session;
@@ -30,7 +36,10 @@ public final class Mount implements AutoCloseable {
         return Optional.ofNullable(mountpoint);
     }
 
-    /** The capabilities and limits agreed with the kernel at INIT. */
+    /**
+     * The capabilities and limits agreed with the kernel at INIT; null for a mount that was unmounted before the
+     * kernel sent INIT (see {@link Fuse}).
+     */
     public KernelConfig kernelConfig() {
         return session.config();
     }
@@ -46,6 +55,16 @@ public final class Mount implements AutoCloseable {
     /** Whether the session is still serving. */
     public boolean isServing() {
         return !session.terminated().isDone();
+    }
+
+    /**
+     * Whether the mount is still in place: listed at its mountpoint in {@code /proc/self/mountinfo}. After the
+     * session ended this tells a clean unmount (false) from a connection that was aborted and left a dead mount
+     * behind (true: {@code umount -l} removes it). Never touches the filesystem itself. Always false for a session
+     * from {@link Fuse#serve}, which mounted nothing.
+     */
+    public boolean isMounted() {
+        return device != null && device.isMounted();
     }
 
     /** Blocks until the filesystem is unmounted (by anyone) and the session has ended. */
@@ -97,6 +116,62 @@ public final class Mount implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while waiting for the session to end");
+        }
+    }
+
+    /**
+     * Registers the shutdown hook that unmounts at JVM exit; it is removed when the session ends. Does nothing if
+     * the session already ended or the JVM is already shutting down.
+     */
+    void unmountOnExit() {
+        Thread hook = new Thread(this::exitHook, "jfuser-unmount-on-exit");
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return;
+        }
+        session.terminated().whenComplete((v, t) -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook may be running: it is this very exit it was made for
+            }
+        });
+    }
+
+    private void exitHook() {
+        if (session.terminated().isDone()) {
+            return;
+        }
+        String where = mountpoint == null ? "the session on a descriptor" : mountpoint.toString();
+        try {
+            unmount(true);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not unmount " + where + " at exit (" + e.getMessage()
+                    + "); if it stays behind as a dead mount, run: umount -l " + where);
+        }
+        if (!awaitQuietly(SessionOptions.EXIT_UNMOUNT_SECONDS)) {
+            // Still in use through the detached mount (a process with a file open there): end the session anyway.
+            session.stop();
+            if (!awaitQuietly(SessionOptions.EXIT_DESTROY_SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "the session of " + where + " did not end within "
+                        + (SessionOptions.EXIT_UNMOUNT_SECONDS + SessionOptions.EXIT_DESTROY_SECONDS)
+                        + " s of the JVM's shutdown (a filesystem method or destroy still running); exiting anyway");
+            }
+        }
+    }
+
+    private boolean awaitQuietly(int seconds) {
+        try {
+            session.terminated().get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
         }
     }
 

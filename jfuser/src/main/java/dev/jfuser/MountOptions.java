@@ -55,7 +55,9 @@ public final class MountOptions {
     private final boolean suid;
     private final boolean dev;
     private final boolean exec;
-    private final boolean noAtime;
+    private final Atime atime;
+    private final boolean noDirAtime;
+    private final boolean lazyTime;
     private final boolean sync;
     private final boolean dirSync;
     private final boolean autoUnmount;
@@ -73,7 +75,9 @@ public final class MountOptions {
         this.suid = b.suid;
         this.dev = b.dev;
         this.exec = b.exec;
-        this.noAtime = b.noAtime;
+        this.atime = b.atime;
+        this.noDirAtime = b.noDirAtime;
+        this.lazyTime = b.lazyTime;
         this.sync = b.sync;
         this.dirSync = b.dirSync;
         this.autoUnmount = b.autoUnmount;
@@ -114,7 +118,9 @@ public final class MountOptions {
         b.suid = suid;
         b.dev = dev;
         b.exec = exec;
-        b.noAtime = noAtime;
+        b.atime = atime;
+        b.noDirAtime = noDirAtime;
+        b.lazyTime = lazyTime;
         b.sync = sync;
         b.dirSync = dirSync;
         b.autoUnmount = autoUnmount;
@@ -134,7 +140,10 @@ public final class MountOptions {
 
     /**
      * {@code subtype=TYPE}: the mount's type becomes {@code fuse.TYPE} (e.g. {@code fuse.sshfs}) instead of plain
-     * {@code fuse}, so tools such as {@code df -t} and {@code findmnt} can tell FUSE filesystems apart.
+     * {@code fuse}, so tools such as {@code df -t} and {@code findmnt} can tell FUSE filesystems apart. An empty
+     * TYPE ({@code subtype=} with nothing after it) asks for the plain type {@code fuse} explicitly, overriding a
+     * subtype a program would choose when none is given (the {@code jfuser} command names its example otherwise).
+     * Empty when not set.
      */
     public Optional<String> subtype() {
         return Optional.ofNullable(subtype);
@@ -187,9 +196,33 @@ public final class MountOptions {
         return exec;
     }
 
-    /** {@code noatime}: the kernel does not update access times, so reads cause no SETATTR traffic. */
+    /**
+     * When access times move, as the mount asks: {@code relatime} (the default of Linux mounts), {@code strictatime}
+     * or {@code noatime}. These are mount flags ({@code MS_RELATIME}, {@code MS_STRICTATIME}, {@code MS_NOATIME}),
+     * not FUSE options.
+     *
+     * <p>For a FUSE mount the kernel never moves atime itself, and it does not tell the filesystem the mount's flag:
+     * a filesystem that keeps access times learns the policy from here (the program that mounts passes it on, as
+     * the {@code jfuser} command does for memfs). Reads through a descriptor opened with {@code O_NOATIME} arrive
+     * with that flag in their open flags.
+     */
+    public Atime atime() {
+        return atime;
+    }
+
+    /** Whether {@link #atime()} is {@link Atime#NOATIME}: {@code noatime}. */
     public boolean noAtime() {
-        return noAtime;
+        return atime == Atime.NOATIME;
+    }
+
+    /** {@code nodiratime}: access times of directories do not move ({@code MS_NODIRATIME}). */
+    public boolean noDirAtime() {
+        return noDirAtime;
+    }
+
+    /** {@code lazytime}: timestamps are kept in memory and written out lazily ({@code MS_LAZYTIME}). */
+    public boolean lazyTime() {
+        return lazyTime;
     }
 
     /** {@code sync}: all writes are synchronous ({@code MS_SYNCHRONOUS}). */
@@ -241,7 +274,7 @@ public final class MountOptions {
     public String toString() {
         List<String> parts = new ArrayList<>();
         parts.add("fsname=" + escape(fsname));
-        if (subtype != null) {
+        if (subtype != null) { // an empty one renders as "subtype=", which parses back to it
             parts.add("subtype=" + escape(subtype));
         }
         if (allowOther) {
@@ -261,8 +294,14 @@ public final class MountOptions {
         if (!exec) {
             parts.add("noexec");
         }
-        if (noAtime) {
-            parts.add("noatime");
+        if (atime != Atime.RELATIME) {
+            parts.add(atime.option());
+        }
+        if (noDirAtime) {
+            parts.add("nodiratime");
+        }
+        if (lazyTime) {
+            parts.add("lazytime");
         }
         if (sync) {
             parts.add("sync");
@@ -308,7 +347,9 @@ public final class MountOptions {
                 && suid == m.suid
                 && dev == m.dev
                 && exec == m.exec
-                && noAtime == m.noAtime
+                && atime == m.atime
+                && noDirAtime == m.noDirAtime
+                && lazyTime == m.lazyTime
                 && sync == m.sync
                 && dirSync == m.dirSync
                 && autoUnmount == m.autoUnmount
@@ -320,7 +361,7 @@ public final class MountOptions {
     @Override
     public int hashCode() {
         return Objects.hash(fsname, subtype, allowOther, allowRoot, defaultPermissions, readOnly, suid, dev, exec,
-                noAtime, sync, dirSync, autoUnmount, maxRead, blksize, customOptions);
+                atime, noDirAtime, lazyTime, sync, dirSync, autoUnmount, maxRead, blksize, customOptions);
     }
 
     /**
@@ -337,7 +378,9 @@ public final class MountOptions {
         private boolean suid;
         private boolean dev;
         private boolean exec = true;
-        private boolean noAtime;
+        private Atime atime = Atime.RELATIME;
+        private boolean noDirAtime;
+        private boolean lazyTime;
         private boolean sync;
         private boolean dirSync;
         private boolean autoUnmount;
@@ -353,9 +396,9 @@ public final class MountOptions {
             return this;
         }
 
-        /** See {@link MountOptions#subtype()}; null removes it. */
+        /** See {@link MountOptions#subtype()}; null removes it, empty asks for the plain type {@code fuse}. */
         public Builder subtype(String subtype) {
-            this.subtype = subtype == null ? null : checkValue("subtype", subtype);
+            this.subtype = subtype == null || subtype.isEmpty() ? subtype : checkValue("subtype", subtype);
             return this;
         }
 
@@ -417,9 +460,34 @@ public final class MountOptions {
             return this;
         }
 
-        /** See {@link MountOptions#noAtime()}. */
+        /** See {@link MountOptions#atime()}. */
+        public Builder atime(Atime atime) {
+            this.atime = Objects.requireNonNull(atime, "atime");
+            return this;
+        }
+
+        /**
+         * See {@link MountOptions#noAtime()}: true sets {@link Atime#NOATIME}; false undoes it (back to
+         * {@link Atime#RELATIME}) and leaves {@link Atime#STRICTATIME} alone.
+         */
         public Builder noAtime(boolean noAtime) {
-            this.noAtime = noAtime;
+            if (noAtime) {
+                atime = Atime.NOATIME;
+            } else if (atime == Atime.NOATIME) {
+                atime = Atime.RELATIME;
+            }
+            return this;
+        }
+
+        /** See {@link MountOptions#noDirAtime()}. */
+        public Builder noDirAtime(boolean noDirAtime) {
+            this.noDirAtime = noDirAtime;
+            return this;
+        }
+
+        /** See {@link MountOptions#lazyTime()}. */
+        public Builder lazyTime(boolean lazyTime) {
+            this.lazyTime = lazyTime;
             return this;
         }
 
@@ -515,7 +583,8 @@ public final class MountOptions {
             String value = eq < 0 ? null : option.substring(eq + 1);
             switch (name) {
                 case "fsname" -> fsname(requireValue(raw, name, value, "fsname=NAME"));
-                case "subtype" -> subtype(requireValue(raw, name, value, "subtype=TYPE"));
+                case "subtype" -> subtype(value != null ? value
+                        : requireValue(raw, name, null, "subtype=TYPE, or subtype= for the plain type fuse"));
                 case "max_read" -> maxRead(parsePositive(raw, name, value));
                 case "blksize" -> blksize(parsePositive(raw, name, value));
                 case "allow_other" -> allowOther = flag(raw, name, value);
@@ -529,8 +598,18 @@ public final class MountOptions {
                 case "nodev" -> dev = !flag(raw, name, value);
                 case "exec" -> exec = flag(raw, name, value);
                 case "noexec" -> exec = !flag(raw, name, value);
-                case "atime" -> noAtime = !flag(raw, name, value);
-                case "noatime" -> noAtime = flag(raw, name, value);
+                // mount(8)'s atime flags. "atime" and "nostrictatime" undo noatime and strictatime (back to the
+                // kernel's default, relatime); "norelatime" asks for what is not relatime: strictatime.
+                case "atime" -> noAtime(!flag(raw, name, value));
+                case "noatime" -> noAtime(flag(raw, name, value));
+                case "relatime" -> atime = flag(raw, name, value) ? Atime.RELATIME : atime;
+                case "norelatime", "strictatime" -> atime = flag(raw, name, value) ? Atime.STRICTATIME : atime;
+                case "nostrictatime" -> atime = flag(raw, name, value) && atime == Atime.STRICTATIME ? Atime.RELATIME
+                        : atime;
+                case "diratime" -> noDirAtime = !flag(raw, name, value);
+                case "nodiratime" -> noDirAtime = flag(raw, name, value);
+                case "lazytime" -> lazyTime = flag(raw, name, value);
+                case "nolazytime" -> lazyTime = !flag(raw, name, value);
                 case "sync" -> sync = flag(raw, name, value);
                 case "async" -> sync = !flag(raw, name, value);
                 case "dirsync" -> dirSync = flag(raw, name, value);
@@ -632,6 +711,30 @@ public final class MountOptions {
                         + "(allow_root admits only root and the mounting user, allow_other everybody)");
             }
             return new MountOptions(this);
+        }
+    }
+
+    /** When access times move ({@link #atime()}): the three policies of Linux mounts. */
+    public enum Atime {
+        /**
+         * {@code relatime}, the default: an access moves atime only if atime is not after mtime or ctime, or is a
+         * day old or more.
+         */
+        RELATIME("relatime"),
+        /** {@code strictatime}: every access moves atime. */
+        STRICTATIME("strictatime"),
+        /** {@code noatime}: accesses never move atime. */
+        NOATIME("noatime");
+
+        private final String option;
+
+        Atime(String option) {
+            this.option = option;
+        }
+
+        /** The option as {@code -o} writes it. */
+        public String option() {
+            return option;
         }
     }
 }

@@ -23,12 +23,21 @@ import java.util.Set;
  *     max_write bytes, so memory is CPUs × depth × max_write
  * @param pinRingThreads whether each io_uring queue's thread is bound to the CPU whose requests its ring gets (see
  *     {@link #withRingThreadsPinned})
+ * @param unmountOnExit whether a JVM shutdown (Ctrl-C, SIGTERM, {@code System.exit}, the last non-daemon thread
+ *     ending) unmounts the mount and lets its session end first (see {@link #withUnmountOnExit})
  */
 public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug,
-                             Set<Opcode> inline, Transport transport, int ringDepth, boolean pinRingThreads) {
+                             Set<Opcode> inline, Transport transport, int ringDepth, boolean pinRingThreads,
+                             boolean unmountOnExit) {
 
     /** io_uring entries per queue unless told otherwise: libfuse's default too. */
     public static final int DEFAULT_RING_DEPTH = 8;
+
+    /** How long the shutdown hook waits for the kernel to end the connection after the lazy unmount, in seconds. */
+    public static final int EXIT_UNMOUNT_SECONDS = 5;
+
+    /** How long the shutdown hook then waits for the session to end ({@code destroy} included), in seconds. */
+    public static final int EXIT_DESTROY_SECONDS = 30;
 
     /** The system property giving the default of {@link #pinRingThreads()} ({@code true} unless set to false). */
     public static final String PIN_RING_THREADS_PROPERTY = "jfuser.uring.pin";
@@ -36,54 +45,60 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
     /**
      * Two readers, 10,000 requests and 64 write buffers in flight, no debug output, nothing inline, the transport
      * named by the system property {@value Transport#PROPERTY} (default /dev/fuse), 8 ring entries per queue, ring
-     * threads pinned unless the system property {@value #PIN_RING_THREADS_PROPERTY} is {@code false}.
+     * threads pinned unless the system property {@value #PIN_RING_THREADS_PROPERTY} is {@code false}, unmounted
+     * when the JVM shuts down.
      */
     public static final SessionOptions DEFAULT = new SessionOptions(2, 10_000, 64, null);
 
     public SessionOptions {
         inline = inline == null || inline.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(inline));
         if (readerThreads < 1 || readerThreads > 64) {
-            throw new IllegalArgumentException("readerThreads must be 1..64, got " + readerThreads);
+            throw new IllegalArgumentException("readerThreads (withReaderThreads) must be 1 to 64, got " + readerThreads
+                    + ": e.g. 2, the default");
         }
         if (maxInFlight < 1) {
-            throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
+            throw new IllegalArgumentException("maxInFlight (withMaxInFlight) must be at least 1, got " + maxInFlight
+                    + ": e.g. 10000, the default");
         }
         if (maxWriteBuffers < 1) {
-            throw new IllegalArgumentException("maxWriteBuffers must be at least 1, got " + maxWriteBuffers);
+            throw new IllegalArgumentException("maxWriteBuffers must be at least 1, got " + maxWriteBuffers
+                    + ": e.g. 64, the default");
         }
         if (transport == null) {
-            throw new IllegalArgumentException("transport must not be null: use Transport.DEV_FUSE, IO_URING or AUTO");
+            throw new IllegalArgumentException("transport (withTransport) must not be null: use Transport.DEV_FUSE, "
+                    + "IO_URING or AUTO");
         }
         if (ringDepth < 1 || ringDepth > 1024) {
-            throw new IllegalArgumentException("ringDepth must be 1..1024, got " + ringDepth);
+            throw new IllegalArgumentException("ringDepth (withRingDepth) must be 1 to 1024, got " + ringDepth
+                    + ": e.g. " + DEFAULT_RING_DEPTH + ", the default");
         }
     }
 
     /**
      * Options with nothing inline, the transport from the system property {@value Transport#PROPERTY}, the
-     * default ring depth, and ring-thread pinning from {@value #PIN_RING_THREADS_PROPERTY}.
+     * default ring depth, ring-thread pinning from {@value #PIN_RING_THREADS_PROPERTY}, and unmounting on exit.
      */
     public SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug) {
         this(readerThreads, maxInFlight, maxWriteBuffers, debug, Set.of(), Transport.fromSystemProperty(),
-                DEFAULT_RING_DEPTH, !"false".equalsIgnoreCase(System.getProperty(PIN_RING_THREADS_PROPERTY)));
+                DEFAULT_RING_DEPTH, !"false".equalsIgnoreCase(System.getProperty(PIN_RING_THREADS_PROPERTY)), true);
     }
 
     /** These options with {@code readerThreads} readers. */
     public SessionOptions withReaderThreads(int readerThreads) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
-                pinRingThreads);
+                pinRingThreads, unmountOnExit);
     }
 
     /** These options with at most {@code maxInFlight} requests handled at once. */
     public SessionOptions withMaxInFlight(int maxInFlight) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
-                pinRingThreads);
+                pinRingThreads, unmountOnExit);
     }
 
     /** These options printing every request and reply to {@code out} (null: off). */
     public SessionOptions withDebug(PrintStream out) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, out, inline, transport, ringDepth,
-                pinRingThreads);
+                pinRingThreads, unmountOnExit);
     }
 
     /**
@@ -98,19 +113,19 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
         Set<Opcode> set = EnumSet.noneOf(Opcode.class);
         set.addAll(List.of(ops));
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, set, transport, ringDepth,
-                pinRingThreads);
+                pinRingThreads, unmountOnExit);
     }
 
     /** These options over {@code transport}. */
     public SessionOptions withTransport(Transport transport) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
-                pinRingThreads);
+                pinRingThreads, unmountOnExit);
     }
 
     /** These options with {@code ringDepth} io_uring entries per queue. */
     public SessionOptions withRingDepth(int ringDepth) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
-                pinRingThreads);
+                pinRingThreads, unmountOnExit);
     }
 
     /**
@@ -122,6 +137,26 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
      */
     public SessionOptions withRingThreadsPinned(boolean pin) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
-                pin);
+                pin, unmountOnExit);
+    }
+
+    /**
+     * These options with ({@code true}, the default) or without a JVM shutdown hook for the mount. With it, a
+     * shutdown of the JVM - Ctrl-C (SIGINT), SIGTERM, {@code System.exit}, or the last non-daemon thread ending -
+     * first unmounts the mount lazily (a user who presses Ctrl-C wants the process to end, even while a shell has
+     * its working directory inside), waits for the session to end so the filesystem's {@code destroy} runs (where a
+     * filesystem saves its data), and only then lets the JVM exit. Without it, a JVM that exits while mounted closes
+     * the /dev/fuse descriptor with the mount still in place: a dead mount that answers "Transport endpoint is not
+     * connected" until someone runs {@code umount}. Turn it off only to unmount in a hook of your own.
+     *
+     * <p>The hook waits up to {@value #EXIT_UNMOUNT_SECONDS} s for the kernel to end the connection (a process still
+     * using the detached mount keeps it alive), then ends the session itself, and waits up to
+     * {@value #EXIT_DESTROY_SECONDS} s more for {@code destroy}. No hook survives SIGKILL: there, the
+     * {@code auto_unmount} mount option is the answer ({@link MountOptions#autoUnmount()}). For
+     * {@link Fuse#serve}, which does not unmount, the hook only ends the session.
+     */
+    public SessionOptions withUnmountOnExit(boolean unmountOnExit) {
+        return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
+                pinRingThreads, unmountOnExit);
     }
 }

@@ -69,6 +69,48 @@ class MountOptionsTest {
     }
 
     @Test
+    void atimeOptionsFollowMount8() {
+        assertEquals(MountOptions.Atime.RELATIME, MountOptions.defaults().atime());
+        assertEquals(MountOptions.Atime.RELATIME, MountOptions.parse("relatime").atime());
+        assertEquals(MountOptions.defaults(), MountOptions.parse("relatime"), "relatime is the default");
+        assertEquals(MountOptions.Atime.NOATIME, MountOptions.parse("noatime").atime());
+        assertTrue(MountOptions.parse("noatime").noAtime());
+        assertEquals(MountOptions.Atime.STRICTATIME, MountOptions.parse("strictatime").atime());
+        assertEquals(MountOptions.Atime.STRICTATIME, MountOptions.parse("norelatime").atime());
+        assertEquals(MountOptions.Atime.RELATIME, MountOptions.parse("noatime,atime").atime());
+        assertEquals(MountOptions.Atime.STRICTATIME, MountOptions.parse("strictatime,atime").atime(),
+                "atime undoes noatime only");
+        assertEquals(MountOptions.Atime.RELATIME, MountOptions.parse("strictatime,nostrictatime").atime());
+        assertEquals(MountOptions.Atime.NOATIME, MountOptions.parse("strictatime,noatime").atime(), "last one wins");
+        MountOptions o = MountOptions.parse("strictatime,nodiratime,lazytime");
+        assertTrue(o.noDirAtime() && o.lazyTime());
+        assertEquals(List.of(), o.customOptions(), "mount flags, not options for the kernel's FUSE");
+        assertEquals("fsname=jfuser,nosuid,nodev,strictatime,nodiratime,lazytime", o.toString());
+        assertEquals(o, MountOptions.parse(o.toString()));
+        assertFalse(MountOptions.parse("nodiratime,diratime,lazytime,nolazytime").noDirAtime());
+        assertEquals(MountOptions.defaults(), MountOptions.parse("nodiratime,diratime,lazytime,nolazytime"));
+        assertEquals(MountOptions.Atime.NOATIME,
+                MountOptions.builder().atime(MountOptions.Atime.NOATIME).build().atime());
+        assertEquals(MountOptions.Atime.STRICTATIME,
+                MountOptions.builder().atime(MountOptions.Atime.STRICTATIME).noAtime(false).build().atime());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MountOptions.parse("relatime=1"));
+        assertEquals("mount option 'relatime=1' takes no value: write relatime", e.getMessage());
+    }
+
+    @Test
+    void anEmptySubtypeAsksForThePlainFuseType() {
+        MountOptions o = MountOptions.parse("subtype=memfs,subtype=");
+        assertEquals(Optional.of(""), o.subtype());
+        assertEquals("fsname=jfuser,subtype=,nosuid,nodev", o.toString());
+        assertEquals(o, MountOptions.parse(o.toString()));
+        assertEquals(Optional.empty(), MountOptions.defaults().subtype(), "unset is not the same as empty");
+        assertEquals(Optional.of(""), MountOptions.builder().subtype("").build().subtype());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MountOptions.parse("subtype"));
+        assertTrue(e.getMessage().contains("subtype= for the plain type fuse"), e.getMessage());
+    }
+
+    @Test
     void backslashEscapesCommaAndBackslashInValues() {
         MountOptions o = MountOptions.parse("fsname=a\\,b\\\\c,subtype=x\\,y");
         assertEquals("a,b\\c", o.fsname());
@@ -86,10 +128,10 @@ class MountOptionsTest {
 
     @Test
     void unknownOptionsAreKeptForTheKernelInOrder() {
-        MountOptions o = MountOptions.parse("context=system_u:object_r:fusefs_t:s0,ro,rootcontext=x,lazytime");
-        assertEquals(List.of("context=system_u:object_r:fusefs_t:s0", "rootcontext=x", "lazytime"),
+        MountOptions o = MountOptions.parse("context=system_u:object_r:fusefs_t:s0,ro,rootcontext=x,iversion");
+        assertEquals(List.of("context=system_u:object_r:fusefs_t:s0", "rootcontext=x", "iversion"),
                 o.customOptions());
-        assertEquals("fsname=jfuser,ro,nosuid,nodev,context=system_u:object_r:fusefs_t:s0,rootcontext=x,lazytime",
+        assertEquals("fsname=jfuser,ro,nosuid,nodev,context=system_u:object_r:fusefs_t:s0,rootcontext=x,iversion",
                 o.toString());
     }
 
@@ -112,7 +154,7 @@ class MountOptionsTest {
             allow_other=yes          | mount option 'allow_other=yes' takes no value: write allow_other
             fsname=                  | mount option 'fsname=' needs a value: write fsname=NAME
             fsname                   | mount option 'fsname' needs a value: write fsname=NAME
-            subtype=                 | mount option 'subtype=' needs a value: write subtype=TYPE
+            subtype                  | mount option 'subtype' needs a value: write subtype=TYPE
             max_read=abc             | mount option 'max_read=abc' needs a positive whole number of bytes
             max_read=0               | mount option 'max_read=0' needs a positive whole number
             max_read=-1              | mount option 'max_read=-1' needs a positive whole number

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Helpers for tests that mount through the real kernel: preconditions, processes, and leak checks. */
@@ -18,6 +19,40 @@ public final class MountSupport {
     public static void assumeRootAndFuse() {
         assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine: modprobe fuse");
         assumeTrue("root".equals(System.getProperty("user.name")), "mount tests run as root");
+    }
+
+    /**
+     * The fusermount3 mounts would use: the system property {@value #FUSERMOUNT_PROPERTY} if set (as the library
+     * reads it), else the first in PATH or the usual system directories; empty if there is none.
+     */
+    public static Optional<Path> fusermount3() {
+        String forced = System.getProperty(FUSERMOUNT_PROPERTY);
+        if (forced != null) {
+            Path p = Path.of(forced);
+            return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
+        }
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.addAll(List.of("/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin"));
+        return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, "fusermount3"))
+                .filter(Files::isExecutable).findFirst();
+    }
+
+    /** The library's system property naming the fusermount3 to use. */
+    public static final String FUSERMOUNT_PROPERTY = "jfuser.fusermount";
+
+    /** Skips the test, saying why, unless fusermount3 is available (package fuse3). */
+    public static void assumeFusermount3() {
+        assumeTrue(fusermount3().isPresent(), System.getProperty(FUSERMOUNT_PROPERTY) != null
+                ? "fusermount3 not found at " + System.getProperty(FUSERMOUNT_PROPERTY) + " (-D" + FUSERMOUNT_PROPERTY
+                + ")" : "fusermount3 not found: apt-get install fuse3");
+    }
+
+    /** Skips the test, saying why, unless {@code tool} is in PATH (or /usr/sbin, /sbin). */
+    public static void assumeTool(String tool, String pkg) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.addAll(List.of("/usr/sbin", "/sbin"));
+        boolean found = dirs.stream().filter(d -> !d.isEmpty()).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+        assumeTrue(found, tool + " not found: apt-get install " + pkg);
     }
 
     /** The FUSE mount points listed in /proc/self/mountinfo. */
@@ -68,13 +103,38 @@ public final class MountSupport {
         Path core = examples.getParent().getParent().getParent().resolve("jfuser/target/classes");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:-UsePerfData", "--enable-native-access=dev.jfuser", "-p", core + ":" + examples));
-        // The transport under test (bin/test runs the mount tests over /dev/fuse and over io_uring).
-        String transport = System.getProperty("jfuser.transport");
-        if (transport != null) {
-            cmd.add("-Djfuser.transport=" + transport);
-        }
+        cmd.addAll(forwardedProperties());
         cmd.addAll(List.of("-m", "dev.jfuser.examples/dev.jfuser.examples.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /**
+     * The java command line, up to the main class, that runs a class of this module's tests or main code on the
+     * class path, as an application that uses jfuser would.
+     */
+    public static List<String> javaCommand() {
+        Path examples = Path.of("target/classes").toAbsolutePath();
+        Path tests = Path.of("target/test-classes").toAbsolutePath();
+        Path core = examples.getParent().getParent().getParent().resolve("jfuser/target/classes");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-cp", core + ":" + examples + ":" + tests));
+        cmd.addAll(forwardedProperties());
+        return cmd;
+    }
+
+    /**
+     * The transport under test (bin/test runs the mount tests over /dev/fuse and over io_uring) and the fusermount3
+     * to use, for a child JVM.
+     */
+    private static List<String> forwardedProperties() {
+        List<String> props = new ArrayList<>();
+        for (String name : List.of("jfuser.transport", FUSERMOUNT_PROPERTY, "java.io.tmpdir")) {
+            String value = System.getProperty(name);
+            if (value != null) {
+                props.add("-D" + name + "=" + value);
+            }
+        }
+        return props;
     }
 }

@@ -100,10 +100,15 @@ public final class FuseMountExtension implements BeforeAllCallback, AfterAllCall
         if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
             return "/dev/fuse is not readable and writable by this user (as root: chmod 0666 /dev/fuse)";
         }
-        boolean fusermount = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-                .map(p -> Path.of(p, "fusermount3")).anyMatch(Files::isExecutable);
+        // As the library looks for it: the system property jfuser.fusermount, else PATH and the system directories.
+        String forced = System.getProperty("jfuser.fusermount");
+        boolean fusermount = forced != null ? Files.isExecutable(Path.of(forced))
+                : Stream.concat(Stream.of(System.getenv().getOrDefault("PATH", "").split(":")),
+                                Stream.of("/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin"))
+                        .filter(p -> !p.isEmpty()).map(p -> Path.of(p, "fusermount3")).anyMatch(Files::isExecutable);
         if (!fusermount) {
-            return "not privileged and fusermount3 not found (apt-get install fuse3)";
+            return "not privileged and fusermount3 not found" + (forced != null ? " at " + forced
+                    + " (-Djfuser.fusermount)" : " (apt-get install fuse3)");
         }
         return null;
     }

@@ -10,6 +10,7 @@ import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
 import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
+import dev.jfuser.examples.memfs.AtimePolicy;
 import dev.jfuser.examples.memfs.MemFs;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,9 +42,11 @@ public final class Main {
 
             options:
               -d             print every request and reply (debug)
-              -o OPT[,OPT]   mount options: fsname=, subtype=, allow_other, allow_root,
-                             default_permissions, ro, nosuid, nodev, noexec, noatime,
-                             sync, dirsync, auto_unmount, max_read=N, or any kernel option
+              -o OPT[,OPT]   mount options: fsname=, subtype= (empty: type plain fuse),
+                             allow_other, allow_root, default_permissions, ro, nosuid,
+                             nodev, noexec, relatime (default), strictatime, noatime,
+                             nodiratime, lazytime, sync, dirsync, auto_unmount (unmounts
+                             even after kill -9), max_read=N, or any kernel option
               --readers N    reader threads (default 2)
               --size SIZE    memfs: size limit, e.g. 512M, 1G (default half the heap);
                              writes beyond it fail with ENOSPC
@@ -153,14 +156,18 @@ public final class Main {
         Example fs;
         MemFs[] memfsServed = new MemFs[1];
         try {
-            int readers = (int) number(values, "--readers", SessionOptions.DEFAULT.readerThreads());
+            int readers = (int) inRange(values, "--readers", 1, 64, SessionOptions.DEFAULT.readerThreads());
             options = MountOptions.parse(String.join(",", mountOptions));
             if (options.subtype().isEmpty()) {
                 options = options.toBuilder().subtype(example).build();
             }
             session = SessionOptions.DEFAULT.withReaderThreads(readers).withDebug(debug ? err : null);
             if (transport != null) {
-                session = session.withTransport(Transport.parse(transport));
+                try {
+                    session = session.withTransport(Transport.parse(transport));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--transport: " + e.getMessage());
+                }
             }
             fs = switch (example) {
                 case "hello" -> (mp, o, s) -> Fuse.mount(new HelloFs(currentUid(), currentGid()), mp, o, s);
@@ -174,9 +181,20 @@ public final class Main {
                             : Fuse.mount(HttpFs.create(http), mp, o, s);
                 }
                 case "memfs" -> {
-                    MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755);
+                    // The kernel never tells a FUSE filesystem the mount's atime flag: memfs is told here.
+                    MemFs.Options o = MemFs.Options.defaults().withRoot(currentUid(), currentGid(), 0755)
+                            .withAtimePolicy(switch (options.atime()) {
+                                case NOATIME -> AtimePolicy.NOATIME;
+                                case STRICTATIME -> AtimePolicy.STRICT;
+                                case RELATIME -> AtimePolicy.RELATIME;
+                            });
                     if (values.containsKey("--size")) {
-                        o = o.withSizeLimit(parseSize(values.get("--size")));
+                        try {
+                            o = o.withSizeLimit(parseSize(values.get("--size")));
+                        } catch (IllegalArgumentException e) {
+                            throw e.getMessage().startsWith("--size") ? e : new IllegalArgumentException("--size "
+                                    + values.get("--size") + ": " + e.getMessage() + ": e.g. --size 512M");
+                        }
                         String tooBig = sizeBeyondHeap(values.get("--size"), o.sizeLimit());
                         if (tooBig != null) {
                             throw new IOException(tooBig); // reported as "jfuser: ...", status 1
@@ -238,7 +256,7 @@ public final class Main {
         o = o.withTimeouts(seconds(values, "--connect-timeout", o.connectTimeout()),
                 seconds(values, "--timeout", o.requestTimeout()));
         o = o.withTtl(seconds(values, "--ttl", o.ttl()));
-        return o.withCacheBytes(number(values, "--cache", o.cacheBytes() >> 20) << 20);
+        return o.withCacheBytes(inRange(values, "--cache", 0, 1 << 20, o.cacheBytes() >> 20) << 20);
     }
 
     /** httpfs is read-only, and its source in {@code mount}/{@code df} is the URL. */
@@ -254,32 +272,43 @@ public final class Main {
         return b.build();
     }
 
-    private static long number(Map<String, String> values, String option, long fallback) {
+    /** A whole number in {@code [min, max]}, the message naming the option, its range and its default. */
+    private static long inRange(Map<String, String> values, String option, long min, long max, long fallback) {
         String v = values.get(option);
-        if (v == null) {
-            return fallback;
-        }
+        long n;
         try {
-            long n = Long.parseLong(v);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
+            n = v == null ? fallback : Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a whole number, got '" + v + "'");
+            n = min - 1;
         }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(option + " must be a whole number from " + min + " to " + max + ", got '"
+                    + v + "': e.g. " + option + " " + fallback + " (the default)");
+        }
+        return n;
     }
 
+    /** Seconds, at least {@code min} (0: zero allowed; otherwise more than zero). */
     private static Duration seconds(Map<String, String> values, String option, Duration fallback) {
         String v = values.get(option);
         if (v == null) {
             return fallback;
         }
+        boolean zeroAllowed = option.equals("--ttl");
+        long ms = fallback.toMillis();
+        String fix = ": e.g. " + option + " " + (ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0))
+                + " (the default)";
+        double d;
         try {
-            return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+            d = Double.parseDouble(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a number of seconds, got '" + v + "'");
+            throw new IllegalArgumentException(option + " needs a number of seconds, got '" + v + "'" + fix);
         }
+        if (!(zeroAllowed ? d >= 0 : d > 0) || d > 1e9) {
+            throw new IllegalArgumentException(option + " must be " + (zeroAllowed ? "0" : "more than 0")
+                    + " to 1e9 seconds, got '" + v + "'" + fix);
+        }
+        return Duration.ofMillis(Math.max(zeroAllowed ? 0 : 1, Math.round(d * 1000)));
     }
 
     private static int serve(Example fs, Path mountpoint, MountOptions options, SessionOptions session,
@@ -291,29 +320,23 @@ public final class Main {
             err.println("jfuser: " + e.getMessage());
             return 1;
         }
-        // Ctrl-C / SIGTERM run this hook: detach lazily, so a busy mount (a shell cd'ed inside) cannot keep us
-        // hanging, wait for the session to end, then exit 0 - a clean, requested stop is not a failure.
-        Thread hook = new Thread(() -> {
+        // Ctrl-C / SIGTERM: the library's shutdown hook unmounts lazily (a shell cd'ed inside cannot keep us
+        // hanging) and lets the session end. This hook of ours only reports that end and sets the exit status: a
+        // clean, requested stop is not a failure (as for libfuse daemons), so exit 0 rather than the JVM's
+        // 128+signal. The JVM would otherwise halt as soon as the library's hook returns, before main gets to it.
+        Outcome outcome = new Outcome(mount, mountpoint, out, err, failure);
+        Thread reporter = new Thread(() -> {
+            int status = 1;
             try {
-                mount.unmount(true);
-                mount.awaitUnmount(Duration.ofSeconds(10));
-                out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
-                out.flush();
-                String failed = failure.get();
-                if (failed != null) {
-                    err.println("jfuser: " + failed);
-                    err.flush();
-                    Runtime.getRuntime().halt(1);
-                }
-            } catch (IOException e) {
-                err.println("jfuser: unmount failed: " + e.getMessage());
-                Runtime.getRuntime().halt(1);
+                status = mount.awaitUnmount(EXIT_WAIT) ? outcome.report() : outcome.gaveUp();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            Runtime.getRuntime().halt(0);
-        }, "jfuser-unmount");
-        Runtime.getRuntime().addShutdownHook(hook);
+            out.flush();
+            err.flush();
+            Runtime.getRuntime().halt(status);
+        }, "jfuser-exit-status");
+        Runtime.getRuntime().addShutdownHook(reporter);
         out.println("jfuser: " + mountpoint.toAbsolutePath() + " mounted"
                 + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
@@ -322,18 +345,69 @@ public final class Main {
             mount.awaitUnmount();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running: it unmounts
-        }
-        out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
-        String failed = failure.get();
-        if (failed != null) {
-            err.println("jfuser: " + failed);
             return 1;
         }
+        try {
+            Runtime.getRuntime().removeShutdownHook(reporter);
+        } catch (IllegalStateException shuttingDown) {
+            // the reporter runs: it reports and exits
+        }
+        return outcome.report();
+    }
+
+    /** A little longer than the library's shutdown hook waits for the session to end. */
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(
+            SessionOptions.EXIT_UNMOUNT_SECONDS + SessionOptions.EXIT_DESTROY_SECONDS + 5);
+
+    /** How the session ended, said once by whoever gets there first (main or the shutdown hook). */
+    private static final class Outcome {
+        private final Mount mount;
+        private final Path mountpoint;
+        private final PrintStream out;
+        private final PrintStream err;
+        private final Supplier<String> failure;
+        private Integer status;
+
+        Outcome(Mount mount, Path mountpoint, PrintStream out, PrintStream err, Supplier<String> failure) {
+            this.mount = mount;
+            this.mountpoint = mountpoint;
+            this.out = out;
+            this.err = err;
+            this.failure = failure;
+        }
+
+        /** The end as it is; a filesystem's failure at its end (memfs's last image save) makes it status 1. */
+        synchronized int report() {
+            if (status == null) {
+                status = ended(mount, mountpoint, out, err);
+                String failed = failure.get();
+                if (failed != null) {
+                    err.println("jfuser: " + failed);
+                    status = 1;
+                }
+            }
+            return status;
+        }
+
+        synchronized int gaveUp() {
+            if (status == null) {
+                err.println("jfuser: the session of " + mountpoint.toAbsolutePath() + " did not end within "
+                        + EXIT_WAIT.toSeconds() + " s; exiting anyway");
+                status = 1;
+            }
+            return status;
+        }
+    }
+
+    /** Says how the session ended, only what is true: the mount is gone, or left behind dead (with the fix). */
+    private static int ended(Mount mount, Path mountpoint, PrintStream out, PrintStream err) {
+        Path mp = mountpoint.toAbsolutePath();
+        if (mount.isMounted()) {
+            err.println("jfuser: the session ended but " + mp + " is still mounted (the connection was aborted); "
+                    + "unmount it with: umount -l " + mp);
+            return 1;
+        }
+        out.println("jfuser: " + mp + " unmounted");
         return 0;
     }
 

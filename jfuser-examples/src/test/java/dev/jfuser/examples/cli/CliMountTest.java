@@ -32,6 +32,7 @@ class CliMountTest {
     private Path mp;
     private Process cli;
     private final StringBuffer stderr = new StringBuffer();
+    private final List<Thread> drains = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -61,7 +62,7 @@ class CliMountTest {
         cmd.addAll(MountSupport.cliCommand(args));
         cli = new ProcessBuilder(cmd).start();
         Process p = cli;
-        Thread.ofPlatform().daemon().start(() -> drain(p.getErrorStream()));
+        drains.add(Thread.ofPlatform().daemon().start(() -> drain(p.getErrorStream())));
         BufferedReader out = new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
         // Own threads: the common pool may have a single thread on a 2-core machine, taken by a blocking drain.
         CompletableFuture<String> line = new CompletableFuture<>();
@@ -74,7 +75,7 @@ class CliMountTest {
         });
         String first = line.get(30, TimeUnit.SECONDS);
         assertTrue(first != null && first.contains("mounted"), "CLI did not mount: " + first + "\n" + stderr);
-        Thread.ofPlatform().daemon().start(() -> drain(p.getInputStream()));
+        drains.add(Thread.ofPlatform().daemon().start(() -> drain(p.getInputStream())));
     }
 
     private void drain(java.io.InputStream in) {
@@ -95,12 +96,21 @@ class CliMountTest {
         return cli.exitValue();
     }
 
+    /** How often the CLI said it unmounted (once it has exited and all its output is read). */
+    private int unmountedLines() throws InterruptedException {
+        for (Thread t : drains) {
+            t.join(5_000);
+        }
+        return (int) stderr.toString().lines().filter(l -> l.endsWith(" unmounted")).count();
+    }
+
     @Test
     void ctrlCUnmountsCleanly() throws Exception {
         start(List.of(), "hello", mp.toString());
         assertEquals("Hello, World!\n", run("cat", mp.resolve("hello.txt").toString()).output());
         assertEquals(0, stop("INT"), stderr.toString());
         assertFalse(MountSupport.isMounted(mp));
+        assertEquals(1, unmountedLines(), "says unmounted once:\n" + stderr);
     }
 
     @Test
@@ -109,6 +119,26 @@ class CliMountTest {
         assertEquals(0, run("umount", mp.toString()).exitCode());
         assertTrue(cli.waitFor(20, TimeUnit.SECONDS));
         assertEquals(0, cli.exitValue());
+        assertEquals(1, unmountedLines(), "says unmounted once:\n" + stderr);
+    }
+
+    @Test
+    void anAbortedConnectionIsNotCalledAnUnmount() throws Exception {
+        start(List.of(), "hello", mp.toString());
+        Path connections = Path.of("/sys/fs/fuse/connections");
+        if (!Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + connections + " ")) {
+            run("mount", "-t", "fusectl", "none", connections.toString());
+        }
+        String device = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.split(" ")[4].equals(mp.toString())).findFirst().orElseThrow().split(" ")[2];
+        Files.writeString(connections.resolve(device.substring(device.indexOf(':') + 1)).resolve("abort"), "1");
+        assertTrue(cli.waitFor(20, TimeUnit.SECONDS), "the CLI did not end after the abort\n" + stderr);
+        assertEquals(1, cli.exitValue(), stderr.toString());
+        assertEquals(0, unmountedLines(), "claimed an unmount that did not happen:\n" + stderr);
+        assertTrue(stderr.toString().contains("still mounted") && stderr.toString().contains("umount -l " + mp),
+                stderr.toString());
+        assertTrue(MountSupport.isMounted(mp), "the abort leaves the dead mount the CLI reports");
+        assertEquals(0, run("umount", "-l", mp.toString()).exitCode()); // as the CLI says
     }
 
     @Test
@@ -165,6 +195,44 @@ class CliMountTest {
         stop("INT");
     }
 
+    private String mountinfoLine() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.split(" ")[4].equals(mp.toString())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void atimeFlagsAndThePlainFuseTypeReachTheKernel() throws Exception {
+        // -o relatime was EINVAL, and subtype= could not clear the CLI's default subtype.
+        start(List.of(), "hello", mp.toString(), "-o", "relatime,subtype=");
+        String line = mountinfoLine();
+        assertTrue(line.contains(",relatime ") && line.contains(" - fuse jfuser "), line);
+        stop("INT");
+        start(List.of(), "hello", mp.toString(), "-o", "noatime,nodiratime");
+        line = mountinfoLine();
+        assertTrue(line.contains(",noatime,nodiratime ") && line.contains(" - fuse.hello "), line);
+        stop("INT");
+    }
+
+    /** Reads a file whose atime is in 2000, waits out the attribute cache, and returns its atime (epoch seconds). */
+    private long atimeAfterARead() throws Exception {
+        Path f = mp.resolve("f");
+        Files.writeString(f, "data");
+        assertEquals(0, run("touch", "-a", "-d", "@946684800", f.toString()).exitCode());
+        assertEquals("data", run("cat", f.toString()).output());
+        Thread.sleep(1500); // memfs's attribute timeout is 1 s: the next stat asks memfs
+        return Long.parseLong(run("stat", "-c", "%X", f.toString()).output().strip());
+    }
+
+    @Test
+    void memfsFollowsTheMountsAtimePolicy() throws Exception {
+        start(List.of(), "memfs", mp.toString());
+        assertTrue(atimeAfterARead() > 946684800L, "relatime (the default) moves an atime older than mtime");
+        stop("INT");
+        start(List.of(), "memfs", mp.toString(), "-o", "noatime");
+        assertEquals(946684800L, atimeAfterARead(), "with -o noatime a read does not move atime");
+        stop("INT");
+    }
+
     @Test
     void badInputGetsAClearError() throws Exception {
         MountSupport.Result both = run(MountSupport.cliCommand("hello", mp.toString(), "-o", "allow_other,allow_root")
@@ -183,6 +251,7 @@ class CliMountTest {
 
     @Test
     void autoUnmountCleansUpAfterKillMinus9() throws Exception {
+        MountSupport.assumeFusermount3();
         start(List.of(), "hello", mp.toString(), "-o", "auto_unmount");
         assertTrue(MountSupport.isMounted(mp));
         stop("KILL");
@@ -195,6 +264,9 @@ class CliMountTest {
 
     @Test
     void unprivilegedUserMountsThroughFusermount3() throws Exception {
+        MountSupport.assumeFusermount3();
+        MountSupport.assumeTool("setpriv", "util-linux");
+        MountSupport.assumeTool("runuser", "util-linux");
         Path devFuse = Path.of("/dev/fuse");
         String mode = run("stat", "-c", "%a", devFuse.toString()).output().strip();
         // Distributions ship /dev/fuse 0666; this machine's is 0600, which stops every non-root user.

@@ -97,6 +97,8 @@ public abstract class FilesystemContract {
 
     @BeforeEach
     void freshDirectory(TestInfo info) throws IOException {
+        assumeTrue(Files.isExecutable(Path.of(Shell.PYTHON)) || Shell.has(Shell.PYTHON),
+                "python3 not found (the contract's clients are Python scripts): apt-get install python3");
         String name = info.getTestMethod().map(m -> m.getName()).orElse("test");
         dir = root().resolve(name);
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {

@@ -267,6 +267,7 @@ class UringMountTest {
 
     @Test
     void killMinus9WithAutoUnmountLeavesNoMountBehind() throws Exception {
+        MountSupport.assumeFusermount3();
         startCli("-o", "auto_unmount");
         killCli();
         long deadline = System.currentTimeMillis() + 10_000;

@@ -194,7 +194,7 @@ public final class Mounter {
             try {
                 LibC.mount(source, mp.toString(), fsType(options), flags, data);
             } catch (NativeException e) {
-                if (e.errno() != LibC.ENODEV || options.subtype().isEmpty()) {
+                if (e.errno() != LibC.ENODEV || options.subtype().orElse("").isEmpty()) {
                     throw e;
                 }
                 // Kernels without "fuse.TYPE" support (before 2.6.34) take the subtype as an option instead.
@@ -211,7 +211,7 @@ public final class Mounter {
     }
 
     static String fsType(MountOptions options) {
-        return options.subtype().map(s -> "fuse." + s).orElse("fuse");
+        return options.subtype().filter(s -> !s.isEmpty()).map(s -> "fuse." + s).orElse("fuse");
     }
 
     /** The mount(2) flag bits for the generic VFS options. */
@@ -229,8 +229,16 @@ public final class Mounter {
         if (!o.exec()) {
             flags |= LibC.MS_NOEXEC;
         }
-        if (o.noAtime()) {
-            flags |= LibC.MS_NOATIME;
+        flags |= switch (o.atime()) {
+            case NOATIME -> LibC.MS_NOATIME;
+            case STRICTATIME -> LibC.MS_STRICTATIME;
+            case RELATIME -> 0L; // the kernel's default: MS_RELATIME would change nothing
+        };
+        if (o.noDirAtime()) {
+            flags |= LibC.MS_NODIRATIME;
+        }
+        if (o.lazyTime()) {
+            flags |= LibC.MS_LAZYTIME;
         }
         if (o.sync()) {
             flags |= LibC.MS_SYNCHRONOUS;
@@ -465,7 +473,7 @@ public final class Mounter {
     static String fusermountOptions(MountOptions o) {
         List<String> opts = new ArrayList<>();
         opts.add("fsname=" + escape(o.fsname()));
-        o.subtype().ifPresent(s -> opts.add("subtype=" + escape(s)));
+        o.subtype().filter(s -> !s.isEmpty()).ifPresent(s -> opts.add("subtype=" + escape(s)));
         if (o.allowOther() || o.allowRoot()) {
             opts.add("allow_other");
         }
@@ -476,8 +484,16 @@ public final class Mounter {
         opts.add(o.suid() ? "suid" : "nosuid");
         opts.add(o.dev() ? "dev" : "nodev");
         opts.add(o.exec() ? "exec" : "noexec");
-        if (o.noAtime()) {
-            opts.add("noatime");
+        // relatime is the kernel's default: not passed, as fusermount3 before 3.17 does not know the word. Nor
+        // strictatime, nodiratime and lazytime: where it does not know them, it says so (see fusermountHint).
+        if (o.atime() != MountOptions.Atime.RELATIME) {
+            opts.add(o.atime().option());
+        }
+        if (o.noDirAtime()) {
+            opts.add("nodiratime");
+        }
+        if (o.lazyTime()) {
+            opts.add("lazytime");
         }
         if (o.sync()) {
             opts.add("sync");
@@ -503,8 +519,23 @@ public final class Mounter {
         return value.replace("\\", "\\\\").replace(",", "\\,");
     }
 
-    /** fusermount3 in PATH, else in the usual system directories. */
+    /** The system property naming the fusermount3 to use instead of looking for it. */
+    public static final String FUSERMOUNT_PROPERTY = "jfuser.fusermount";
+
+    /**
+     * The fusermount3 named by the system property {@value #FUSERMOUNT_PROPERTY}, else the first in PATH, else in
+     * the usual system directories.
+     */
     static Path findFusermount() throws IOException {
+        String forced = System.getProperty(FUSERMOUNT_PROPERTY);
+        if (forced != null) {
+            Path p = Path.of(forced);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+            throw new IOException(FUSERMOUNT + " not found at " + forced + " (named by -D" + FUSERMOUNT_PROPERTY
+                    + "): correct the path, or leave the property unset to search PATH");
+        }
         Set<Path> dirs = new LinkedHashSet<>();
         String path = System.getenv("PATH");
         if (path != null) {
@@ -641,7 +672,7 @@ public final class Mounter {
                     exited = true;
                     log = logFurther;
                 }
-                if (log && LibC.exitCode(s) != 0) {
+                if (log && LibC.exitCode(s) != 0 && !alreadyUnmounted()) {
                     LOG.log(System.Logger.Level.WARNING, "fusermount3 (pid {0}) watching an auto_unmount mount ended "
                             + "with {1}", pid, LibC.describeStatus(s));
                 }
@@ -655,8 +686,16 @@ public final class Mounter {
                 stderr.append(chunk);
             }
             if (logFurther) {
-                LOG.log(System.Logger.Level.WARNING, "fusermount3 (pid {0}): {1}", pid, chunk.strip());
+                // "... not mounted": we unmounted first, as after every clean end; the watcher found nothing to do.
+                LOG.log(alreadyUnmounted() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                        "fusermount3 (pid {0}): {1}", pid, chunk.strip());
             }
+        }
+
+        /** Whether the watcher said it found the mount already gone, the normal end after our own unmount. */
+        private synchronized boolean alreadyUnmounted() {
+            String out = stderr.toString().strip();
+            return !out.isEmpty() && out.lines().allMatch(l -> l.endsWith(" not mounted"));
         }
 
         /** From now on, log what the child prints instead of only keeping it (it outlives the mount call). */

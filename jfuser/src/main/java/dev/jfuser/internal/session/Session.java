@@ -260,7 +260,7 @@ public final class Session {
         while (true) {
             int n = mainChannel.receive(buffer);
             if (n < 0) {
-                throw new IOException("the kernel closed the FUSE connection before INIT");
+                throw new EndedBeforeInitException();
             }
             WireRequest w;
             try {

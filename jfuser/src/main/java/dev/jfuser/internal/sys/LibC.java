@@ -97,6 +97,10 @@ public final class LibC {
     public static final long MS_SYNCHRONOUS = 16;
     public static final long MS_DIRSYNC = 128;
     public static final long MS_NOATIME = 1024;
+    public static final long MS_NODIRATIME = 2048;
+    public static final long MS_RELATIME = 1L << 21;
+    public static final long MS_STRICTATIME = 1L << 24;
+    public static final long MS_LAZYTIME = 1L << 25;
     public static final int MNT_FORCE = 1;
     public static final int MNT_DETACH = 2;
     public static final int UMOUNT_NOFOLLOW = 8;

@@ -61,6 +61,15 @@ class MounterMountTest {
         assertFalse(mp != null && Mounter.isMountPoint(mp), "mount left behind at " + mp);
     }
 
+    /** Skips the test, saying why, where there is no fusermount3 (or -Djfuser.fusermount names none). */
+    static void assumeFusermount() {
+        try {
+            Mounter.findFusermount();
+        } catch (IOException e) {
+            assumeTrue(false, e.getMessage());
+        }
+    }
+
     private MountedDevice mount(MountOptions options) throws IOException {
         MountedDevice d = Mounter.mount(mp, options);
         devices.add(d);
@@ -194,8 +203,50 @@ class MounterMountTest {
         assertTrue(line.contains("default_permissions,allow_other"), line);
     }
 
+    private String mountinfoLine() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.contains(" " + mp + " ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void atimeOptionsReachTheKernelAsMountFlags() throws Exception {
+        // Each was EINVAL when passed to the kernel's FUSE as an option.
+        for (String[] c : new String[][] {{"relatime", " rw,nosuid,nodev,relatime "},
+                {"noatime", " rw,nosuid,nodev,noatime "}, {"strictatime", " rw,nosuid,nodev "},
+                {"noatime,nodiratime", " rw,nosuid,nodev,noatime,nodiratime "}}) {
+            MountedDevice d = mount(MountOptions.parse(c[0]));
+            String line = mountinfoLine();
+            assertTrue(line.contains(c[1]), c[0] + ": " + line);
+            d.close();
+            assertFalse(Mounter.isMountPoint(mp));
+        }
+        mount(MountOptions.parse("lazytime"));
+        String line = mountinfoLine();
+        assertTrue(line.substring(line.indexOf(" - ")).contains("lazytime"), line); // a superblock flag
+    }
+
+    @Test
+    void anEmptySubtypeMountsThePlainFuseType() throws Exception {
+        mount(MountOptions.parse("subtype=jfusertest,subtype="));
+        String line = mountinfoLine();
+        assertTrue(line.contains(" - fuse jfuser "), line);
+    }
+
+    @Test
+    void fusermountMountsWithAtimeOptionsAndThePlainType() throws Exception {
+        assumeFusermount();
+        Mounter.forceFusermount = true;
+        MountedDevice d = mount(MountOptions.parse("subtype=,noatime"));
+        String line = mountinfoLine();
+        assertTrue(line.contains(" - fuse jfuser ") && line.contains(",noatime "), line);
+        d.close();
+        mount(MountOptions.parse("relatime"));
+        assertTrue(mountinfoLine().contains(",relatime "), mountinfoLine());
+    }
+
     @Test
     void fusermountPathWorksAsRootAndUnescapesFsname() throws Exception {
+        assumeFusermount();
         Mounter.forceFusermount = true;
         MountedDevice d = mount(MountOptions.builder().fsname("a,b\\c").subtype("jfusertest").build());
         assertTrue(d.viaFusermount());
@@ -214,6 +265,7 @@ class MounterMountTest {
 
     @Test
     void fusermountBusyUnmountIsMountBusyException() throws Exception {
+        assumeFusermount();
         Mounter.forceFusermount = true;
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
         daemon(d).serveInBackground();
@@ -229,6 +281,7 @@ class MounterMountTest {
 
     @Test
     void fusermountFailureQuotesItsStderr() {
+        assumeFusermount();
         Mounter.forceFusermount = true;
         IOException e = assertThrows(IOException.class,
                 () -> mount(MountOptions.parse("subtype=jfusertest,jfuser_bogus_option")));
@@ -243,6 +296,7 @@ class MounterMountTest {
     void watchdogUnmountsADeadMountWhenItsSocketCloses() throws Exception {
         // The watchdog alone, on a direct mount: it stands in for fusermount3's auto_unmount where that fails.
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
+        assumeFusermount();
         int socket = Mounter.startUnmountWatchdog(Mounter.findFusermount(), mp, d.fd());
         assertTrue(socket > d.fd(), "numbered above the device fd, so our death closes the device first");
         d.closeFd(); // the connection dies: stat now says ENOTCONN
@@ -255,6 +309,7 @@ class MounterMountTest {
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").build());
         FakeFuseDaemon daemon = daemon(d);
         daemon.serveInBackground();
+        assumeFusermount();
         int socket = Mounter.startUnmountWatchdog(Mounter.findFusermount(), mp, d.fd());
         LibC.close(socket);
         Thread.sleep(500); // give it time to (wrongly) act
@@ -274,6 +329,7 @@ class MounterMountTest {
     @Test
     void autoUnmountWatcherUnmountsWhenTheProcessLetsGo() throws Exception {
         // As root too: auto_unmount always goes through fusermount3, which stays as the watcher.
+        assumeFusermount();
         MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").autoUnmount().build());
         assertTrue(d.viaFusermount());
         assertTrue(d.hasWatcher());

@@ -47,13 +47,35 @@ class MounterTest {
     void fsTypeCarriesTheSubtype() {
         assertEquals("fuse", Mounter.fsType(MountOptions.defaults()));
         assertEquals("fuse.hello", Mounter.fsType(MountOptions.parse("subtype=hello")));
+        assertEquals("fuse", Mounter.fsType(MountOptions.parse("subtype=hello,subtype=")));
+        assertEquals("fsname=jfuser,rw,nosuid,nodev,exec", Mounter.fusermountOptions(MountOptions.parse("subtype=")));
+    }
+
+    @Test
+    void atimeOptionsAreMountFlagsNotFuseOptions() {
+        long base = LibC.MS_NOSUID | LibC.MS_NODEV;
+        assertEquals(base, Mounter.mountFlags(MountOptions.parse("relatime")));
+        assertEquals(base | LibC.MS_STRICTATIME, Mounter.mountFlags(MountOptions.parse("strictatime")));
+        assertEquals(base | LibC.MS_NOATIME | LibC.MS_NODIRATIME | LibC.MS_LAZYTIME,
+                Mounter.mountFlags(MountOptions.parse("noatime,nodiratime,lazytime")));
+        assertEquals(1L << 24 | 1L << 25 | 2048, // the kernel's values, spelled out once
+                LibC.MS_STRICTATIME | LibC.MS_LAZYTIME | LibC.MS_NODIRATIME);
+        for (String o : new String[] {"relatime", "strictatime", "noatime", "nodiratime", "lazytime", "atime",
+                "norelatime", "nostrictatime", "diratime", "nolazytime"}) {
+            assertEquals("fd=3,rootmode=40000,user_id=0,group_id=0",
+                    Mounter.kernelOptions(MountOptions.parse(o), 3, 0, 0), o + " is no FUSE option");
+        }
+        assertEquals("fsname=jfuser,rw,nosuid,nodev,exec,strictatime,nodiratime,lazytime",
+                Mounter.fusermountOptions(MountOptions.parse("strictatime,nodiratime,lazytime")));
+        assertEquals("fsname=jfuser,rw,nosuid,nodev,exec", Mounter.fusermountOptions(MountOptions.parse("relatime")),
+                "relatime is the default, and older fusermount3 does not know the word");
     }
 
     @Test
     void fusermountOptionsEscapeValuesAndSpellOutFlags() {
         MountOptions o = MountOptions.builder().fsname("a,b\\c").subtype("t").allowRoot().autoUnmount()
                 .option("lazytime").build();
-        assertEquals("fsname=a\\,b\\\\c,subtype=t,allow_other,rw,nosuid,nodev,exec,auto_unmount,lazytime",
+        assertEquals("fsname=a\\,b\\\\c,subtype=t,allow_other,rw,nosuid,nodev,exec,lazytime,auto_unmount",
                 Mounter.fusermountOptions(o));
     }
 
@@ -117,6 +139,7 @@ class MounterTest {
 
     @Test
     void findsFusermount3() throws IOException {
+        MounterMountTest.assumeFusermount();
         Path fm = Mounter.findFusermount();
         assertEquals("fusermount3", fm.getFileName().toString());
         assertTrue(Files.isExecutable(fm));
