@@ -347,8 +347,14 @@ public interface AsyncFilesystem {
     }
 
     /**
-     * Polls a file for I/O readiness; returns the ready {@code POLL*} events among {@code events}. With
-     * {@code POLL_SCHEDULE_NOTIFY} in {@code flags}, the filesystem should later send a poll wakeup for {@code kh}.
+     * Polls a file for I/O readiness ({@code poll(2)}, {@code select(2)}, {@code epoll}); returns the ready
+     * {@code POLL*} events among {@code events} ({@code POLLIN} 1, {@code POLLOUT} 4, …) without waiting.
+     *
+     * <p>{@code kh} is the kernel's handle of this open file's waiters. When {@code flags} has
+     * {@code POLL_SCHEDULE_NOTIFY} (1), a process is about to sleep until an event: keep {@code kh} and, when the
+     * file becomes ready, call {@link Notifier#pollWakeup}{@code (kh)}; the kernel wakes the sleepers and polls
+     * again. The handle stays the same for the life of the open file (it is valid until its release). Leaving
+     * this method to its default (ENOSYS) makes the kernel treat the file as always readable and writable.
      */
     default CompletionStage<Integer> poll(Request req, long nodeId, long fh, long kh, int flags, int events) {
         return notImplemented();

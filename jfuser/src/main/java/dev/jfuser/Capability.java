@@ -36,7 +36,10 @@ public enum Capability {
     FLOCK_LOCKS(Abi.FLOCK_LOCKS),
     /** ioctl on directories reaches the filesystem. On by default. */
     IOCTL_DIR(Abi.HAS_IOCTL_DIR),
-    /** The kernel drops cached pages when it sees the file's mtime or size change. On by default. */
+    /**
+     * The kernel drops cached pages when it sees the file's mtime or size change (in a GETATTR or LOOKUP answer).
+     * On by default. Changes that keep size and mtime need {@link Notifier#invalInode}.
+     */
     AUTO_INVAL_DATA(Abi.AUTO_INVAL_DATA),
     /** Directory listings use READDIRPLUS (entries with attributes). */
     READDIRPLUS(Abi.DO_READDIRPLUS),
@@ -69,7 +72,12 @@ public enum Capability {
     CACHE_SYMLINKS(Abi.CACHE_SYMLINKS),
     /** A filesystem without opendir: the kernel stops sending OPENDIR after an ENOSYS answer. */
     NO_OPENDIR_SUPPORT(Abi.NO_OPENDIR_SUPPORT),
-    /** Cached data is only invalidated by explicit notifications. */
+    /**
+     * The kernel keeps a file's cached pages even when it sees its size or mtime change (the opposite of
+     * {@link #AUTO_INVAL_DATA}, which this replaces): cached data goes only when the filesystem drops it with
+     * {@link Notifier#invalInode} (or a file is opened without keep-cache). For a filesystem that knows exactly
+     * when its data changes and wants no spurious cache loss from attribute updates.
+     */
     EXPLICIT_INVAL_DATA(Abi.EXPLICIT_INVAL_DATA),
     /** Version 2 of {@link #HANDLE_KILLPRIV}: the kernel says when to kill privileges (FATTR_KILL_SUIDGID…). */
     HANDLE_KILLPRIV_V2(Abi.HANDLE_KILLPRIV_V2),

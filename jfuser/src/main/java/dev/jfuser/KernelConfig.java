@@ -9,7 +9,9 @@ import java.util.Set;
  * the filesystem asks for.
  *
  * <p>{@link #enable(Capability)} asks for a capability and fails loudly if the kernel does not offer it (the mount
- * then fails with that message); {@link #enableIfSupported(Capability)} asks quietly. Limits ({@link #maxWrite}
+ * then fails with that message); {@link #enableIfSupported(Capability)} asks quietly. Enabling
+ * {@link Capability#EXPLICIT_INVAL_DATA} turns {@link Capability#AUTO_INVAL_DATA} off and the other way round
+ * (the kernel honours only one). {@link #notifier()} is the filesystem's way to invalidate the kernel's caches. Limits ({@link #maxWrite}
  * and friends) are clamped to what the kernel accepts.
  */
 public final class KernelConfig {
@@ -25,6 +27,7 @@ public final class KernelConfig {
     private int maxBackground = 64;
     private int congestionThreshold = 48;
     private int timeGranularityNanos = 1;
+    private final Notifier notifier;
 
     /**
      * A configuration for a kernel speaking 7.{@code kernelMinor} that offered {@code offeredFlags}; the defaults
@@ -32,6 +35,15 @@ public final class KernelConfig {
      * enabled where offered. Public for test doubles.
      */
     public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead) {
+        this(kernelMinor, offeredFlags, kernelMaxReadahead, null);
+    }
+
+    /**
+     * Like {@link #KernelConfig(int, long, int)}, handing the filesystem {@code notifier} (null: none, then
+     * {@link #notifier()} throws). Public for test doubles; the session passes its own.
+     */
+    public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead, Notifier notifier) {
+        this.notifier = notifier;
         this.kernelMinor = kernelMinor;
         this.offered = offeredFlags;
         this.kernelMaxReadahead = kernelMaxReadahead;
@@ -40,6 +52,20 @@ public final class KernelConfig {
                 Capability.AUTO_INVAL_DATA, Capability.ASYNC_DIO, Capability.IOCTL_DIR}) {
             enableIfSupported(c);
         }
+    }
+
+    /**
+     * The session's {@link Notifier}, for invalidating the kernel's caches when the filesystem's content changes
+     * behind its back. Keep it: it works from the moment {@code init} returns (calls made inside {@code init} throw
+     * {@link IllegalStateException}) until the session ends.
+     *
+     * @throws IllegalStateException if this configuration was made without one (a test double)
+     */
+    public Notifier notifier() {
+        if (notifier == null) {
+            throw new IllegalStateException("this KernelConfig was made without a notifier");
+        }
+        return notifier;
     }
 
     /** The protocol minor version the kernel speaks (the session uses the lower of this and 45). */
@@ -75,14 +101,27 @@ public final class KernelConfig {
                     + ") does not offer " + capability + "; use enableIfSupported() to run without it, or a newer"
                     + " kernel");
         }
-        enabled.add(capability);
+        add(capability);
         return this;
+    }
+
+    /**
+     * The kernel honours only one of AUTO_INVAL_DATA and EXPLICIT_INVAL_DATA (auto wins): asking for one drops
+     * the other, so that enabling explicit invalidation is not silently undone by the auto default.
+     */
+    private void add(Capability capability) {
+        if (capability == Capability.EXPLICIT_INVAL_DATA) {
+            enabled.remove(Capability.AUTO_INVAL_DATA);
+        } else if (capability == Capability.AUTO_INVAL_DATA) {
+            enabled.remove(Capability.EXPLICIT_INVAL_DATA);
+        }
+        enabled.add(capability);
     }
 
     /** Turns {@code capability} on if the kernel offers it; returns whether it is on. */
     public boolean enableIfSupported(Capability capability) {
         if (supports(capability)) {
-            enabled.add(capability);
+            add(capability);
             return true;
         }
         return false;

@@ -45,6 +45,15 @@ public final class Mount implements AutoCloseable {
     }
 
     /**
+     * The session's {@link Notifier} (the same one {@link KernelConfig#notifier()} handed to {@code init}): tells
+     * the kernel that cached names, attributes or data changed. After the session ended its methods throw
+     * {@link FuseException} with ENOTCONN.
+     */
+    public Notifier notifier() {
+        return session.notifier();
+    }
+
+    /**
      * The transport requests travel on: {@link Transport#IO_URING} when it was asked for, offered by the kernel and
      * set up, else {@link Transport#DEV_FUSE}.
      */

@@ -8,6 +8,7 @@ import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
+import dev.jfuser.Notifier;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.internal.session.BlockingAdapter;
 import dev.jfuser.internal.session.Session;
@@ -36,6 +37,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * A kernel in a box: drives a {@link Filesystem} or {@link AsyncFilesystem} through jfuser's real session and
@@ -56,6 +58,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link FuseException} with the filesystem's errno. For edge cases, {@link #request}, {@link #submit},
  * {@link #interrupt} and {@link #inject} send raw requests. Requests carry the caller identity set by
  * {@link #as(int, int)} (default uid/gid 0).
+ *
+ * <p>Notifications: the filesystem's {@link Notifier} (the one its {@code init} got, also {@link #notifier()})
+ * writes into this kernel, which records each one decoded ({@link #notifications()}) and keeps a small fake page
+ * cache per node ({@link #pageCache(long, byte[])}): store writes into it, invalInode drops it, retrieve is
+ * answered from it with a NOTIFY_REPLY, as the kernel does. {@link #refuseNotifications} makes notifications
+ * fail with an errno, e.g. ENOENT for a node the kernel would not know:
+ *
+ * <pre>{@code
+ * try (FakeKernel kernel = FakeKernel.start(fs)) {
+ *     fs.fileChangedOnServer("/a.txt");        // the filesystem calls notifier.invalInode(node, 0, 0)
+ *     assertEquals(List.of(new Notification.InvalInode(node, 0, 0)), kernel.takeNotifications());
+ * }
+ * }</pre>
  */
 public final class FakeKernel implements AutoCloseable {
     /** Everything the 7.45 kernel offers at INIT that a userspace filesystem may ask for. */
@@ -75,6 +90,11 @@ public final class FakeKernel implements AutoCloseable {
     private final Map<String, String> openHandles = new ConcurrentHashMap<>();
     private final AtomicLong handleKeys = new AtomicLong();
     private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final List<Notification> notifications = new CopyOnWriteArrayList<>();
+    /** The fake page cache: what retrieve answers, what store fills and invalInode drops, by node id. */
+    private final Map<Long, byte[]> pageCache = new ConcurrentHashMap<>();
+    private volatile Function<Notification, Errno> notificationVerdict = n -> null;
+    private volatile boolean answerRetrieves = true;
     private final int minor;
     private final Reply initReply;
     private volatile int uid;
@@ -914,6 +934,178 @@ public final class FakeKernel implements AutoCloseable {
                 b.getInt(p + 76), b.getInt(p + 80), b.getInt(p + 84));
     }
 
+    // ---------------------------------------------------------------- notifications
+
+    /** The notifier of the session: the one the filesystem's init received. */
+    public Notifier notifier() {
+        return session.notifier();
+    }
+
+    /** Every notification the filesystem sent so far, oldest first (also those refused). */
+    public List<Notification> notifications() {
+        return List.copyOf(notifications);
+    }
+
+    /** The notifications sent so far, oldest first, and forgets them. */
+    public List<Notification> takeNotifications() {
+        synchronized (notifications) {
+            List<Notification> taken = List.copyOf(notifications);
+            notifications.clear();
+            return taken;
+        }
+    }
+
+    /**
+     * Decides how this kernel answers each notification: {@code verdict} returns the errno to fail it with (the
+     * filesystem's notifier then throws a {@link FuseException} with it), or null to apply it. The default applies
+     * everything.
+     */
+    public FakeKernel refuseNotifications(Function<Notification, Errno> verdict) {
+        this.notificationVerdict = verdict == null ? n -> null : verdict;
+        return this;
+    }
+
+    /**
+     * Whether retrieves are answered (default true). With false they are recorded and never answered, like a
+     * kernel that went away before its NOTIFY_REPLY: for testing what a filesystem does with a pending retrieve.
+     */
+    public FakeKernel answerRetrieves(boolean answer) {
+        this.answerRetrieves = answer;
+        return this;
+    }
+
+    /** Sets what this kernel has cached of {@code node}'s data, from offset 0 (null: nothing). */
+    public FakeKernel pageCache(long node, byte[] content) {
+        if (content == null) {
+            pageCache.remove(node);
+        } else {
+            pageCache.put(node, content.clone());
+        }
+        return this;
+    }
+
+    /** What this kernel has cached of {@code node}'s data, from offset 0 (null: nothing). */
+    public byte[] pageCache(long node) {
+        byte[] c = pageCache.get(node);
+        return c == null ? null : c.clone();
+    }
+
+    /** Decodes, records and applies one notification; returns the errno it fails with, or 0. */
+    private int notification(byte[] all) {
+        ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        int code = b.getInt(4);
+        int body = all.length - Abi.OUT_HEADER_SIZE;
+        int p = Abi.OUT_HEADER_SIZE;
+        Notification n;
+        try {
+            n = switch (code) {
+                case Abi.NOTIFY_INVAL_INODE -> {
+                    exactly(body, 24, "INVAL_INODE");
+                    yield new Notification.InvalInode(b.getLong(p), b.getLong(p + 8), b.getLong(p + 16));
+                }
+                case Abi.NOTIFY_INVAL_ENTRY -> {
+                    int flags = b.getInt(p + 12);
+                    if ((flags & ~Abi.EXPIRE_ONLY) != 0) {
+                        throw new IllegalArgumentException("INVAL_ENTRY with unknown flags 0x"
+                                + Integer.toHexString(flags));
+                    }
+                    yield new Notification.InvalEntry(b.getLong(p), name(all, p + 16, b.getInt(p + 8), body - 16),
+                            flags != 0);
+                }
+                case Abi.NOTIFY_DELETE -> new Notification.Delete(b.getLong(p), b.getLong(p + 8),
+                        name(all, p + 24, b.getInt(p + 16), body - 24));
+                case Abi.NOTIFY_STORE -> {
+                    int size = b.getInt(p + 16);
+                    exactly(body, 24 + size, "STORE");
+                    yield new Notification.Store(b.getLong(p), b.getLong(p + 8),
+                            java.util.Arrays.copyOfRange(all, p + 24, p + 24 + size));
+                }
+                case Abi.NOTIFY_RETRIEVE -> {
+                    exactly(body, 32, "RETRIEVE");
+                    yield new Notification.Retrieve(b.getLong(p + 8), b.getLong(p + 16), b.getInt(p + 24),
+                            b.getLong(p));
+                }
+                case Abi.NOTIFY_POLL -> {
+                    exactly(body, 8, "POLL");
+                    yield new Notification.PollWakeup(b.getLong(p));
+                }
+                case Abi.NOTIFY_RESEND -> {
+                    exactly(body, 0, "RESEND");
+                    yield new Notification.Resend();
+                }
+                case Abi.NOTIFY_INC_EPOCH -> {
+                    exactly(body, 0, "INC_EPOCH");
+                    yield new Notification.IncEpoch();
+                }
+                case Abi.NOTIFY_PRUNE -> {
+                    int count = b.getInt(p);
+                    exactly(body, 16 + 8 * count, "PRUNE");
+                    List<Long> nodes = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        nodes.add(b.getLong(p + 16 + 8 * i));
+                    }
+                    yield new Notification.Prune(List.copyOf(nodes));
+                }
+                default -> throw new IllegalArgumentException("unknown notify code " + code);
+            };
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            violations.add("malformed notification (code " + code + ", " + all.length + " bytes): " + e.getMessage());
+            return Errno.EINVAL.code();
+        }
+        synchronized (notifications) {
+            notifications.add(n);
+        }
+        Errno refused = notificationVerdict.apply(n);
+        if (refused != null) {
+            return refused.code();
+        }
+        switch (n) {
+            case Notification.InvalInode i when i.offset() >= 0 -> pageCache.remove(i.node());
+            case Notification.Store st -> pageCache.compute(st.node(), (k, old) -> {
+                byte[] now = old == null ? new byte[0] : old;
+                long end = st.offset() + st.data().length;
+                byte[] grown = now.length >= end ? now.clone() : java.util.Arrays.copyOf(now, (int) end);
+                System.arraycopy(st.data(), 0, grown, (int) st.offset(), st.data().length);
+                return grown;
+            });
+            case Notification.Retrieve r when answerRetrieves -> answerRetrieve(r);
+            default -> { }
+        }
+        return 0;
+    }
+
+    /**
+     * Sends a NOTIFY_REPLY as the kernel does to answer a retrieve ({@code unique} is the retrieve's notify_unique),
+     * e.g. to test a late or unexpected answer; it expects no reply.
+     */
+    public void notifyReply(long unique, long node, long offset, byte[] data) {
+        byte[] body = new Wire().u64(0).u64(offset).u32(data.length).u32(0).u64(0).u64(0).bytes(data).build();
+        channel.requests.add(Wire.request(Opcode.NOTIFY_REPLY.code(), unique, node, 0, 0, 0, body));
+    }
+
+    /** The kernel's NOTIFY_REPLY: the cached bytes from the offset, at most size (none when nothing is cached). */
+    private void answerRetrieve(Notification.Retrieve r) {
+        byte[] cached = pageCache.getOrDefault(r.node(), new byte[0]);
+        int from = (int) Math.min(r.offset(), cached.length);
+        int to = (int) Math.min(cached.length, r.offset() + Integer.toUnsignedLong(r.size()));
+        notifyReply(r.notifyUnique(), r.node(), r.offset(), java.util.Arrays.copyOfRange(cached, from,
+                Math.max(from, to)));
+    }
+
+    private static void exactly(int body, int expected, String what) {
+        if (body != expected) {
+            throw new IllegalArgumentException(what + " body of " + body + " bytes, expected " + expected);
+        }
+    }
+
+    private static String name(byte[] all, int at, int length, int room) {
+        if (length <= 0 || length + 1 != room || all[at + length] != 0) {
+            throw new IllegalArgumentException("name of length " + length + " in " + room + " bytes is not"
+                    + " NUL-terminated exactly");
+        }
+        return new String(all, at, length, StandardCharsets.UTF_8);
+    }
+
     // ---------------------------------------------------------------- teardown and checks
 
     /** Lookup counts the fake kernel currently holds, by node id (empty between operations). */
@@ -1025,7 +1217,8 @@ public final class FakeKernel implements AutoCloseable {
                 violations.add("reply to " + unique + " says " + len + " bytes but " + total + " were written");
             }
             if (unique == 0) {
-                return; // a notification: not a reply
+                violations.add("a notification (code " + b.getInt(4) + ") written as a reply, not through notify");
+                return;
             }
             Reply reply = new Reply(unique, b.getInt(4), b.slice(16, total - 16));
             CompletableFuture<Reply> f = replies.get(unique);
@@ -1037,6 +1230,27 @@ public final class FakeKernel implements AutoCloseable {
             } else if (!f.complete(reply)) {
                 violations.add("request " + unique + " was answered twice");
             }
+        }
+
+        @Override
+        public int notify(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload,
+                          long payloadLength) {
+            if (ended) {
+                return Errno.ENODEV.code();
+            }
+            int total = (int) (headLength + (payload == null ? 0 : payloadLength));
+            byte[] all = new byte[total];
+            MemorySegment.copy(head, ValueLayout.JAVA_BYTE, 0, all, 0, (int) headLength);
+            if (payload != null && payloadLength > 0) {
+                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, 0, all, (int) headLength, (int) payloadLength);
+            }
+            ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+            if (b.getInt(0) != total || b.getLong(8) != 0) {
+                violations.add("notification header says " + b.getInt(0) + " bytes and unique " + b.getLong(8)
+                        + "; " + total + " bytes were written");
+                return Errno.EINVAL.code();
+            }
+            return notification(all);
         }
 
         @Override

@@ -225,7 +225,10 @@ public final class ReplyEncoder {
         b.putInt(p + 12, 0);
     }
 
-    /** Notification bodies. */
+    /**
+     * Notification bodies, each written after a {@code fuse_out_header} whose unique is 0 and whose error field
+     * holds the notify code. FUSE_NOTIFY_RESEND and FUSE_NOTIFY_INC_EPOCH have no body.
+     */
     public static int notifyInvalInode(ByteBuffer b, int p, long ino, long off, long len) {
         b.putLong(p, ino);
         b.putLong(p + 8, off);
@@ -272,6 +275,20 @@ public final class ReplyEncoder {
     public static int notifyPollWakeup(ByteBuffer b, int p, long kh) {
         b.putLong(p, kh);
         return 8;
+    }
+
+    /**
+     * {@code fuse_notify_prune_out} (count, padding, spare) followed by {@code count} node ids from
+     * {@code nodes[from..]}.
+     */
+    public static int notifyPrune(ByteBuffer b, int p, long[] nodes, int from, int count) {
+        b.putInt(p, count);
+        b.putInt(p + 4, 0);
+        b.putLong(p + 8, 0);
+        for (int i = 0; i < count; i++) {
+            b.putLong(p + 16 + 8 * i, nodes[from + i]);
+        }
+        return 16 + 8 * count;
     }
 
     static long seconds(Duration d) {

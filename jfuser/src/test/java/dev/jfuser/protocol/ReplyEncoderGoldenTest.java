@@ -350,5 +350,28 @@ class ReplyEncoderGoldenTest {
         b = garbage();
         assertEquals(8, ReplyEncoder.notifyPollWakeup(b, P, 0x5151));
         assertEncoded(le().at(0).u64(0x5151).build(), b, P);            // kh
+
+        b = garbage();
+        assertEquals(16 + 16, ReplyEncoder.notifyPrune(b, P, new long[] {9, 0x30, 0x31, 10}, 1, 2));
+        assertEncoded(le().struct()
+                .at(0).u32(2)                        // count
+                .at(4).u32(0)                        // padding
+                .at(8).u64(0)                        // spare
+                .at(16).u64(0x30)                    // the node ids follow
+                .at(24).u64(0x31)
+                .build(), b, P);
+    }
+
+    @Test
+    void notificationHeaderCarriesTheCodeWhereAReplyHasItsError() {
+        // RESEND (7) and INC_EPOCH (8) are a bare header: length 16, unique 0, the code in the error field
+        for (int code : new int[] {Abi.NOTIFY_RESEND, Abi.NOTIFY_INC_EPOCH}) {
+            ByteBuffer b = garbage();
+            assertEquals(16, ReplyEncoder.header(b, Abi.OUT_HEADER_SIZE, code, 0));
+            assertEncoded(le().at(0).u32(16).at(4).u32(code).at(8).u64(0).build(), b, 0);
+        }
+        ByteBuffer b = garbage();
+        ReplyEncoder.header(b, 16 + 24, Abi.NOTIFY_INVAL_INODE, 0);
+        assertEncoded(le().at(0).u32(40).at(4).u32(2).at(8).u64(0).build(), b, 0);
     }
 }

@@ -5,6 +5,7 @@ import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.Transport;
+import dev.jfuser.examples.clock.ClockFs;
 import dev.jfuser.examples.hello.AsyncHelloFs;
 import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
@@ -35,6 +36,8 @@ public final class Main {
             examples:
               hello          a read-only directory with hello.txt
               hello-async    the same, written on AsyncFilesystem
+              clock          a file whose content changes every second, cached by the kernel and kept
+                             current with notifications (--store: push the bytes instead of invalidating)
               memfs          an in-memory POSIX filesystem like tmpfs
               httpfs URL     a directory tree served over HTTP, read-only: any server
                              with HTML directory listings (jwebserver, nginx autoindex),
@@ -90,6 +93,7 @@ public final class Main {
         boolean debug = false;
         boolean blocking = false;
         boolean kernelLocks = false;
+        boolean store = false;
         String transport = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -102,6 +106,7 @@ public final class Main {
                 case "-f", "--foreground" -> { } // always in the foreground
                 case "--blocking" -> blocking = true;
                 case "--kernel-locks" -> kernelLocks = true;
+                case "--store" -> store = true;
                 case "-o" -> {
                     if (++i == args.length) {
                         return usage(err, "-o needs a value, e.g. -o ro,allow_other");
@@ -171,6 +176,11 @@ public final class Main {
             }
             fs = switch (example) {
                 case "hello" -> (mp, o, s) -> Fuse.mount(new HelloFs(currentUid(), currentGid()), mp, o, s);
+                case "clock" -> {
+                    ClockFs clock = ClockFs.systemClock(store ? ClockFs.Mode.STORE : ClockFs.Mode.INVALIDATE,
+                            currentUid(), currentGid());
+                    yield (mp, o, s) -> Fuse.mount(clock, mp, o, s);
+                }
                 case "hello-async" -> (mp, o, s) -> Fuse.mount(new AsyncHelloFs(currentUid(), currentGid()), mp, o,
                         s);
                 case "httpfs" -> {

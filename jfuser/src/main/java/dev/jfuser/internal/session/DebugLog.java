@@ -46,6 +46,15 @@ final class DebugLog {
         }
     }
 
+    /** A notification the filesystem sent, and the kernel's verdict ({@code error} null: applied). */
+    void notification(String what, Errno error) {
+        if (out == null) {
+            return;
+        }
+        out.println("notify: " + what + (error == null ? ", success"
+                : ", error: -" + error.code() + " (" + error.description() + ")"));
+    }
+
     void note(String message) {
         if (out != null) {
             out.println(message);

@@ -3,6 +3,7 @@ package dev.jfuser.internal.session;
 import dev.jfuser.AsyncFilesystem;
 import dev.jfuser.Errno;
 import dev.jfuser.KernelConfig;
+import dev.jfuser.Notifier;
 import dev.jfuser.Request;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.Transport;
@@ -87,6 +88,8 @@ public final class Session {
     private volatile UringTransport rings;
     /** Set when the kernel refused ring registration after INIT and went back to /dev/fuse. */
     private final AtomicBoolean ringsRefused = new AtomicBoolean();
+    /** Notifications go out on the mount's /dev/fuse descriptor, whatever transport requests travel on. */
+    private final SessionNotifier notifier;
 
     public Session(FuseChannel channel, AsyncFilesystem fs, SessionOptions options, int allowRootOwner) {
         this.mainChannel = channel;
@@ -97,6 +100,12 @@ public final class Session {
         this.dispatcher = new Dispatcher(fs);
         this.permits = new Semaphore(options.maxInFlight());
         this.writeBufferPermits = new Semaphore(options.maxWriteBuffers());
+        this.notifier = new SessionNotifier(this, channel);
+    }
+
+    /** The notifier of this session (usable once INIT was answered). */
+    public Notifier notifier() {
+        return notifier;
     }
 
     /** The negotiated protocol minor version. */
@@ -296,7 +305,7 @@ public final class Session {
 
     private void negotiate(Operation.Init init, InFlight r) throws IOException {
         int negotiated = Math.min(init.minor(), Abi.KERNEL_MINOR_VERSION);
-        KernelConfig cfg = new KernelConfig(init.minor(), init.flags(), init.maxReadahead());
+        KernelConfig cfg = new KernelConfig(init.minor(), init.flags(), init.maxReadahead(), notifier);
         try {
             fs.init(cfg);
         } catch (IOException | RuntimeException e) {
@@ -335,6 +344,7 @@ public final class Session {
                 + Long.toHexString(flags) + ", max_write " + maxWrite + ", " + cfg + ", transport "
                 + (rings != null ? rings.toString() : "/dev/fuse"));
         r.replyStruct(size, (b, p) -> ReplyEncoder.initOut(b, p, out));
+        notifier.negotiated(negotiated, offered);
     }
 
     /** The rings for the io_uring transport, or null (with a log line saying why) to stay on /dev/fuse. */
@@ -452,7 +462,12 @@ public final class Session {
                 return null;
             }
             case Operation.NotifyReply nr -> {
-                return null; // no retrieve is ever sent by this session, so there is nothing to match
+                // The kernel's answer to a retrieve; it expects no reply, but a ring entry must be given back.
+                notifier.replied(h.unique(), h.nodeId(), nr.offset(), nr.data());
+                if (ch instanceof RingEntry) {
+                    raw(ch, h).replyEmpty();
+                }
+                return null;
             }
             default -> {
                 // handled below
@@ -586,6 +601,8 @@ public final class Session {
             }
         }
         runDestroy();
+        // No notification may be in the middle of a write when the descriptors close; pending retrieves fail.
+        notifier.close();
         // Rings first: closing them makes the kernel cancel the entries parked there, which hold references to
         // the /dev/fuse file; the connection ends when the last reference goes.
         UringTransport r = rings;

@@ -96,6 +96,29 @@ public final class DevFuseChannel implements FuseChannel {
     @Override
     public void send(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload,
                      long payloadLength) throws IOException {
+        int errno = write(scratch, head, headLength, payload, payloadLength);
+        // ENOENT: the kernel no longer waits for this request (interrupted or already aborted): not an error.
+        // ENODEV: the connection is gone; the readers will see it and end the session.
+        if (errno == 0 || errno == ENOENT || errno == ENODEV || errno == ECONNABORTED) {
+            return;
+        }
+        throw new NativeException("writev", "/dev/fuse fd " + fd + ", " + (headLength + payloadLength) + " bytes",
+                errno);
+    }
+
+    @Override
+    public int notify(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload,
+                      long payloadLength) throws IOException {
+        int errno;
+        do {
+            errno = write(scratch, head, headLength, payload, payloadLength);
+        } while (errno == EINTR);
+        return errno;
+    }
+
+    /** One writev of header and payload; 0 or the errno it failed with. */
+    private int write(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload,
+                      long payloadLength) throws IOException {
         // struct iovec[2] { void *base; size_t len; }: header and payload gathered without a copy
         scratch.set(ValueLayout.JAVA_LONG, 0, head.address());
         scratch.set(ValueLayout.JAVA_LONG, 8, headLength);
@@ -111,15 +134,9 @@ public final class DevFuseChannel implements FuseChannel {
             if (n != totalLength) {
                 throw new IOException("short write to /dev/fuse: " + n + " of " + totalLength + " bytes");
             }
-            return;
+            return 0;
         }
-        int errno = (int) -n;
-        // ENOENT: the kernel no longer waits for this request (interrupted or already aborted): not an error.
-        // ENODEV: the connection is gone; the readers will see it and end the session.
-        if (errno == ENOENT || errno == ENODEV || errno == ECONNABORTED) {
-            return;
-        }
-        throw new NativeException("writev", "/dev/fuse fd " + fd + ", " + totalLength + " bytes", errno);
+        return (int) -n;
     }
 
     @Override

@@ -23,6 +23,18 @@ public interface FuseChannel extends ReplyChannel {
     void send(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload, long payloadLength)
             throws IOException;
 
+    /**
+     * Writes one notification (a message with unique 0 and the notify code in the error field), laid out like
+     * {@link #send}. Unlike a reply, the kernel's refusal matters to the sender: returns 0 when the kernel applied
+     * it, else the positive errno the write failed with (ENOENT for an unknown node, ENODEV once the connection is
+     * gone…). The default sends it like a reply and reports success, for channels that only carry replies.
+     */
+    default int notify(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload,
+                       long payloadLength) throws IOException {
+        send(scratch, head, headLength, payload, payloadLength);
+        return 0;
+    }
+
     /** A new channel on the same session for another reader thread (FUSE_DEV_IOC_CLONE), or this one. */
     FuseChannel cloneChannel() throws IOException;
 
