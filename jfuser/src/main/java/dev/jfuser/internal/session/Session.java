@@ -55,6 +55,8 @@ public final class Session {
     /** Request header + the largest argument struct comfortably fit in one page before the payload. */
     private static final int HEADER_ROOM = 4096;
     private static final long DRAIN_MILLIS = 5_000;
+    /** How long the end of the session waits for handlers still running before the filesystem's destroy. */
+    private static final long HANDLER_GRACE_MILLIS = 5_000;
     /**
      * Whether each extra /dev/fuse reader gets its own cloned descriptor (FUSE_DEV_IOC_CLONE), as by default, or
      * all readers share the mount's descriptor ({@code -Djfuser.cloneFd=false}). A clone has its own kernel list
@@ -77,6 +79,12 @@ public final class Session {
     private final ConcurrentLinkedQueue<MemorySegment> freeBuffers = new ConcurrentLinkedQueue<>();
     private final List<FuseChannel> channels = new ArrayList<>();
     private final AtomicInteger liveReaders = new AtomicInteger();
+    /** Dispatched requests whose handler has not returned yet; also the monitor awaitHandlers waits on. */
+    private final AtomicInteger handlersRunning = new AtomicInteger();
+    /** How long the end of the session waits for answers before failing the rest EIO; shorter in tests. */
+    volatile long drainMillis = DRAIN_MILLIS;
+    /** See {@link #HANDLER_GRACE_MILLIS}; shorter in tests. */
+    volatile long handlerGraceMillis = HANDLER_GRACE_MILLIS;
     private final AtomicBoolean destroyed = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -490,6 +498,7 @@ public final class Session {
             kept = buffer;
         }
         inFlight.put(r);
+        handlersRunning.incrementAndGet();
         dispatcher.dispatch(op, r);
         return kept;
     }
@@ -540,12 +549,84 @@ public final class Session {
         }
         inFlight.remove(r);
         permits.release();
+        if (r.heldBuffer != null) {
+            // The permit bounds the buffers readers hold for requests still to answer. A handler that outlives
+            // its answer (an EINTR by cancellation, an EIO at the end) keeps its buffer (see release), but no
+            // longer its permit: a stuck handler must not starve the readers.
+            writeBufferPermits.release();
+        }
+        if (r.endOne()) {
+            release(r);
+        }
+    }
+
+    /** Called exactly once per dispatched request, when the filesystem is done with it (see InFlight#accept). */
+    void handlerDone(InFlight r) {
+        if (!r.tracked) {
+            return;
+        }
+        if (r.endOne()) {
+            release(r);
+        }
+        if (handlersRunning.decrementAndGet() == 0) {
+            synchronized (handlersRunning) {
+                handlersRunning.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Both ends of a request happened (answered, handler done): the memory it lent the filesystem can be reused,
+     * unless the handler was abandoned by a cancellation and may still hold a view. An abandoned WRITE buffer is
+     * then left to the GC (its automatic arena keeps the memory valid while the handler holds a view, so it never
+     * sees another request's bytes); an abandoned listing buffer is freed at once (a handler still adding to it
+     * finds the listing full).
+     */
+    private void release(InFlight r) {
         MemorySegment held = r.heldBuffer;
         if (held != null) {
             r.heldBuffer = null;
-            freeBuffers.offer(held);
-            writeBufferPermits.release();
+            if (!r.abandoned) {
+                freeBuffers.offer(held);
+            }
         }
+        ReplyBuffer listing = r.listingBuffer;
+        if (listing != null) {
+            r.listingBuffer = null;
+            if (r.abandoned) {
+                replyBuffers.free(listing);
+            } else {
+                replyBuffers.give(listing);
+            }
+        }
+    }
+
+    /** Handlers of dispatched requests that have not yet returned or completed their stage. */
+    int handlersRunning() {
+        return handlersRunning.get();
+    }
+
+    /**
+     * Waits until every handler has returned (or completed its stage), at most {@code millis}; returns whether
+     * they all did. The filesystem's destroy must not run while its handlers still do.
+     */
+    private boolean awaitHandlers(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (handlersRunning) {
+            while (handlersRunning.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(handlersRunning, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return handlersRunning.get() == 0;
+                }
+            }
+        }
+        return true;
     }
 
     private MemorySegment newBuffer() {
@@ -568,8 +649,18 @@ public final class Session {
         return b != null && b.byteSize() >= bufferSize ? b : newBuffer();
     }
 
+    /**
+     * Runs the filesystem's destroy once, after its handlers have all returned: never concurrently with them.
+     * Handlers still running after {@link #handlerGraceMillis} are logged and destroy runs anyway, so a wedged
+     * handler cannot keep the session from ending.
+     */
     private void runDestroy() {
         if (destroyed.compareAndSet(false, true)) {
+            if (!awaitHandlers(handlerGraceMillis)) {
+                log(System.Logger.Level.WARNING, handlersRunning.get() + " request handler(s) still running "
+                        + handlerGraceMillis + " ms after the end of the session; running the filesystem's "
+                        + "destroy anyway", null);
+            }
             try {
                 fs.destroy();
             } catch (RuntimeException e) {
@@ -580,7 +671,7 @@ public final class Session {
 
     private void shutdown() {
         stopping.set(true);
-        long deadline = System.currentTimeMillis() + DRAIN_MILLIS;
+        long deadline = System.currentTimeMillis() + drainMillis;
         while (!inFlight.isEmpty() && System.currentTimeMillis() < deadline) {
             try {
                 Thread.sleep(10);
