@@ -81,6 +81,11 @@ public final class Session {
     private final AtomicInteger liveReaders = new AtomicInteger();
     /** Dispatched requests whose handler has not returned yet; also the monitor awaitHandlers waits on. */
     private final AtomicInteger handlersRunning = new AtomicInteger();
+    /**
+     * Malformed requests are logged at most 10 a minute, then counted: any user can send them (a name that is
+     * not UTF-8), and one line each would flood the log.
+     */
+    private final LogLimiter malformed = new LogLimiter("malformed requests", 10, 60, TimeUnit.SECONDS);
     /** How long the end of the session waits for answers before failing the rest EIO; shorter in tests. */
     volatile long drainMillis = DRAIN_MILLIS;
     /** See {@link #HANDLER_GRACE_MILLIS}; shorter in tests. */
@@ -428,7 +433,7 @@ public final class Session {
         try {
             w = RequestDecoder.decode(bytes, format);
         } catch (ProtocolException e) {
-            log(System.Logger.Level.ERROR, "malformed request (" + e.kind() + "): " + e.getMessage(), null);
+            malformed.log("malformed request (" + e.kind() + "): " + e.getMessage(), this::logMalformed);
             if (e.unique() != 0) {
                 rawError(ch, e.unique(), null, Errno.EIO);
             }
@@ -691,6 +696,7 @@ public final class Session {
                 }
             }
         }
+        malformed.flush(this::logMalformed);
         runDestroy();
         // No notification may be in the middle of a write when the descriptors close; pending retrieves fail.
         notifier.close();
@@ -706,6 +712,10 @@ public final class Session {
             }
         }
         terminated.complete(null);
+    }
+
+    private void logMalformed(String line) {
+        log(System.Logger.Level.ERROR, line, null);
     }
 
     void log(System.Logger.Level level, String message, Throwable t) {
