@@ -495,7 +495,7 @@ public final class Session {
             return null;
         }
         Request req = new Request(h.unique(), Opcode.of(h.opcode()), h.nodeId(), h.uid(), h.gid(), h.pid(),
-                w.supplementaryGroups());
+                w.supplementaryGroups(), openFlags(op));
         InFlight r = new InFlight(this, ch, h.unique(), req.opcode(), req, true);
         MemorySegment kept = null;
         if (handOff && op instanceof Operation.Write) {
@@ -527,6 +527,16 @@ public final class Session {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The kernel's open_flags of an OPEN, CREATE or TMPFILE, which the filesystem sees on its Request. */
+    private static int openFlags(Operation op) {
+        return switch (op) {
+            case Operation.Open o -> o.openFlags();
+            case Operation.Create c -> c.openFlags();
+            case Operation.Tmpfile t -> t.openFlags();
+            default -> 0;
+        };
     }
 
     private void forget(long nodeId, long nlookup) {
