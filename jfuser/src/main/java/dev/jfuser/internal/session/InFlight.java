@@ -194,8 +194,8 @@ final class InFlight implements BiConsumer<Object, Throwable> {
 
     /**
      * The stage's completion: answers with its value as {@link #kind} says, or with its failure's errno; then
-     * records that the filesystem is done with the request (its stage completed), unless the completion is the
-     * cancellation this request made itself, after which the filesystem may still be running.
+     * records that the filesystem is done with the request. A completion by this request's own cancellation marks
+     * the handler abandoned: it may still be running, so the memory it was given is never reused.
      */
     @Override
     public void accept(Object value, Throwable failure) {
