@@ -82,6 +82,11 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     private volatile CompletionStage<?> stage;
     /** Set by INTERRUPT; read by {@link #attach} in case the interrupt overtook the filesystem's return. */
     private volatile boolean interrupted;
+    /**
+     * The decoded operation while the request waits parked for an in-flight permit (null once dispatched). A
+     * request answered while parked (EINTR, EIO) never held a permit, so none is given back for it.
+     */
+    volatile dev.jfuser.protocol.Operation parkedOperation;
     /** A request buffer this request holds (WRITE payload), returned to the pool once answered. */
     MemorySegment heldBuffer;
     /** The reply buffer a READDIR listing is written into, after the header's room. */
@@ -167,6 +172,16 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     /** The stage's completion: answers with its value as {@link #kind} says, or with its failure's errno. */
     @Override
     public void accept(Object value, Throwable failure) {
+        try {
+            complete(value, failure);
+        } catch (VirtualMachineError e) {
+            // Thrown while answering (say, out of memory encoding the reply): a stage's callback would swallow it.
+            session.fatal(e);
+            throw e;
+        }
+    }
+
+    private void complete(Object value, Throwable failure) {
         if (failure != null) {
             fail(failure);
         } else if (value == null && kind != EMPTY && kind != DIRECTORY) {
@@ -221,6 +236,12 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     /** Answers a failure: its errno if expected, else EIO after logging it. Ignored once answered. */
     void fail(Throwable failure) {
         Throwable t = ErrnoMapper.unwrap(failure);
+        if (Session.isFatal(t)) {
+            // Out of memory or stack in the handler: the session ends (and the connection with it, so this
+            // request's caller is released too). Nothing here may allocate first.
+            session.fatal(t);
+            return;
+        }
         Errno errno = ErrnoMapper.expected(t);
         if (errno == null) {
             session.log(System.Logger.Level.ERROR, opcode + " request " + unique + " on node "
