@@ -273,15 +273,23 @@ public final class Main {
                 + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
         out.flush();
+        IllegalStateException failed = null;
         try {
             mount.awaitUnmount();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IllegalStateException e) {
+            failed = e; // e.g. out of memory: the connection was aborted and the mount detached
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
             // the hook is running: it unmounts
+        }
+        if (failed != null) {
+            err.println("jfuser: " + mountpoint.toAbsolutePath() + ": the filesystem stopped after an error ("
+                    + failed.getCause() + "); unmounted");
+            return 1;
         }
         out.println("jfuser: " + mountpoint.toAbsolutePath() + " unmounted");
         return 0;

@@ -26,8 +26,6 @@ import dev.jfuser.protocol.WireRequest;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +35,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -66,15 +65,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Session {
     private static final System.Logger LOG = System.getLogger("dev.jfuser");
-    private static final VarHandle FATAL;
-
-    static {
-        try {
-            FATAL = MethodHandles.lookup().findVarHandle(Session.class, "fatalError", Throwable.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** Requests that may wait parked beyond maxInFlight at least (a small limit still leaves room for INTERRUPTs). */
     private static final int MIN_PARKED = 64;
@@ -119,8 +109,7 @@ public final class Session {
     private volatile Thread shutdownThread;
     private volatile boolean shutdownRequested;
     /** The error that ended the session through {@link #fatal}, or null. */
-    @SuppressWarnings("unused") // accessed through FATAL
-    private volatile Throwable fatalError;
+    private final AtomicReference<Throwable> fatalError = new AtomicReference<>();
     /** Run (once) before {@link #terminated()} completes after a fatal error: the owner's unmount. */
     private volatile Runnable afterAbort;
     private final Semaphore writeBufferPermits;
@@ -153,6 +142,8 @@ public final class Session {
         if (emergencyReserve == null) {
             emergencyReserve = new byte[(int) Math.min(Runtime.getRuntime().maxMemory() / 64, 4 << 20)];
         }
+        // Links the compare-and-set fatal() uses: linking allocates, which must not first happen on an exhausted heap.
+        fatalError.compareAndSet(null, null);
         if (fs instanceof BlockingAdapter adapter) {
             // Its handler threads report a VirtualMachineError here before anything else can allocate.
             adapter.onFatalError(this::fatal);
@@ -281,14 +272,10 @@ public final class Session {
             q.run(handler);
         } catch (Throwable e) {
             // End the session first, allocation-free; the log line may well fail on an exhausted heap.
-            if (e instanceof Error error) {
-                fatal(error);
-            } else {
-                stop();
-            }
+            endAfter(e);
             logQuietly("io_uring queue " + q.qid() + " failed", e);
         } finally {
-            if (fatalError != null) {
+            if (fatalError.get() != null) {
                 // Its parked commands hold the /dev/fuse file, so the connection is aborted only once the ring is
                 // gone; this thread no longer uses it, and replies arriving later are dropped.
                 q.close();
@@ -473,11 +460,7 @@ public final class Session {
             // End the session first, allocation-free; the log line may well fail on an exhausted heap. An Error
             // on a reader (out of memory, a stack overflow, a bug in jfuser) ends the whole session, not the
             // reader alone.
-            if (e instanceof Error error) {
-                fatal(error);
-            } else {
-                stop();
-            }
+            endAfter(e);
             logQuietly("reader " + Thread.currentThread().getName() + " failed", e);
         } finally {
             readerEnded();
@@ -503,7 +486,14 @@ public final class Session {
         while (!shutdownRequested) {
             LockSupport.park(this);
         }
-        shutdown();
+        try {
+            shutdown();
+        } catch (Throwable e) {
+            // Out of memory on the way out (the abort itself allocates nothing and has happened): the session
+            // must still end for whoever waits on terminated().
+            fatal(e);
+            shutdownAfterFatal(fatalError.get());
+        }
     }
 
     /**
@@ -513,7 +503,7 @@ public final class Session {
      * thread. Any thread, any number of times; allocates nothing.
      */
     void fatal(Throwable cause) {
-        if (!FATAL.compareAndSet(this, (Throwable) null, cause)) {
+        if (!fatalError.compareAndSet(null, cause)) {
             return;
         }
         emergencyReserve = null;
@@ -535,6 +525,19 @@ public final class Session {
             LockSupport.unpark(p);
         }
         requestShutdown();
+    }
+
+    /** A reader's or queue's failure: an Error ends the session through {@link #fatal}, anything else stops it. */
+    private void endAfter(Throwable e) {
+        try {
+            if (e instanceof Error) {
+                fatal(e);
+            } else {
+                stop();
+            }
+        } catch (Throwable again) {
+            // out of memory even here; fatal() has done what it could
+        }
     }
 
     /** Whether a failure is one the session must not survive: see {@link #fatal}. */
@@ -853,7 +856,7 @@ public final class Session {
         if (p != null) {
             LockSupport.unpark(p);
         }
-        Throwable fatal = fatalError;
+        Throwable fatal = fatalError.get();
         if (fatal != null) {
             shutdownAfterFatal(fatal);
             return;
@@ -927,6 +930,7 @@ public final class Session {
             logQuietly("closing the descriptors failed", e);
         }
         Runnable after = afterAbort;
+        afterAbort = null;
         if (after != null) {
             try {
                 after.run();
@@ -934,7 +938,14 @@ public final class Session {
                 logQuietly("unmounting after the abort failed", e);
             }
         }
-        terminated.completeExceptionally(cause);
+        // Completing allocates: retry while the heap is still exhausted (others are failing and letting go).
+        for (int attempt = 0; attempt < 600 && !terminated.isDone(); attempt++) {
+            try {
+                terminated.completeExceptionally(cause);
+            } catch (Throwable e) {
+                LockSupport.parkNanos(100_000_000L);
+            }
+        }
     }
 
     void log(System.Logger.Level level, String message, Throwable t) {

@@ -42,6 +42,9 @@ public final class DevFuseChannel implements FuseChannel {
         this.wakeup = wakeup;
         this.ownsWakeup = ownsWakeup;
         this.ownsFd = ownsFd;
+        // Links the call abort() makes (EBADF here): linking allocates, which must not first happen when the
+        // heap is exhausted.
+        LibC.dup3(abortState, -1, -1, 0);
         LibC.setNonBlocking(fd, true);
         // struct pollfd[2] { int fd; short events; short revents; }: the device and the wakeup eventfd
         this.pollFds = Arena.ofAuto().allocate(16, 8);
@@ -213,6 +216,7 @@ public final class DevFuseChannel implements FuseChannel {
             this.fd = fd;
             this.devNull = devNull;
             one.set(ValueLayout.JAVA_LONG, 0, 1L);
+            LibC.write(state, devNull, one, 8); // links the call signal() makes, see DevFuseChannel's constructor
         }
 
         void signal() {
