@@ -90,6 +90,11 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     /** Set by INTERRUPT; read by {@link #attach} in case the interrupt overtook the filesystem's return. */
     private volatile boolean interrupted;
     /**
+     * The decoded operation while the request waits parked for an in-flight permit (null once dispatched). A
+     * request answered while parked (EINTR, EIO) never held a permit, so none is given back for it.
+     */
+    volatile dev.jfuser.protocol.Operation parkedOperation;
+    /**
      * A request buffer this request holds (WRITE payload, viewed by the filesystem): back to the pool only once
      * the request is answered and the filesystem is done with it, never while it may still hold the view.
      */
@@ -208,6 +213,10 @@ final class InFlight implements BiConsumer<Object, Throwable> {
             } else {
                 deliver(value);
             }
+        } catch (VirtualMachineError e) {
+            // Thrown while answering (say, out of memory encoding the reply): a stage's callback would swallow it.
+            session.fatal(e);
+            throw e;
         } finally {
             handlerDone();
         }
@@ -502,6 +511,12 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     /** Answers a failure: its errno if expected, else EIO after logging it. Ignored once answered. */
     void fail(Throwable failure) {
         Throwable t = ErrnoMapper.unwrap(failure);
+        if (Session.isFatal(t)) {
+            // Out of memory or stack in the handler: the session ends (and the connection with it, so this
+            // request's caller is released too). Nothing here may allocate first.
+            session.fatal(t);
+            return;
+        }
         Errno errno = ErrnoMapper.expected(t);
         if (errno == null) {
             session.log(System.Logger.Level.ERROR, opcode + " request " + unique + " on node "
