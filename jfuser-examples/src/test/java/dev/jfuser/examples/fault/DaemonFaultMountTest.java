@@ -177,6 +177,10 @@ class DaemonFaultMountTest {
         if (daemon.process.isAlive() && MountSupport.isMounted(mp) && !FaultSupport.isDead(mp)) {
             assertServing(mp);
             assertIntact(mp.resolve("keep"), keepSha);
+            // Still a working daemon: an umount ends it as usual.
+            assertEquals(0, MountSupport.run("umount", mp.toString()).exitCode());
+            assertTrue(daemon.process.waitFor(EXIT_BOUND.toMillis(), TimeUnit.MILLISECONDS),
+                    "the daemon did not end after umount\n" + tail(daemon.log()));
             return;
         }
         // The session ended: the daemon must be gone too, and the mount with it.
