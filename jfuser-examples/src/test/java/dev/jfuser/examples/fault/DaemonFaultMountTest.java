@@ -169,7 +169,12 @@ class DaemonFaultMountTest {
         daemon = Daemon.start("96m", mp, "fsname=faultd-fill", null, 1L << 30);
         String keepSha = FaultSupport.writeRandom(mp.resolve("keep"), 1 << 20, 5);
         Client dd = client("dd", "if=/dev/urandom", "of=" + mp.resolve("big"), "bs=1M", "count=400");
-        dd.assertEndsWithin(Duration.ofSeconds(90));
+        try {
+            dd.assertEndsWithin(Duration.ofSeconds(90));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\ndaemon alive: " + daemon.process.isAlive() + ", its output:\n"
+                    + tail(daemon.log()), e);
+        }
         assertServingOrGone(keepSha);
     }
 
