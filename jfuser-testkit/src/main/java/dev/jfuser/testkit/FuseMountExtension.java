@@ -15,12 +15,16 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.TestAbortedException;
 
 /**
  * Mounts a filesystem on a temporary directory for a test class, and unmounts it afterwards. When the machine
- * cannot mount (no /dev/fuse, no privilege and no usable fusermount3) the class is skipped with the reason.
+ * cannot mount (no /dev/fuse, no privilege and no usable fusermount3) the class is skipped with the reason: JUnit
+ * reports it as disabled ("cannot mount FUSE here: ..."), which Surefire, Gradle and IDEs list as a skipped test,
+ * and none of its tests or {@code @BeforeAll} methods run.
  *
  * <pre>{@code
  * class MyFsMountTest {
@@ -37,10 +41,11 @@ import org.opentest4j.TestAbortedException;
  * <p>After the class, the extension fails the run if the mount could not be unmounted (a test left a file open)
  * — it then detaches it lazily so nothing is left behind.
  */
-public final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
+public final class FuseMountExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
     private final Supplier<?> factory;
     private MountOptions options = MountOptions.defaults();
     private SessionOptions session = SessionOptions.DEFAULT;
+    private Supplier<String> mountCheck = FuseMountExtension::whyCannotMount;
     private Path dir;
     private Path root;
     private Mount mount;
@@ -68,6 +73,12 @@ public final class FuseMountExtension implements BeforeAllCallback, AfterAllCall
     /** Session options to use. */
     public FuseMountExtension withSessionOptions(SessionOptions session) {
         this.session = Objects.requireNonNull(session, "session");
+        return this;
+    }
+
+    /** Replaces {@link #whyCannotMount()} (for the kit's own tests of the skipping). */
+    FuseMountExtension withMountCheck(Supplier<String> check) {
+        this.mountCheck = Objects.requireNonNull(check, "check");
         return this;
     }
 
@@ -122,11 +133,22 @@ public final class FuseMountExtension implements BeforeAllCallback, AfterAllCall
         return false;
     }
 
+    /** Disables the class, with the reason, where this machine cannot mount. */
     @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
-        String why = whyCannotMount();
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        String why = mountCheck.get();
         if (why != null) {
             System.err.println("FuseMountExtension: skipping " + context.getDisplayName() + ": " + why);
+            return ConditionEvaluationResult.disabled("cannot mount FUSE here: " + why);
+        }
+        return ConditionEvaluationResult.enabled("this machine can mount FUSE");
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        String why = mountCheck.get();
+        if (why != null) {
+            // Reached only where conditions are deactivated (junit.jupiter.conditions.deactivate).
             throw new TestAbortedException("cannot mount FUSE here: " + why);
         }
         dir = Files.createTempDirectory("jfuser-test-mount");
