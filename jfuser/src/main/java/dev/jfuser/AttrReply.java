@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param timeout how long the kernel may use them without asking again
  */
 public record AttrReply(FileAttr attr, Duration timeout) {
+    /** Checks that both are present and the timeout is not negative. */
     public AttrReply {
         Objects.requireNonNull(attr, "attr");
         Objects.requireNonNull(timeout, "timeout");

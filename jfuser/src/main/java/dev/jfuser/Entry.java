@@ -23,6 +23,7 @@ public record Entry(long nodeId, long generation, FileAttr attr, Duration entryT
     /** One second: the default timeout libfuse filesystems commonly use. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
+    /** Checks the timeouts (present, not negative) and that a positive entry ({@code nodeId != 0}) has attributes. */
     public Entry {
         Objects.requireNonNull(entryTimeout, "entryTimeout");
         Objects.requireNonNull(attrTimeout, "attrTimeout");

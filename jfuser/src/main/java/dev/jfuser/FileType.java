@@ -5,12 +5,19 @@ package dev.jfuser;
  * entry's {@code d_type}.
  */
 public enum FileType {
+    /** A named pipe ({@code S_IFIFO}, {@code DT_FIFO}). */
     FIFO(0010000, 1),
+    /** A character device ({@code S_IFCHR}, {@code DT_CHR}). */
     CHAR_DEVICE(0020000, 2),
+    /** A directory ({@code S_IFDIR}, {@code DT_DIR}). */
     DIRECTORY(0040000, 4),
+    /** A block device ({@code S_IFBLK}, {@code DT_BLK}). */
     BLOCK_DEVICE(0060000, 6),
+    /** A regular file ({@code S_IFREG}, {@code DT_REG}). */
     REGULAR_FILE(0100000, 8),
+    /** A symbolic link ({@code S_IFLNK}, {@code DT_LNK}). */
     SYMLINK(0120000, 10),
+    /** A Unix domain socket ({@code S_IFSOCK}, {@code DT_SOCK}). */
     SOCKET(0140000, 12);
 
     /** Mask of the file-type bits in a mode. */

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param out bytes to copy out (at most the request's {@code outSize})
  */
 public record IoctlReply(int result, byte[] out) {
+    /** Checks that {@code out} is present (empty for none). */
     public IoctlReply {
         Objects.requireNonNull(out, "out");
     }

@@ -91,6 +91,12 @@ public final class DirentWriter {
     /** Writes the 128-byte {@code fuse_entry_out} of a direntplus at an absolute position. */
     @FunctionalInterface
     public interface EntryOutWriter {
+        /**
+         * Writes the entry.
+         *
+         * @param out the reply buffer
+         * @param position the absolute position of the 128 bytes to fill
+         */
         void writeEntryOut(ByteBuffer out, int position);
     }
 

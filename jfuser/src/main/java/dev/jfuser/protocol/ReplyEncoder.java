@@ -225,7 +225,16 @@ public final class ReplyEncoder {
         b.putInt(p + 12, 0);
     }
 
-    /** Notification bodies. */
+    /**
+     * Writes the body of a NOTIFY_INVAL_INODE ({@code fuse_notify_inval_inode_out}).
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param ino the inode whose attributes and cached data to drop
+     * @param off the start of the data range to drop; negative drops attributes only
+     * @param len the length of the range, 0 for all of the file from {@code off}
+     * @return the bytes written
+     */
     public static int notifyInvalInode(ByteBuffer b, int p, long ino, long off, long len) {
         b.putLong(p, ino);
         b.putLong(p + 8, off);
@@ -233,6 +242,16 @@ public final class ReplyEncoder {
         return 24;
     }
 
+    /**
+     * Writes the body of a NOTIFY_INVAL_ENTRY ({@code fuse_notify_inval_entry_out}) and the name after it.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param parent the directory holding the entry
+     * @param name the entry's name, without the terminating NUL (written here)
+     * @param flags {@link Abi#EXPIRE_ONLY} or 0
+     * @return the bytes written
+     */
     public static int notifyInvalEntry(ByteBuffer b, int p, long parent, byte[] name, int flags) {
         b.putLong(p, parent);
         b.putInt(p + 8, name.length);
@@ -242,6 +261,16 @@ public final class ReplyEncoder {
         return 16 + name.length + 1;
     }
 
+    /**
+     * Writes the body of a NOTIFY_DELETE ({@code fuse_notify_delete_out}) and the name after it.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param parent the directory that held the entry
+     * @param child the node the entry named
+     * @param name the entry's name, without the terminating NUL (written here)
+     * @return the bytes written
+     */
     public static int notifyDelete(ByteBuffer b, int p, long parent, long child, byte[] name) {
         b.putLong(p, parent);
         b.putLong(p + 8, child);
@@ -252,6 +281,16 @@ public final class ReplyEncoder {
         return 24 + name.length + 1;
     }
 
+    /**
+     * Writes the header of a NOTIFY_STORE ({@code fuse_notify_store_out}); the {@code size} data bytes follow it.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param nodeId the node whose page cache receives the data
+     * @param offset the file offset of the data
+     * @param size how many data bytes follow
+     * @return the bytes written
+     */
     public static int notifyStore(ByteBuffer b, int p, long nodeId, long offset, int size) {
         b.putLong(p, nodeId);
         b.putLong(p + 8, offset);
@@ -260,6 +299,18 @@ public final class ReplyEncoder {
         return 24;
     }
 
+    /**
+     * Writes the body of a NOTIFY_RETRIEVE ({@code fuse_notify_retrieve_out}); the kernel answers with a
+     * NOTIFY_REPLY request carrying {@code notifyUnique}.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param notifyUnique the id the kernel's answer will carry
+     * @param nodeId the node whose cached data to retrieve
+     * @param offset the file offset to start at
+     * @param size how many bytes to retrieve
+     * @return the bytes written
+     */
     public static int notifyRetrieve(ByteBuffer b, int p, long notifyUnique, long nodeId, long offset, int size) {
         b.putLong(p, notifyUnique);
         b.putLong(p + 8, nodeId);
@@ -269,6 +320,14 @@ public final class ReplyEncoder {
         return 32;
     }
 
+    /**
+     * Writes the body of a NOTIFY_POLL ({@code fuse_notify_poll_wakeup_out}).
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param kh the poll handle the kernel sent in POLL
+     * @return the bytes written
+     */
     public static int notifyPollWakeup(ByteBuffer b, int p, long kh) {
         b.putLong(p, kh);
         return 8;
