@@ -54,35 +54,64 @@ public final class FuseMountExtension implements ExecutionCondition, BeforeAllCa
         this.factory = Objects.requireNonNull(factory, "factory");
     }
 
-    /** Mounts a fresh blocking filesystem from {@code factory} for each test class. */
+    /**
+     * Mounts a fresh blocking filesystem from {@code factory} for each test class.
+     *
+     * @param factory makes a filesystem for each test class
+     * @return the extension (register it on a static field)
+     */
     public static FuseMountExtension of(Supplier<? extends Filesystem> factory) {
         return new FuseMountExtension(factory);
     }
 
-    /** Mounts a fresh asynchronous filesystem from {@code factory} for each test class. */
+    /**
+     * Mounts a fresh asynchronous filesystem from {@code factory} for each test class.
+     *
+     * @param factory makes a filesystem for each test class
+     * @return the extension (register it on a static field)
+     */
     public static FuseMountExtension ofAsync(Supplier<? extends AsyncFilesystem> factory) {
         return new FuseMountExtension(factory);
     }
 
-    /** Mount options to use (default: {@link MountOptions#defaults()}). */
+    /**
+     * Mount options to use (default: {@link MountOptions#defaults()}).
+     *
+     * @param options the session options
+     * @return this extension
+     */
     public FuseMountExtension withOptions(MountOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         return this;
     }
 
-    /** Session options to use. */
+    /**
+     * Session options to use.
+     *
+     * @param session the session options
+     * @return this extension
+     */
     public FuseMountExtension withSessionOptions(SessionOptions session) {
         this.session = Objects.requireNonNull(session, "session");
         return this;
     }
 
-    /** Replaces {@link #whyCannotMount()} (for the kit's own tests of the skipping). */
+    /**
+     * Replaces {@link #whyCannotMount()} (for the kit's own tests of the skipping).
+     *
+     * @param check the check
+     * @return this extension
+     */
     FuseMountExtension withMountCheck(Supplier<String> check) {
         this.mountCheck = Objects.requireNonNull(check, "check");
         return this;
     }
 
-    /** The mounted directory. */
+    /**
+     * The mounted directory.
+     *
+     * @return the mounted directory
+     */
     public Path root() {
         if (root == null) {
             throw new IllegalStateException("not mounted: use the extension with @RegisterExtension on a static field");
@@ -90,7 +119,11 @@ public final class FuseMountExtension implements ExecutionCondition, BeforeAllCa
         return root;
     }
 
-    /** The mount handle. */
+    /**
+     * The mount handle.
+     *
+     * @return the mount handle
+     */
     public Mount mount() {
         root();
         return mount;
