@@ -19,7 +19,12 @@ public record AttrReply(FileAttr attr, Duration timeout) {
         }
     }
 
-    /** Attributes cached for {@link Entry#DEFAULT_TIMEOUT}. */
+    /**
+     * Attributes cached for {@link Entry#DEFAULT_TIMEOUT}.
+     *
+     * @param attr the attributes
+     * @return the reply
+     */
     public static AttrReply of(FileAttr attr) {
         return new AttrReply(attr, Entry.DEFAULT_TIMEOUT);
     }

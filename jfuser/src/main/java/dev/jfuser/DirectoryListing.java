@@ -51,7 +51,11 @@ public final class DirectoryListing {
         this.plus = plus;
     }
 
-    /** Whether this listing answers READDIRPLUS, so entries need attributes ({@link #add(String, long, Entry)}). */
+    /**
+     * Whether this listing answers READDIRPLUS, so entries need attributes ({@link #add(String, long, Entry)}).
+     *
+     * @return whether this listing answers READDIRPLUS, so entries need attributes ({@link #add(String, long, Entry)})
+     */
     public boolean isPlus() {
         return plus;
     }
@@ -121,17 +125,29 @@ public final class DirectoryListing {
         return fitted;
     }
 
-    /** Number of entries added so far. */
+    /**
+     * Number of entries added so far.
+     *
+     * @return the entry count
+     */
     public int size() {
         return entries;
     }
 
-    /** Bytes still free. */
+    /**
+     * Bytes still free.
+     *
+     * @return the free bytes
+     */
     public int remaining() {
         return buffer.remaining();
     }
 
-    /** The encoded entries (position 0 to the end of the last entry), for the session to send. */
+    /**
+     * The encoded entries (position 0 to the end of the last entry), for the session to send.
+     *
+     * @return the encoded entries (position 0 to the end of the last entry), for the session to send
+     */
     public ByteBuffer encoded() {
         return buffer.duplicate().flip().order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -140,7 +156,11 @@ public final class DirectoryListing {
     private static final DirentWriter.EntryOutWriter NO_ENTRY = (b, p) -> ReplyEncoder.entryOut(b, p, 0, 0,
             java.time.Duration.ZERO, java.time.Duration.ZERO, null);
 
-    /** The number of encoded bytes ({@link #encoded()}'s remaining), without making a view. */
+    /**
+     * The number of encoded bytes ({@link #encoded()}'s remaining), without making a view.
+     *
+     * @return the number of encoded bytes ({@link #encoded()}'s remaining), without making a view
+     */
     public int encodedLength() {
         return buffer.position();
     }

@@ -35,12 +35,24 @@ public record Entry(long nodeId, long generation, FileAttr attr, Duration entryT
         }
     }
 
-    /** An entry for {@code attr.ino()} as node id, generation 0 and the {@link #DEFAULT_TIMEOUT}s. */
+    /**
+     * An entry for {@code attr.ino()} as node id, generation 0 and the {@link #DEFAULT_TIMEOUT}s.
+     *
+     * @param attr the attributes
+     * @return an entry for {@code attr.ino()} as node id, generation 0 and the {@link #DEFAULT_TIMEOUT}s
+     */
     public static Entry of(FileAttr attr) {
         return new Entry(attr.ino(), 0, attr, DEFAULT_TIMEOUT, DEFAULT_TIMEOUT);
     }
 
-    /** An entry with the given node id and timeouts (both the same). */
+    /**
+     * An entry with the given node id and timeouts (both the same).
+     *
+     * @param nodeId the node id
+     * @param attr the attributes
+     * @param timeout how long the kernel may cache the answer
+     * @return an entry with the given node id and timeouts (both the same)
+     */
     public static Entry of(long nodeId, FileAttr attr, Duration timeout) {
         return new Entry(nodeId, 0, attr, timeout, timeout);
     }

@@ -197,17 +197,29 @@ public final class Errno {
         return known != null ? known : new Errno(code, "E" + code, "Unknown error " + code);
     }
 
-    /** The positive error code. */
+    /**
+     * The positive error code.
+     *
+     * @return the positive error code
+     */
     public int code() {
         return code;
     }
 
-    /** The symbolic name, e.g. {@code "ENOENT"}. */
+    /**
+     * The symbolic name, e.g. {@code "ENOENT"}.
+     *
+     * @return the name of the constant in {@code <errno.h>}
+     */
     public String name() {
         return name;
     }
 
-    /** The C library's description, e.g. {@code "No such file or directory"}. */
+    /**
+     * The C library's description, e.g. {@code "No such file or directory"}.
+     *
+     * @return the description {@code strerror(3)} gives
+     */
     public String description() {
         return description;
     }

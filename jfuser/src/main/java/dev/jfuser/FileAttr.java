@@ -40,17 +40,31 @@ public record FileAttr(long ino, long size, long blocks, Instant atime, Instant 
         }
     }
 
-    /** The full {@code st_mode}: type bits and permission bits. */
+    /**
+     * The full {@code st_mode}: type bits and permission bits.
+     *
+     * @return the full {@code st_mode}: type bits and permission bits
+     */
     public int mode() {
         return type.modeBits() | perm;
     }
 
-    /** Starts a builder for an inode of the given number and type, all times set to now. */
+    /**
+     * Starts a builder for an inode of the given number and type, all times set to now.
+     *
+     * @param ino the inode number
+     * @param type the file type
+     * @return the builder
+     */
     public static Builder builder(long ino, FileType type) {
         return new Builder(ino, type);
     }
 
-    /** A builder initialised from these attributes. */
+    /**
+     * A builder initialised from these attributes.
+     *
+     * @return a builder initialised from these attributes
+     */
     public Builder toBuilder() {
         Builder b = new Builder(ino, type);
         b.size = size;

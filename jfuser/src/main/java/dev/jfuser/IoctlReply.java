@@ -17,7 +17,12 @@ public record IoctlReply(int result, byte[] out) {
         Objects.requireNonNull(out, "out");
     }
 
-    /** A reply with a result and no output bytes. */
+    /**
+     * A reply with a result and no output bytes.
+     *
+     * @param result the ioctl(2) return value
+     * @return a reply with a result and no output bytes
+     */
     public static IoctlReply of(int result) {
         return new IoctlReply(result, new byte[0]);
     }

@@ -25,12 +25,20 @@ public final class Mount implements AutoCloseable {
         this.session = session;
     }
 
-    /** Where the filesystem is mounted; empty for a session served on a descriptor mounted elsewhere. */
+    /**
+     * Where the filesystem is mounted; empty for a session served on a descriptor mounted elsewhere.
+     *
+     * @return the mountpoint, if jfuser mounted it
+     */
     public Optional<Path> mountpoint() {
         return Optional.ofNullable(mountpoint);
     }
 
-    /** The capabilities and limits agreed with the kernel at INIT. */
+    /**
+     * The capabilities and limits agreed with the kernel at INIT.
+     *
+     * @return the capabilities and limits agreed with the kernel at INIT
+     */
     public KernelConfig kernelConfig() {
         return session.config();
     }
@@ -43,12 +51,20 @@ public final class Mount implements AutoCloseable {
         return session.transport();
     }
 
-    /** Whether the session is still serving. */
+    /**
+     * Whether the session is still serving.
+     *
+     * @return whether the session is still serving
+     */
     public boolean isServing() {
         return !session.terminated().isDone();
     }
 
-    /** Blocks until the filesystem is unmounted (by anyone) and the session has ended. */
+    /**
+     * Blocks until the filesystem is unmounted (by anyone) and the session has ended.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
     public void awaitUnmount() throws InterruptedException {
         try {
             session.terminated().get();
@@ -57,7 +73,13 @@ public final class Mount implements AutoCloseable {
         }
     }
 
-    /** Like {@link #awaitUnmount()} but gives up after {@code timeout}; returns whether the session ended. */
+    /**
+     * Like {@link #awaitUnmount()} but gives up after {@code timeout}; returns whether the session ended.
+     *
+     * @param timeout how long the kernel may cache the answer
+     * @return whether the session ended within {@code timeout}
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
     public boolean awaitUnmount(Duration timeout) throws InterruptedException {
         try {
             session.terminated().get(timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -29,7 +29,11 @@ public final class MountBusyException extends IOException {
         this.mountpoint = mountpoint.toString();
     }
 
-    /** The mount that could not be unmounted. */
+    /**
+     * The mount that could not be unmounted.
+     *
+     * @return the mount that could not be unmounted
+     */
     public Path mountpoint() {
         return Path.of(mountpoint);
     }

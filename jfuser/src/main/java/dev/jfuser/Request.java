@@ -39,37 +39,65 @@ public final class Request {
         this.supplementaryGroups = supplementaryGroups == null ? NO_GROUPS : supplementaryGroups.clone();
     }
 
-    /** The kernel's id of this request, unique among requests in flight; shown in logs and debug output. */
+    /**
+     * The kernel's id of this request, unique among requests in flight; shown in logs and debug output.
+     *
+     * @return the kernel's id of this request, unique among requests in flight
+     */
     public long unique() {
         return unique;
     }
 
-    /** The operation requested. */
+    /**
+     * The operation requested.
+     *
+     * @return the operation requested
+     */
     public Opcode opcode() {
         return opcode;
     }
 
-    /** The node id in the request header (the inode the operation is about). */
+    /**
+     * The node id in the request header (the inode the operation is about).
+     *
+     * @return the node id in the request header (the inode the operation is about)
+     */
     public long nodeId() {
         return nodeId;
     }
 
-    /** The caller's filesystem user id. */
+    /**
+     * The caller's filesystem user id.
+     *
+     * @return the caller's filesystem user id
+     */
     public int uid() {
         return uid;
     }
 
-    /** The caller's filesystem group id. */
+    /**
+     * The caller's filesystem group id.
+     *
+     * @return the caller's filesystem group id
+     */
     public int gid() {
         return gid;
     }
 
-    /** The caller's thread id, 0 if the kernel did not know it. */
+    /**
+     * The caller's thread id, 0 if the kernel did not know it.
+     *
+     * @return the caller's thread id, 0 if the kernel did not know it
+     */
     public int pid() {
         return pid;
     }
 
-    /** Supplementary groups the kernel sent with this request (empty unless negotiated and applicable). */
+    /**
+     * Supplementary groups the kernel sent with this request (empty unless negotiated and applicable).
+     *
+     * @return the group ids, a fresh array
+     */
     public int[] supplementaryGroups() {
         return supplementaryGroups.clone();
     }

@@ -43,7 +43,11 @@ public enum Transport {
         };
     }
 
-    /** The transport named by the system property {@value #PROPERTY}, or {@link #DEV_FUSE} when it is unset. */
+    /**
+     * The transport named by the system property {@value #PROPERTY}, or {@link #DEV_FUSE} when it is unset.
+     *
+     * @return the transport named by the system property {@value #PROPERTY}, or {@link #DEV_FUSE} when it is unset
+     */
     public static Transport fromSystemProperty() {
         String v = System.getProperty(PROPERTY);
         return v == null || v.isBlank() ? DEV_FUSE : parse(v);

@@ -12,12 +12,22 @@ import java.nio.ByteBuffer;
 public final class DirentWriter {
     private DirentWriter() {}
 
-    /** Size on the wire of a plain dirent with a name of {@code nameLength} bytes. */
+    /**
+     * Size on the wire of a plain dirent with a name of {@code nameLength} bytes.
+     *
+     * @param nameLength the length of the name in bytes
+     * @return the bytes, padded to 8
+     */
     public static int direntSize(int nameLength) {
         return align8(Abi.DIRENT_SIZE + nameLength);
     }
 
-    /** Size on the wire of a direntplus with a name of {@code nameLength} bytes. */
+    /**
+     * Size on the wire of a direntplus with a name of {@code nameLength} bytes.
+     *
+     * @param nameLength the length of the name in bytes
+     * @return the bytes, padded to 8
+     */
     public static int direntPlusSize(int nameLength) {
         return align8(Abi.DIRENTPLUS_SIZE + nameLength);
     }
