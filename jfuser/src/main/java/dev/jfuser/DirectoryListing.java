@@ -31,6 +31,7 @@ public final class DirectoryListing {
      * A listing that holds at most {@code maxBytes} bytes of encoded entries.
      *
      * @param plus whether entries carry attributes (READDIRPLUS)
+     * @param maxBytes the most bytes the kernel accepts in the reply
      */
     public DirectoryListing(int maxBytes, boolean plus) {
         if (maxBytes < 0) {
@@ -45,6 +46,7 @@ public final class DirectoryListing {
      * buffer its reply is sent from, so a listing costs no copy and no array).
      *
      * @param plus whether entries carry attributes (READDIRPLUS)
+     * @param buffer where the entries are written
      */
     public DirectoryListing(ByteBuffer buffer, boolean plus) {
         this.buffer = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -111,6 +113,12 @@ public final class DirectoryListing {
     /**
      * Adds a plain entry to either kind of listing; in a READDIRPLUS listing it is sent without attributes (node
      * id 0, no lookup count), and the kernel looks the name up itself when needed.
+     *
+     * @param name the entry name
+     * @param ino the inode number
+     * @param type the file type
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @return whether the entry fitted; false means the listing is full
      */
     public boolean addWithoutAttributes(String name, long ino, FileType type, long nextOffset) {
         if (!plus) {

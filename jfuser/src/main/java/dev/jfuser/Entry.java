@@ -60,6 +60,9 @@ public record Entry(long nodeId, long generation, FileAttr attr, Duration entryT
     /**
      * A negative entry: "this name does not exist", cached by the kernel for {@code timeout} so repeated lookups of
      * a missing name do not reach the filesystem. Throwing ENOENT from lookup instead caches nothing.
+     *
+     * @param timeout how long the kernel may cache it
+     * @return the negative entry
      */
     public static Entry negative(Duration timeout) {
         return new Entry(0, 0, null, timeout, Duration.ZERO);

@@ -46,6 +46,8 @@ public final class Mount implements AutoCloseable {
     /**
      * The transport requests travel on: {@link Transport#IO_URING} when it was asked for, offered by the kernel and
      * set up, else {@link Transport#DEV_FUSE}.
+     *
+     * @return the transport in use
      */
     public Transport transport() {
         return session.transport();
@@ -95,6 +97,9 @@ public final class Mount implements AutoCloseable {
      * Unmounts. A busy mount (a process has a file open in it or its working directory inside) is not unmounted:
      * this throws {@link MountBusyException} and the filesystem keeps serving. With {@code lazy}, the mount is
      * detached from the namespace at once and the session ends when its last user lets go.
+     *
+     * @param lazy detach now and finish once no longer busy ({@code MNT_DETACH}) instead of failing
+     * @throws IOException {@link MountBusyException} when the mount is busy and not {@code lazy}, or if umount fails
      */
     public void unmount(boolean lazy) throws IOException {
         if (device == null) {

@@ -28,6 +28,12 @@ public final class Request {
      *
      * @param supplementaryGroups the caller's supplementary groups when the kernel sent them (create-like
      *     requests with the {@code CREATE_SUPP_GROUP} capability), else {@code null}
+     * @param unique the request id
+     * @param opcode the opcode
+     * @param nodeId the node id
+     * @param uid the caller's user id
+     * @param gid the caller's group id
+     * @param pid the caller's process id
      */
     public Request(long unique, Opcode opcode, long nodeId, int uid, int gid, int pid, int[] supplementaryGroups) {
         this.unique = unique;
@@ -105,6 +111,8 @@ public final class Request {
     /**
      * Whether the kernel asked to interrupt this request (the caller got a signal). A long-running handler may
      * check it and give up with {@link Errno#EINTR}; blocking handlers also see their virtual thread interrupted.
+     *
+     * @return whether an INTERRUPT for this request arrived
      */
     public boolean isInterrupted() {
         return interrupted;

@@ -160,6 +160,8 @@ public final class SetAttr {
     /**
      * Whether the filesystem should clear set-uid/set-gid bits (the kernel asks when a non-privileged write or
      * truncate happens and the {@code HANDLE_KILLPRIV_V2} capability is on).
+     *
+     * @return whether to clear the bits
      */
     public boolean killSuidgid() {
         return killSuidgid;

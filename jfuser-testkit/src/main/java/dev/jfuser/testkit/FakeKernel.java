@@ -291,6 +291,8 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * Injects raw bytes as a request (malformed, truncated, anything); if a reply is expected, the caller can
      * {@link #awaitReply} the unique id it wrote at bytes 8..15.
+     *
+     * @param request the whole request, header included
      */
     public void inject(byte[] request) {
         if (request.length >= 16) {
@@ -489,6 +491,10 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * {@code name_to_handle_at(path)}: the handle of the node {@code path} resolves to now (the root's has
      * generation 0, as the kernel gives the root inode).
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the handle
+     * @throws FuseException with the errno the filesystem answered
      */
     public FileHandle handle(String path) throws FuseException {
         List<String> p = parts(path);
@@ -928,6 +934,10 @@ public final class FakeKernel implements AutoCloseable {
      * counts READDIRPLUS hands out are forgotten afterwards.
      *
      * @param chunk the buffer size per request (the kernel uses 4 KiB pages; small values test offsets)
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param plus whether to read with READDIRPLUS
+     * @return the entries, in the filesystem's order
+     * @throws FuseException with the errno the filesystem answered
      */
     public List<DirEntry> readdir(String path, boolean plus, int chunk) throws FuseException {
         List<Long> held = new ArrayList<>();
@@ -1100,6 +1110,12 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * Creates and opens a file with CREATE. If the filesystem does not implement create (ENOSYS), falls back to
      * MKNOD + OPEN as the kernel does.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param mode the permission bits
+     * @param flags the {@code open(2)} flags
+     * @return the open file
+     * @throws FuseException with the errno the filesystem answered
      */
     public OpenFile create(String path, int mode, int flags) throws FuseException {
         List<Long> held = new ArrayList<>();

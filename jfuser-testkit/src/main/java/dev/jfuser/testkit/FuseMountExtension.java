@@ -132,6 +132,8 @@ public final class FuseMountExtension implements ExecutionCondition, BeforeAllCa
     /**
      * Why this machine cannot mount, or null if it can: /dev/fuse must exist, and the process must be privileged
      * (CAP_SYS_ADMIN) or have fusermount3 and read-write access to /dev/fuse.
+     *
+     * @return the reason, or null
      */
     public static String whyCannotMount() {
         Path dev = Path.of("/dev/fuse");

@@ -44,6 +44,13 @@ public final class DirentWriter {
     /**
      * {@link #writeDirent(ByteBuffer, long, long, int, byte[])} for a name known to be ASCII (every char below
      * 0x80), written from the string without encoding it into an array first.
+     *
+     * @param out the reply buffer
+     * @param ino the inode number
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @param direntType the {@code d_type}
+     * @param asciiName the name, all ASCII
+     * @return whether the entry fitted
      */
     public static boolean writeAsciiDirent(ByteBuffer out, long ino, long nextOffset, int direntType,
                                            String asciiName) {
@@ -62,6 +69,14 @@ public final class DirentWriter {
 
     /**
      * {@link #writeDirentPlus(ByteBuffer, EntryOutWriter, long, long, int, byte[])} for a name known to be ASCII.
+     *
+     * @param out the reply buffer
+     * @param entry the entry (lookup count taken) for READDIRPLUS
+     * @param ino the inode number
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @param direntType the {@code d_type}
+     * @param asciiName the name, all ASCII
+     * @return whether the entry fitted
      */
     public static boolean writeAsciiDirentPlus(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset,
                                                int direntType, String asciiName) {

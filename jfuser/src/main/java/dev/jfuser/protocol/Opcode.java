@@ -145,6 +145,8 @@ public enum Opcode {
      * Whether the kernel reports an ENOSYS answer to this opcode as success to the caller and then stops sending
      * it for the rest of the mount ({@code fc->no_flush}, {@code no_fsync}, {@code no_fsyncdir}): FLUSH, FSYNC,
      * FSYNCDIR.
+     *
+     * @return whether ENOSYS counts as success for this opcode
      */
     public boolean enosysMeansSuccess() {
         return this == FLUSH || this == FSYNC || this == FSYNCDIR;
