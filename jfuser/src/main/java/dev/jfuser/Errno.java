@@ -187,6 +187,8 @@ public final class Errno {
     /**
      * The errno with this positive code; a named constant where one exists.
      *
+     * @param code the positive errno number
+     * @return the errno
      * @throws IllegalArgumentException if {@code code} is not in 1..4095 (the range Linux reserves for errors)
      */
     public static Errno of(int code) {

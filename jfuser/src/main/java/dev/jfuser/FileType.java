@@ -31,17 +31,31 @@ public enum FileType {
         this.direntType = direntType;
     }
 
-    /** The {@code S_IF*} bits of this type. */
+    /**
+     * The {@code S_IF*} bits of this type.
+     *
+     * @return the {@code S_IFMT} bits
+     */
     public int modeBits() {
         return modeBits;
     }
 
-    /** The {@code DT_*} value used in directory listings. */
+    /**
+     * The {@code DT_*} value used in directory listings.
+     *
+     * @return the {@code d_type}
+     */
     public int direntType() {
         return direntType;
     }
 
-    /** The type encoded in a full mode, e.g. {@code fromMode(0100644) == REGULAR_FILE}. */
+    /**
+     * The type encoded in a full mode, e.g. {@code fromMode(0100644) == REGULAR_FILE}.
+     *
+     * @param mode a full {@code st_mode}
+     * @return the type
+     * @throws IllegalArgumentException when the type bits name no file type
+     */
     public static FileType fromMode(int mode) {
         int bits = mode & S_IFMT;
         for (FileType t : values()) {

@@ -30,6 +30,8 @@ public enum Transport {
      * Parses {@code dev_fuse}, {@code io_uring} or {@code auto} (case-insensitive; {@code -} for {@code _} and
      * {@code uring}, {@code devfuse} accepted).
      *
+     * @param value the name, as in {@code -Djfuser.transport}
+     * @return the transport named
      * @throws IllegalArgumentException naming the bad value and the accepted ones
      */
     public static Transport parse(String value) {

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
  * @param body the bytes after the 16-byte {@code fuse_out_header} (little-endian)
  */
 public record Reply(long unique, int error, ByteBuffer body) {
+    /** Makes the body a read-only little-endian view. */
     public Reply {
         body = body.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }

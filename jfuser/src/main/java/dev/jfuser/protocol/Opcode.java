@@ -126,17 +126,30 @@ public enum Opcode {
         this.sinceMinor = sinceMinor;
     }
 
-    /** The numeric opcode on the wire ({@code fuse_in_header.opcode}). */
+    /**
+     * The numeric opcode on the wire ({@code fuse_in_header.opcode}).
+     *
+     * @return the opcode number
+     */
     public int code() {
         return code;
     }
 
-    /** The protocol minor version (7.x) that added this opcode. */
+    /**
+     * The protocol minor version (7.x) that added this opcode.
+     *
+     * @return the minor version
+     */
     public int sinceMinor() {
         return sinceMinor;
     }
 
-    /** The opcode for a wire value, or {@code null} if this protocol version does not define it. */
+    /**
+     * The opcode for a wire value, or {@code null} if this protocol version does not define it.
+     *
+     * @param code the opcode number from the request header
+     * @return the opcode, or null
+     */
     public static Opcode of(int code) {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
@@ -152,7 +165,11 @@ public enum Opcode {
         return this == FLUSH || this == FSYNC || this == FSYNCDIR;
     }
 
-    /** Whether the kernel expects no reply at all for this opcode (FORGET, BATCH_FORGET). */
+    /**
+     * Whether the kernel expects no reply at all for this opcode (FORGET, BATCH_FORGET).
+     *
+     * @return whether no reply is sent
+     */
     public boolean hasNoReply() {
         return this == FORGET || this == BATCH_FORGET;
     }

@@ -37,12 +37,20 @@ public final class ProtocolException extends Exception {
         this.unique = unique;
     }
 
-    /** @return what was wrong with the request */
+    /**
+     * What was wrong.
+     *
+     * @return what was wrong with the request
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** The unique id of the broken request, or 0 when even the header was unreadable. */
+    /**
+     * The unique id of the broken request, or 0 when even the header was unreadable.
+     *
+     * @return the unique id of the broken request, or 0 when even the header was unreadable
+     */
     public long unique() {
         return unique;
     }

@@ -8,7 +8,11 @@ package dev.jfuser.protocol;
  * @param operation the decoded arguments
  */
 public record WireRequest(InHeader header, Operation operation, int[] supplementaryGroups) {
-    /** The opcode, or null when unknown. */
+    /**
+     * The opcode, or null when unknown.
+     *
+     * @return the opcode, or null when unknown
+     */
     public Opcode opcode() {
         return Opcode.of(header.opcode());
     }
