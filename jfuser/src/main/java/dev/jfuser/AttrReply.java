@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param timeout how long the kernel may use them without asking again
  */
 public record AttrReply(FileAttr attr, Duration timeout) {
+    /** Checks that both are present and the timeout is not negative. */
     public AttrReply {
         Objects.requireNonNull(attr, "attr");
         Objects.requireNonNull(timeout, "timeout");
@@ -18,7 +19,12 @@ public record AttrReply(FileAttr attr, Duration timeout) {
         }
     }
 
-    /** Attributes cached for {@link Entry#DEFAULT_TIMEOUT}. */
+    /**
+     * Attributes cached for {@link Entry#DEFAULT_TIMEOUT}.
+     *
+     * @param attr the attributes
+     * @return the reply
+     */
     public static AttrReply of(FileAttr attr) {
         return new AttrReply(attr, Entry.DEFAULT_TIMEOUT);
     }

@@ -100,7 +100,7 @@ public enum Capability {
         this.flag = flag;
     }
 
-    /** The INIT flag bit (flags | flags2 << 32). */
+    /** The INIT flag bit ({@code flags | flags2 << 32}). */
     public long flag() {
         return flag;
     }

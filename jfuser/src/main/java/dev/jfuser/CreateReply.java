@@ -9,6 +9,7 @@ import java.util.Objects;
  * @param open the open file
  */
 public record CreateReply(Entry entry, OpenReply open) {
+    /** Checks that both parts are present. */
     public CreateReply {
         Objects.requireNonNull(entry, "entry");
         Objects.requireNonNull(open, "open");

@@ -31,6 +31,7 @@ public final class DirectoryListing {
      * A listing that holds at most {@code maxBytes} bytes of encoded entries.
      *
      * @param plus whether entries carry attributes (READDIRPLUS)
+     * @param maxBytes the most bytes the kernel accepts in the reply
      */
     public DirectoryListing(int maxBytes, boolean plus) {
         if (maxBytes < 0) {
@@ -45,13 +46,18 @@ public final class DirectoryListing {
      * buffer its reply is sent from, so a listing costs no copy and no array).
      *
      * @param plus whether entries carry attributes (READDIRPLUS)
+     * @param buffer where the entries are written
      */
     public DirectoryListing(ByteBuffer buffer, boolean plus) {
         this.buffer = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
         this.plus = plus;
     }
 
-    /** Whether this listing answers READDIRPLUS, so entries need attributes ({@link #add(String, long, Entry)}). */
+    /**
+     * Whether this listing answers READDIRPLUS, so entries need attributes ({@link #add(String, long, Entry)}).
+     *
+     * @return whether this listing answers READDIRPLUS, so entries need attributes ({@link #add(String, long, Entry)})
+     */
     public boolean isPlus() {
         return plus;
     }
@@ -117,6 +123,12 @@ public final class DirectoryListing {
     /**
      * Adds a plain entry to either kind of listing; in a READDIRPLUS listing it is sent without attributes (node
      * id 0, no lookup count), and the kernel looks the name up itself when needed.
+     *
+     * @param name the entry name
+     * @param ino the inode number
+     * @param type the file type
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @return whether the entry fitted; false means the listing is full
      */
     public boolean addWithoutAttributes(String name, long ino, FileType type, long nextOffset) {
         if (!plus) {
@@ -137,17 +149,29 @@ public final class DirectoryListing {
         return fitted;
     }
 
-    /** Number of entries added so far. */
+    /**
+     * Number of entries added so far.
+     *
+     * @return the entry count
+     */
     public int size() {
         return entries;
     }
 
-    /** Bytes still free. */
+    /**
+     * Bytes still free.
+     *
+     * @return the free bytes
+     */
     public int remaining() {
         return buffer.remaining();
     }
 
-    /** The encoded entries (position 0 to the end of the last entry), for the session to send. */
+    /**
+     * The encoded entries (position 0 to the end of the last entry), for the session to send.
+     *
+     * @return the encoded entries (position 0 to the end of the last entry), for the session to send
+     */
     public ByteBuffer encoded() {
         return buffer.duplicate().flip().order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -156,7 +180,11 @@ public final class DirectoryListing {
     private static final DirentWriter.EntryOutWriter NO_ENTRY = (b, p) -> ReplyEncoder.entryOut(b, p, 0, 0,
             java.time.Duration.ZERO, java.time.Duration.ZERO, null);
 
-    /** The number of encoded bytes ({@link #encoded()}'s remaining), without making a view. */
+    /**
+     * The number of encoded bytes ({@link #encoded()}'s remaining), without making a view.
+     *
+     * @return the number of encoded bytes ({@link #encoded()}'s remaining), without making a view
+     */
     public int encodedLength() {
         return buffer.position();
     }

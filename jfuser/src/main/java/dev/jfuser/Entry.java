@@ -23,6 +23,7 @@ public record Entry(long nodeId, long generation, FileAttr attr, Duration entryT
     /** One second: the default timeout libfuse filesystems commonly use. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
+    /** Checks the timeouts (present, not negative) and that a positive entry ({@code nodeId != 0}) has attributes. */
     public Entry {
         Objects.requireNonNull(entryTimeout, "entryTimeout");
         Objects.requireNonNull(attrTimeout, "attrTimeout");
@@ -34,12 +35,24 @@ public record Entry(long nodeId, long generation, FileAttr attr, Duration entryT
         }
     }
 
-    /** An entry for {@code attr.ino()} as node id, generation 0 and the {@link #DEFAULT_TIMEOUT}s. */
+    /**
+     * An entry for {@code attr.ino()} as node id, generation 0 and the {@link #DEFAULT_TIMEOUT}s.
+     *
+     * @param attr the attributes
+     * @return an entry for {@code attr.ino()} as node id, generation 0 and the {@link #DEFAULT_TIMEOUT}s
+     */
     public static Entry of(FileAttr attr) {
         return new Entry(attr.ino(), 0, attr, DEFAULT_TIMEOUT, DEFAULT_TIMEOUT);
     }
 
-    /** An entry with the given node id and timeouts (both the same). */
+    /**
+     * An entry with the given node id and timeouts (both the same).
+     *
+     * @param nodeId the node id
+     * @param attr the attributes
+     * @param timeout how long the kernel may cache the answer
+     * @return an entry with the given node id and timeouts (both the same)
+     */
     public static Entry of(long nodeId, FileAttr attr, Duration timeout) {
         return new Entry(nodeId, 0, attr, timeout, timeout);
     }
@@ -47,6 +60,9 @@ public record Entry(long nodeId, long generation, FileAttr attr, Duration entryT
     /**
      * A negative entry: "this name does not exist", cached by the kernel for {@code timeout} so repeated lookups of
      * a missing name do not reach the filesystem. Throwing ENOENT from lookup instead caches nothing.
+     *
+     * @param timeout how long the kernel may cache it
+     * @return the negative entry
      */
     public static Entry negative(Duration timeout) {
         return new Entry(0, 0, null, timeout, Duration.ZERO);

@@ -187,6 +187,8 @@ public final class Errno {
     /**
      * The errno with this positive code; a named constant where one exists.
      *
+     * @param code the positive errno number
+     * @return the errno
      * @throws IllegalArgumentException if {@code code} is not in 1..4095 (the range Linux reserves for errors)
      */
     public static Errno of(int code) {
@@ -197,17 +199,29 @@ public final class Errno {
         return known != null ? known : new Errno(code, "E" + code, "Unknown error " + code);
     }
 
-    /** The positive error code. */
+    /**
+     * The positive error code.
+     *
+     * @return the positive error code
+     */
     public int code() {
         return code;
     }
 
-    /** The symbolic name, e.g. {@code "ENOENT"}. */
+    /**
+     * The symbolic name, e.g. {@code "ENOENT"}.
+     *
+     * @return the name of the constant in {@code <errno.h>}
+     */
     public String name() {
         return name;
     }
 
-    /** The C library's description, e.g. {@code "No such file or directory"}. */
+    /**
+     * The C library's description, e.g. {@code "No such file or directory"}.
+     *
+     * @return the description {@code strerror(3)} gives
+     */
     public String description() {
         return description;
     }

@@ -28,6 +28,7 @@ import java.util.Objects;
 public record FileAttr(long ino, long size, long blocks, Instant atime, Instant mtime, Instant ctime,
                        FileType type, int perm, int nlink, int uid, int gid, int rdev, int blksize, int flags) {
 
+    /** Checks that the times and the type are present. */
     public FileAttr {
         Objects.requireNonNull(atime, "atime");
         Objects.requireNonNull(mtime, "mtime");
@@ -39,17 +40,31 @@ public record FileAttr(long ino, long size, long blocks, Instant atime, Instant 
         }
     }
 
-    /** The full {@code st_mode}: type bits and permission bits. */
+    /**
+     * The full {@code st_mode}: type bits and permission bits.
+     *
+     * @return the full {@code st_mode}: type bits and permission bits
+     */
     public int mode() {
         return type.modeBits() | perm;
     }
 
-    /** Starts a builder for an inode of the given number and type, all times set to now. */
+    /**
+     * Starts a builder for an inode of the given number and type, all times set to now.
+     *
+     * @param ino the inode number
+     * @param type the file type
+     * @return the builder
+     */
     public static Builder builder(long ino, FileType type) {
         return new Builder(ino, type);
     }
 
-    /** A builder initialised from these attributes. */
+    /**
+     * A builder initialised from these attributes.
+     *
+     * @return a builder initialised from these attributes
+     */
     public Builder toBuilder() {
         Builder b = new Builder(ino, type);
         b.size = size;
@@ -94,22 +109,123 @@ public record FileAttr(long ino, long size, long blocks, Instant atime, Instant 
             this.nlink = type == FileType.DIRECTORY ? 2 : 1;
         }
 
+        /**
+         * Sets the file type.
+         *
+         * @param type the file type
+         * @return this builder
+         */
         public Builder type(FileType type) { this.type = Objects.requireNonNull(type, "type"); return this; }
+
+        /**
+         * Sets the size in bytes.
+         *
+         * @param size the size in bytes
+         * @return this builder
+         */
         public Builder size(long size) { this.size = size; return this; }
+
+        /**
+         * Sets 512-byte blocks allocated.
+         *
+         * @param blocks 512-byte blocks allocated
+         * @return this builder
+         */
         public Builder blocks(long blocks) { this.blocks = blocks; return this; }
+
+        /**
+         * Sets the last access time.
+         *
+         * @param atime the last access time
+         * @return this builder
+         */
         public Builder atime(Instant atime) { this.atime = atime; return this; }
+
+        /**
+         * Sets the last modification time.
+         *
+         * @param mtime the last modification time
+         * @return this builder
+         */
         public Builder mtime(Instant mtime) { this.mtime = mtime; return this; }
+
+        /**
+         * Sets the last status change time.
+         *
+         * @param ctime the last status change time
+         * @return this builder
+         */
         public Builder ctime(Instant ctime) { this.ctime = ctime; return this; }
-        /** Sets atime, mtime and ctime at once. */
+
+        /**
+         * Sets atime, mtime and ctime at once.
+         *
+         * @param t the time for all three
+         * @return this builder
+         */
         public Builder times(Instant t) { this.atime = t; this.mtime = t; this.ctime = t; return this; }
+
+        /**
+         * Sets the permission bits ({@code 07777}).
+         *
+         * @param perm the permission bits ({@code 07777})
+         * @return this builder
+         */
         public Builder perm(int perm) { this.perm = perm; return this; }
+
+        /**
+         * Sets the number of hard links.
+         *
+         * @param nlink the number of hard links
+         * @return this builder
+         */
         public Builder nlink(int nlink) { this.nlink = nlink; return this; }
+
+        /**
+         * Sets the owner.
+         *
+         * @param uid the owner
+         * @return this builder
+         */
         public Builder uid(int uid) { this.uid = uid; return this; }
+
+        /**
+         * Sets the group.
+         *
+         * @param gid the group
+         * @return this builder
+         */
         public Builder gid(int gid) { this.gid = gid; return this; }
+
+        /**
+         * Sets the device number of a device node.
+         *
+         * @param rdev the device number of a device node
+         * @return this builder
+         */
         public Builder rdev(int rdev) { this.rdev = rdev; return this; }
+
+        /**
+         * Sets the preferred I/O block size, 0 for the kernel's.
+         *
+         * @param blksize the preferred I/O block size, 0 for the kernel's
+         * @return this builder
+         */
         public Builder blksize(int blksize) { this.blksize = blksize; return this; }
+
+        /**
+         * Sets {@code FUSE_ATTR_*} flags, normally 0.
+         *
+         * @param flags {@code FUSE_ATTR_*} flags, normally 0
+         * @return this builder
+         */
         public Builder flags(int flags) { this.flags = flags; return this; }
 
+        /**
+         * Builds the attributes.
+         *
+         * @return the attributes set so far
+         */
         public FileAttr build() {
             return new FileAttr(ino, size, blocks, atime, mtime, ctime, type, perm, nlink, uid, gid, rdev,
                     blksize, flags);

@@ -13,7 +13,11 @@ public record FileLock(long start, long end, int type, int pid) {
     public static final int F_WRLCK = 1;
     public static final int F_UNLCK = 2;
 
-    /** The answer to getlk when nothing conflicts. */
+    /**
+     * The answer to getlk when nothing conflicts.
+     *
+     * @return the answer to getlk when nothing conflicts
+     */
     public static FileLock unlocked() {
         return new FileLock(0, 0, F_UNLCK, 0);
     }

@@ -16,25 +16,44 @@ public class FuseException extends IOException {
 
     private final transient Errno errno;
 
-    /** An exception answering {@code errno}. */
+    /**
+     * An exception answering {@code errno}.
+     *
+     * @param errno the error to answer
+     */
     public FuseException(Errno errno) {
         super(errno.toString());
         this.errno = Objects.requireNonNull(errno, "errno");
     }
 
-    /** An exception answering {@code errno}, with a message for logs (the kernel only ever sees the number). */
+    /**
+     * An exception answering {@code errno}, with a message for logs (the kernel only ever sees the number).
+     *
+     * @param errno the error to answer
+     * @param message the detail for the log
+     */
     public FuseException(Errno errno, String message) {
         super(errno.name() + ": " + message);
         this.errno = Objects.requireNonNull(errno, "errno");
     }
 
-    /** An exception answering {@code errno} caused by {@code cause}. */
+    /**
+     * An exception answering {@code errno} caused by {@code cause}.
+     *
+     * @param errno the error to answer
+     * @param message the detail for the log
+     * @param cause the underlying failure
+     */
     public FuseException(Errno errno, String message, Throwable cause) {
         super(errno.name() + ": " + message, cause);
         this.errno = Objects.requireNonNull(errno, "errno");
     }
 
-    /** The errno this exception answers. */
+    /**
+     * The errno this exception answers.
+     *
+     * @return the errno this exception answers
+     */
     public Errno errno() {
         return errno;
     }

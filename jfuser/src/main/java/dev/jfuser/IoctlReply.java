@@ -12,11 +12,17 @@ import java.util.Objects;
  * @param out bytes to copy out (at most the request's {@code outSize})
  */
 public record IoctlReply(int result, byte[] out) {
+    /** Checks that {@code out} is present (empty for none). */
     public IoctlReply {
         Objects.requireNonNull(out, "out");
     }
 
-    /** A reply with a result and no output bytes. */
+    /**
+     * A reply with a result and no output bytes.
+     *
+     * @param result the ioctl(2) return value
+     * @return a reply with a result and no output bytes
+     */
     public static IoctlReply of(int result) {
         return new IoctlReply(result, new byte[0]);
     }

@@ -31,7 +31,11 @@ public final class Mount implements AutoCloseable {
         this.session = session;
     }
 
-    /** Where the filesystem is mounted; empty for a session served on a descriptor mounted elsewhere. */
+    /**
+     * Where the filesystem is mounted; empty for a session served on a descriptor mounted elsewhere.
+     *
+     * @return the mountpoint, if jfuser mounted it
+     */
     public Optional<Path> mountpoint() {
         return Optional.ofNullable(mountpoint);
     }
@@ -39,6 +43,8 @@ public final class Mount implements AutoCloseable {
     /**
      * The capabilities and limits agreed with the kernel at INIT; null for a mount that was unmounted before the
      * kernel sent INIT (see {@link Fuse}).
+     *
+     * @return the capabilities and limits agreed with the kernel at INIT, or null (see above)
      */
     public KernelConfig kernelConfig() {
         return session.config();
@@ -56,12 +62,18 @@ public final class Mount implements AutoCloseable {
     /**
      * The transport requests travel on: {@link Transport#IO_URING} when it was asked for, offered by the kernel and
      * set up, else {@link Transport#DEV_FUSE}.
+     *
+     * @return the transport in use
      */
     public Transport transport() {
         return session.transport();
     }
 
-    /** Whether the session is still serving. */
+    /**
+     * Whether the session is still serving.
+     *
+     * @return whether the session is still serving
+     */
     public boolean isServing() {
         return !session.terminated().isDone();
     }
@@ -76,7 +88,11 @@ public final class Mount implements AutoCloseable {
         return device != null && device.isMounted();
     }
 
-    /** Blocks until the filesystem is unmounted (by anyone) and the session has ended. */
+    /**
+     * Blocks until the filesystem is unmounted (by anyone) and the session has ended.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
     public void awaitUnmount() throws InterruptedException {
         try {
             session.terminated().get();
@@ -85,7 +101,13 @@ public final class Mount implements AutoCloseable {
         }
     }
 
-    /** Like {@link #awaitUnmount()} but gives up after {@code timeout}; returns whether the session ended. */
+    /**
+     * Like {@link #awaitUnmount()} but gives up after {@code timeout}; returns whether the session ended.
+     *
+     * @param timeout how long the kernel may cache the answer
+     * @return whether the session ended within {@code timeout}
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
     public boolean awaitUnmount(Duration timeout) throws InterruptedException {
         try {
             session.terminated().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -101,6 +123,9 @@ public final class Mount implements AutoCloseable {
      * Unmounts. A busy mount (a process has a file open in it or its working directory inside) is not unmounted:
      * this throws {@link MountBusyException} and the filesystem keeps serving. With {@code lazy}, the mount is
      * detached from the namespace at once and the session ends when its last user lets go.
+     *
+     * @param lazy detach now and finish once no longer busy ({@code MNT_DETACH}) instead of failing
+     * @throws IOException {@link MountBusyException} when the mount is busy and not {@code lazy}, or if umount fails
      */
     public void unmount(boolean lazy) throws IOException {
         if (device == null) {

@@ -15,16 +15,25 @@ public final class MountBusyException extends IOException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The mountpoint as a string: {@link Path} is not serializable. */
     private final String mountpoint;
 
-    /** @param mountpoint the mount that could not be unmounted */
+    /**
+     * A busy mount, with a message saying how to free it.
+     *
+     * @param mountpoint the mount that could not be unmounted
+     */
     public MountBusyException(Path mountpoint) {
         super("cannot unmount " + mountpoint + ": it is busy (a process has a file open or its working directory"
                 + " inside); close those and retry, or unmount lazily");
         this.mountpoint = mountpoint.toString();
     }
 
-    /** The mount that could not be unmounted. */
+    /**
+     * The mount that could not be unmounted.
+     *
+     * @return the mount that could not be unmounted
+     */
     public Path mountpoint() {
         return Path.of(mountpoint);
     }

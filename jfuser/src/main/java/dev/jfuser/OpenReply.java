@@ -28,12 +28,23 @@ public record OpenReply(long fh, int flags, int backingId) {
     /** Reads and writes go straight to {@link #backingId()}'s file in the kernel. */
     public static final int PASSTHROUGH = 1 << 7;
 
-    /** An open reply with the handle and no flags. */
+    /**
+     * An open reply with the handle and no flags.
+     *
+     * @param fh a file handle of the filesystem's choice, passed back in later requests
+     * @return an open reply with the handle and no flags
+     */
     public static OpenReply of(long fh) {
         return new OpenReply(fh, 0, 0);
     }
 
-    /** An open reply with the handle and {@code FOPEN_*} flags. */
+    /**
+     * An open reply with the handle and {@code FOPEN_*} flags.
+     *
+     * @param fh a file handle of the filesystem's choice, passed back in later requests
+     * @param flags {@code FOPEN_*} flags
+     * @return an open reply with the handle and {@code FOPEN_*} flags
+     */
     public static OpenReply of(long fh, int flags) {
         return new OpenReply(fh, flags, 0);
     }

@@ -23,43 +23,81 @@ public final class ReadData {
         this.segment = segment;
     }
 
-    /** No bytes: end of file. */
+    /**
+     * No bytes: end of file.
+     *
+     * @return the empty reply
+     */
     public static ReadData empty() {
         return EMPTY;
     }
 
-    /** All of {@code bytes}. */
+    /**
+     * All of {@code bytes}.
+     *
+     * @param bytes the data
+     * @return the reply
+     */
     public static ReadData of(byte[] bytes) {
         return new ReadData(MemorySegment.ofArray(bytes));
     }
 
-    /** {@code length} bytes of {@code bytes} from {@code offset}. */
+    /**
+     * {@code length} bytes of {@code bytes} from {@code offset}.
+     *
+     * @param bytes the data
+     * @param offset where the data starts in {@code bytes}
+     * @param length how many bytes
+     * @return the reply
+     */
     public static ReadData of(byte[] bytes, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, bytes.length);
         return new ReadData(MemorySegment.ofArray(bytes).asSlice(offset, length));
     }
 
-    /** The remaining bytes of {@code buffer} (position to limit); the buffer's position is not changed. */
+    /**
+     * The remaining bytes of {@code buffer} (position to limit); the buffer's position is not changed.
+     *
+     * @param buffer the data between its position and limit
+     * @return the remaining bytes of {@code buffer} (position to limit)
+     */
     public static ReadData of(ByteBuffer buffer) {
         return new ReadData(MemorySegment.ofBuffer(buffer));
     }
 
-    /** All bytes of {@code segment}. */
+    /**
+     * All bytes of {@code segment}.
+     *
+     * @param segment the data
+     * @return the reply
+     */
     public static ReadData of(MemorySegment segment) {
         return new ReadData(Objects.requireNonNull(segment, "segment"));
     }
 
-    /** The data as a memory segment (heap or native). */
+    /**
+     * The data as a memory segment (heap or native).
+     *
+     * @return the data as a memory segment (heap or native)
+     */
     public MemorySegment segment() {
         return segment;
     }
 
-    /** Number of bytes. */
+    /**
+     * Number of bytes.
+     *
+     * @return the byte count
+     */
     public long size() {
         return segment.byteSize();
     }
 
-    /** A copy of the bytes (for tests and debugging). */
+    /**
+     * A copy of the bytes (for tests and debugging).
+     *
+     * @return a copy of the bytes (for tests and debugging)
+     */
     public byte[] toByteArray() {
         return segment.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
     }

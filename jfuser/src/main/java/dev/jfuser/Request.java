@@ -35,6 +35,12 @@ public final class Request {
      *
      * @param supplementaryGroups the caller's supplementary groups when the kernel sent them (create-like
      *     requests with the {@code CREATE_SUPP_GROUP} capability), else {@code null}
+     * @param unique the request id
+     * @param opcode the opcode
+     * @param nodeId the node id
+     * @param uid the caller's user id
+     * @param gid the caller's group id
+     * @param pid the caller's process id
      */
     public Request(long unique, Opcode opcode, long nodeId, int uid, int gid, int pid, int[] supplementaryGroups) {
         this(unique, opcode, nodeId, uid, gid, pid, supplementaryGroups, 0);
@@ -59,37 +65,65 @@ public final class Request {
         this.supplementaryGroups = supplementaryGroups == null ? NO_GROUPS : supplementaryGroups.clone();
     }
 
-    /** The kernel's id of this request, unique among requests in flight; shown in logs and debug output. */
+    /**
+     * The kernel's id of this request, unique among requests in flight; shown in logs and debug output.
+     *
+     * @return the kernel's id of this request, unique among requests in flight
+     */
     public long unique() {
         return unique;
     }
 
-    /** The operation requested. */
+    /**
+     * The operation requested.
+     *
+     * @return the operation requested
+     */
     public Opcode opcode() {
         return opcode;
     }
 
-    /** The node id in the request header (the inode the operation is about). */
+    /**
+     * The node id in the request header (the inode the operation is about).
+     *
+     * @return the node id in the request header (the inode the operation is about)
+     */
     public long nodeId() {
         return nodeId;
     }
 
-    /** The caller's filesystem user id. */
+    /**
+     * The caller's filesystem user id.
+     *
+     * @return the caller's filesystem user id
+     */
     public int uid() {
         return uid;
     }
 
-    /** The caller's filesystem group id. */
+    /**
+     * The caller's filesystem group id.
+     *
+     * @return the caller's filesystem group id
+     */
     public int gid() {
         return gid;
     }
 
-    /** The caller's thread id, 0 if the kernel did not know it. */
+    /**
+     * The caller's thread id, 0 if the kernel did not know it.
+     *
+     * @return the caller's thread id, 0 if the kernel did not know it
+     */
     public int pid() {
         return pid;
     }
 
-    /** Supplementary groups the kernel sent with this request (empty unless negotiated and applicable). */
+    /**
+     * Supplementary groups the kernel sent with this request (empty unless negotiated and applicable).
+     *
+     * @return the group ids, a fresh array
+     */
     public int[] supplementaryGroups() {
         return supplementaryGroups.clone();
     }
@@ -114,6 +148,8 @@ public final class Request {
     /**
      * Whether the kernel asked to interrupt this request (the caller got a signal). A long-running handler may
      * check it and give up with {@link Errno#EINTR}; blocking handlers also see their virtual thread interrupted.
+     *
+     * @return whether an INTERRUPT for this request arrived
      */
     public boolean isInterrupted() {
         return interrupted;

@@ -31,7 +31,22 @@ public final class SetAttr {
     private final Long lockOwner;
     private final boolean killSuidgid;
 
-    /** Builds a change set; {@code null} means "not changed". Public for adapters and test doubles. */
+    /**
+     * Builds a change set; {@code null} means "not changed". Public for adapters and test doubles.
+     *
+     * @param mode the new permission bits, or null
+     * @param uid the new owner, or null
+     * @param gid the new group, or null
+     * @param size the new size, or null
+     * @param atime the new access time, or null
+     * @param atimeNow whether the access time is set to now
+     * @param mtime the new modification time, or null
+     * @param mtimeNow whether the modification time is set to now
+     * @param ctime the new change time, or null
+     * @param fh the file handle the change came through, or null
+     * @param lockOwner the lock owner of the caller, or null
+     * @param killSuidgid whether to clear the set-user-ID and set-group-ID bits
+     */
     public SetAttr(Integer mode, Integer uid, Integer gid, Long size, Instant atime, boolean atimeNow,
                    Instant mtime, boolean mtimeNow, Instant ctime, Long fh, Long lockOwner, boolean killSuidgid) {
         this.mode = mode;
@@ -48,57 +63,101 @@ public final class SetAttr {
         this.killSuidgid = killSuidgid;
     }
 
-    /** New permission bits ({@code chmod}); may include the type bits, which must be ignored. */
+    /**
+     * New permission bits ({@code chmod}); may include the type bits, which must be ignored.
+     *
+     * @return the mode, if it changes
+     */
     public OptionalInt mode() {
         return mode == null ? OptionalInt.empty() : OptionalInt.of(mode);
     }
 
-    /** New owner ({@code chown}). */
+    /**
+     * New owner ({@code chown}).
+     *
+     * @return the owner, if it changes
+     */
     public OptionalInt uid() {
         return uid == null ? OptionalInt.empty() : OptionalInt.of(uid);
     }
 
-    /** New group ({@code chown}/{@code chgrp}). */
+    /**
+     * New group ({@code chown}/{@code chgrp}).
+     *
+     * @return the group, if it changes
+     */
     public OptionalInt gid() {
         return gid == null ? OptionalInt.empty() : OptionalInt.of(gid);
     }
 
-    /** New size ({@code truncate}/{@code ftruncate}, or {@code open(O_TRUNC)}). */
+    /**
+     * New size ({@code truncate}/{@code ftruncate}, or {@code open(O_TRUNC)}).
+     *
+     * @return the size, if it changes
+     */
     public OptionalLong size() {
         return size == null ? OptionalLong.empty() : OptionalLong.of(size);
     }
 
-    /** New access time. */
+    /**
+     * New access time.
+     *
+     * @return the time, if set to a given value
+     */
     public Optional<Instant> atime() {
         return Optional.ofNullable(atime);
     }
 
-    /** Whether {@link #atime()} was "now" rather than a given time. */
+    /**
+     * Whether {@link #atime()} was "now" rather than a given time.
+     *
+     * @return whether {@link #atime()} was "now" rather than a given time
+     */
     public boolean atimeNow() {
         return atimeNow;
     }
 
-    /** New modification time. */
+    /**
+     * New modification time.
+     *
+     * @return the time, if set to a given value
+     */
     public Optional<Instant> mtime() {
         return Optional.ofNullable(mtime);
     }
 
-    /** Whether {@link #mtime()} was "now" rather than a given time. */
+    /**
+     * Whether {@link #mtime()} was "now" rather than a given time.
+     *
+     * @return whether {@link #mtime()} was "now" rather than a given time
+     */
     public boolean mtimeNow() {
         return mtimeNow;
     }
 
-    /** New status change time (only sent with the writeback cache). */
+    /**
+     * New status change time (only sent with the writeback cache).
+     *
+     * @return the time, if set to a given value
+     */
     public Optional<Instant> ctime() {
         return Optional.ofNullable(ctime);
     }
 
-    /** The open file handle when the change came through one ({@code ftruncate}, {@code fchmod}…). */
+    /**
+     * The open file handle when the change came through one ({@code ftruncate}, {@code fchmod}…).
+     *
+     * @return the open file handle when the change came through one ({@code ftruncate}, {@code fchmod}…)
+     */
     public OptionalLong fh() {
         return fh == null ? OptionalLong.empty() : OptionalLong.of(fh);
     }
 
-    /** The lock owner of a truncate through an open file. */
+    /**
+     * The lock owner of a truncate through an open file.
+     *
+     * @return the lock owner of a truncate through an open file
+     */
     public OptionalLong lockOwner() {
         return lockOwner == null ? OptionalLong.empty() : OptionalLong.of(lockOwner);
     }
@@ -106,6 +165,8 @@ public final class SetAttr {
     /**
      * Whether the filesystem should clear set-uid/set-gid bits (the kernel asks when a non-privileged write or
      * truncate happens and the {@code HANDLE_KILLPRIV_V2} capability is on).
+     *
+     * @return whether to clear the bits
      */
     public boolean killSuidgid() {
         return killSuidgid;

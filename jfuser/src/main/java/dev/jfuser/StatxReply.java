@@ -24,6 +24,7 @@ public record StatxReply(int mask, FileAttr attr, Instant btime, long attributes
     /** {@code STATX_BTIME}: the birth time is valid. */
     public static final int STATX_BTIME = 0x800;
 
+    /** Checks that the attributes and the birth time are present. */
     public StatxReply {
         Objects.requireNonNull(attr, "attr");
         Objects.requireNonNull(btime, "btime");

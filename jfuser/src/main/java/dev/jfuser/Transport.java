@@ -30,6 +30,8 @@ public enum Transport {
      * Parses {@code dev_fuse}, {@code io_uring} or {@code auto} (case-insensitive; {@code -} for {@code _} and
      * {@code uring}, {@code devfuse} accepted).
      *
+     * @param value the name, as in {@code -Djfuser.transport}
+     * @return the transport named
      * @throws IllegalArgumentException naming the bad value and the accepted ones
      */
     public static Transport parse(String value) {
@@ -43,7 +45,11 @@ public enum Transport {
         };
     }
 
-    /** The transport named by the system property {@value #PROPERTY}, or {@link #DEV_FUSE} when it is unset. */
+    /**
+     * The transport named by the system property {@value #PROPERTY}, or {@link #DEV_FUSE} when it is unset.
+     *
+     * @return the transport named by the system property {@value #PROPERTY}, or {@link #DEV_FUSE} when it is unset
+     */
     public static Transport fromSystemProperty() {
         String v = System.getProperty(PROPERTY);
         return v == null || v.isBlank() ? DEV_FUSE : parse(v);

@@ -115,22 +115,44 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Starts a fake kernel speaking FUSE 7.45 to a blocking filesystem. */
+    /**
+     * Starts a fake kernel speaking FUSE 7.45 to a blocking filesystem.
+     *
+     * @param fs the filesystem to serve
+     * @return the started kernel, INIT done
+     * @throws IOException if the session cannot start (INIT failed)
+     */
     public static FakeKernel start(Filesystem fs) throws IOException {
         return builder(fs).start();
     }
 
-    /** Starts a fake kernel speaking FUSE 7.45 to an asynchronous filesystem. */
+    /**
+     * Starts a fake kernel speaking FUSE 7.45 to an asynchronous filesystem.
+     *
+     * @param fs the filesystem to serve
+     * @return the started kernel, INIT done
+     * @throws IOException if the session cannot start (INIT failed)
+     */
     public static FakeKernel start(AsyncFilesystem fs) throws IOException {
         return builder(fs).start();
     }
 
-    /** A builder for a fake kernel in front of a blocking filesystem. */
+    /**
+     * A builder for a fake kernel in front of a blocking filesystem.
+     *
+     * @param fs the filesystem to serve
+     * @return a builder with the defaults (protocol 7.45, every capability offered)
+     */
     public static Builder builder(Filesystem fs) {
         return new Builder(new BlockingAdapter(fs));
     }
 
-    /** A builder for a fake kernel in front of an asynchronous filesystem. */
+    /**
+     * A builder for a fake kernel in front of an asynchronous filesystem.
+     *
+     * @param fs the filesystem to serve
+     * @return a builder with the defaults (protocol 7.45, every capability offered)
+     */
     public static Builder builder(AsyncFilesystem fs) {
         return new Builder(fs);
     }
@@ -146,7 +168,12 @@ public final class FakeKernel implements AutoCloseable {
             this.fs = fs;
         }
 
-        /** The protocol minor version the kernel claims (19..45). */
+        /**
+         * The protocol minor version the kernel claims (19..45).
+         *
+         * @param minor the protocol minor version
+         * @return this builder
+         */
         public Builder protocolMinor(int minor) {
             if (minor < Abi.MIN_MINOR_VERSION || minor > Abi.KERNEL_MINOR_VERSION) {
                 throw new IllegalArgumentException("minor must be 19..45, got " + minor);
@@ -155,35 +182,64 @@ public final class FakeKernel implements AutoCloseable {
             return this;
         }
 
-        /** The INIT flags the kernel offers (see {@link dev.jfuser.Capability#flag()}). */
+        /**
+         * The INIT flags the kernel offers (see {@link dev.jfuser.Capability#flag()}).
+         *
+         * @param flags the INIT flags, {@code flags | flags2 << 32}
+         * @return this builder
+         */
         public Builder offeredFlags(long flags) {
             this.offered = flags;
             return this;
         }
 
-        /** Session options (reader threads, in-flight limit, debug output). */
+        /**
+         * Session options (reader threads, in-flight limit, debug output).
+         *
+         * @param options the session options
+         * @return this builder
+         */
         public Builder sessionOptions(SessionOptions options) {
             this.options = options;
             return this;
         }
 
-        /** Performs INIT; fails if the filesystem's init refuses. */
+        /**
+         * Performs INIT; fails if the filesystem's init refuses.
+         *
+         * @return the started kernel, INIT done
+         * @throws IOException if the session cannot start (INIT failed)
+         */
         public FakeKernel start() throws IOException {
             return new FakeKernel(fs, minor, offered, options);
         }
     }
 
-    /** The configuration agreed at INIT. */
+    /**
+     * The configuration agreed at INIT.
+     *
+     * @return the negotiated configuration
+     */
     public KernelConfig kernelConfig() {
         return session.config();
     }
 
-    /** The raw INIT reply ({@code fuse_init_out}). */
+    /**
+     * The raw INIT reply ({@code fuse_init_out}).
+     *
+     * @return the reply to INIT
+     */
     public Reply initReply() {
         return initReply;
     }
 
-    /** Sets the uid and gid of the caller for subsequent requests; returns this kernel. */
+    /**
+     * Sets the uid and gid of the caller for subsequent requests; returns this kernel.
+     *
+     * @param uid the user id
+     * @param gid the group id
+     * @return this kernel
+     */
     public FakeKernel as(int uid, int gid) {
         this.uid = uid;
         this.gid = gid;
@@ -192,18 +248,36 @@ public final class FakeKernel implements AutoCloseable {
 
     // ---------------------------------------------------------------- raw requests
 
-    /** A fresh request id. */
+    /**
+     * A fresh request id.
+     *
+     * @return an id no request has used
+     */
     public long nextUnique() {
         return uniques.getAndAdd(2);
     }
 
-    /** Sends a request and waits for its reply (10 s at most). */
+    /**
+     * Sends a request and waits for its reply (10 s at most).
+     *
+     * @param opcode the request's opcode
+     * @param nodeId the node id the request is about
+     * @param body the request body after {@code fuse_in_header}
+     * @return the reply
+     */
     public Reply request(Opcode opcode, long nodeId, byte[] body) {
         long u = submit(opcode.code(), nodeId, body);
         return awaitReply(u);
     }
 
-    /** Sends a request (any opcode number, known or not) without waiting; returns its unique id. */
+    /**
+     * Sends a request (any opcode number, known or not) without waiting; returns its unique id.
+     *
+     * @param opcode the request's opcode
+     * @param nodeId the node id the request is about
+     * @param body the request body after {@code fuse_in_header}
+     * @return the request's unique id
+     */
     public long submit(int opcode, long nodeId, byte[] body) {
         long u = nextUnique();
         channel.expect(u);
@@ -211,12 +285,21 @@ public final class FakeKernel implements AutoCloseable {
         return u;
     }
 
-    /** Waits for the reply to a submitted request. */
+    /**
+     * Waits for the reply to a submitted request.
+     *
+     * @param unique the request id
+     * @return the reply
+     */
     public Reply awaitReply(long unique) {
         return get(channel.expect(unique), unique, null);
     }
 
-    /** Sends FUSE_INTERRUPT for a request in flight. */
+    /**
+     * Sends FUSE_INTERRUPT for a request in flight.
+     *
+     * @param unique the request id
+     */
     public void interrupt(long unique) {
         // The kernel marks an interrupt's own unique with bit 0. It gets a reply only when the filesystem asks the
         // kernel to retry it (EAGAIN: the target was not seen yet, or was already answered).
@@ -228,6 +311,8 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * Injects raw bytes as a request (malformed, truncated, anything); if a reply is expected, the caller can
      * {@link #awaitReply} the unique id it wrote at bytes 8..15.
+     *
+     * @param request the whole request, header included
      */
     public void inject(byte[] request) {
         if (request.length >= 16) {
@@ -236,7 +321,12 @@ public final class FakeKernel implements AutoCloseable {
         channel.requests.add(request.clone());
     }
 
-    /** Sends FORGET for a node (as the kernel does when it evicts an inode). */
+    /**
+     * Sends FORGET for a node (as the kernel does when it evicts an inode).
+     *
+     * @param nodeId the node id the request is about
+     * @param nlookup the number of lookups to drop
+     */
     public void forget(long nodeId, long nlookup) {
         channel.requests.add(Wire.request(Opcode.FORGET.code(), nextUnique(), nodeId, 0, 0, 0,
                 new Wire().u64(nlookup).build()));
@@ -354,7 +444,13 @@ public final class FakeKernel implements AutoCloseable {
 
     // ---------------------------------------------------------------- metadata
 
-    /** The node id a path resolves to right now. */
+    /**
+     * The node id a path resolves to right now.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the node id
+     * @throws FuseException with the errno the filesystem answered
+     */
     public long lookup(String path) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -364,7 +460,13 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** {@code stat(path)}: LOOKUPs then GETATTR. */
+    /**
+     * {@code stat(path)}: LOOKUPs then GETATTR.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the attributes
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr stat(String path) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -375,7 +477,13 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Whether {@code path} exists (ENOENT → false; other errors are thrown). */
+    /**
+     * Whether {@code path} exists (ENOENT → false; other errors are thrown).
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return whether the path resolves
+     * @throws FuseException with the errno the filesystem answered
+     */
     public boolean exists(String path) throws FuseException {
         try {
             lookup(path);
@@ -403,6 +511,10 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * {@code name_to_handle_at(path)}: the handle of the node {@code path} resolves to now (the root's has
      * generation 0, as the kernel gives the root inode).
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the handle
+     * @throws FuseException with the errno the filesystem answered
      */
     public FileHandle handle(String path) throws FuseException {
         List<String> p = parts(path);
@@ -424,7 +536,11 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Whether the filesystem negotiated EXPORT_SUPPORT at INIT. */
+    /**
+     * Whether the filesystem negotiated EXPORT_SUPPORT at INIT.
+     *
+     * @return whether EXPORT_SUPPORT was agreed
+     */
     public boolean exportSupport() {
         return (initReply.body().getInt(12) & Abi.EXPORT_SUPPORT) != 0;
     }
@@ -487,22 +603,50 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Creates a directory. */
+    /**
+     * Creates a directory.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param mode the permission bits (and for mknod the type bits)
+     * @return the new directory's attributes
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr mkdir(String path, int mode) throws FuseException {
         return entryOp(path, Opcode.MKDIR, name -> new Wire().u32(mode).u32(022).name(name).build());
     }
 
-    /** Creates a node with mknod (a regular file, FIFO, socket or device; {@code mode} includes the type bits). */
+    /**
+     * Creates a node with mknod (a regular file, FIFO, socket or device; {@code mode} includes the type bits).
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param mode the permission bits (and for mknod the type bits)
+     * @param rdev the device number of a device node, else 0
+     * @return the new node's attributes
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr mknod(String path, int mode, int rdev) throws FuseException {
         return entryOp(path, Opcode.MKNOD, name -> new Wire().u32(mode).u32(rdev).u32(022).u32(0).name(name).build());
     }
 
-    /** Creates a symbolic link at {@code path} pointing at {@code target}. */
+    /**
+     * Creates a symbolic link at {@code path} pointing at {@code target}.
+     *
+     * @param target what the link points to
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the link's attributes
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr symlink(String target, String path) throws FuseException {
         return entryOp(path, Opcode.SYMLINK, name -> new Wire().name(name).name(target).build());
     }
 
-    /** The target of a symbolic link. */
+    /**
+     * The target of a symbolic link.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the target
+     * @throws FuseException with the errno the filesystem answered
+     */
     public String readlink(String path) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -513,7 +657,14 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Creates a hard link {@code newPath} to {@code existing}. */
+    /**
+     * Creates a hard link {@code newPath} to {@code existing}.
+     *
+     * @param existing the path of the existing file
+     * @param newPath the path of the new link
+     * @return the attributes of the linked node
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr link(String existing, String newPath) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -544,12 +695,22 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Removes a file. */
+    /**
+     * Removes a file.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @throws FuseException with the errno the filesystem answered
+     */
     public void unlink(String path) throws FuseException {
         nameOp(path, Opcode.UNLINK);
     }
 
-    /** Removes an empty directory. */
+    /**
+     * Removes an empty directory.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @throws FuseException with the errno the filesystem answered
+     */
     public void rmdir(String path) throws FuseException {
         nameOp(path, Opcode.RMDIR);
     }
@@ -564,12 +725,25 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Renames {@code from} to {@code to}. */
+    /**
+     * Renames {@code from} to {@code to}.
+     *
+     * @param from the current path
+     * @param to the new path
+     * @throws FuseException with the errno the filesystem answered
+     */
     public void rename(String from, String to) throws FuseException {
         rename(from, to, 0);
     }
 
-    /** Renames with {@code renameat2} flags (RENAME_NOREPLACE 1, RENAME_EXCHANGE 2), sent as RENAME2. */
+    /**
+     * Renames with {@code renameat2} flags (RENAME_NOREPLACE 1, RENAME_EXCHANGE 2), sent as RENAME2.
+     *
+     * @param from the current path
+     * @param to the new path
+     * @param flags the {@code renameat2} flags
+     * @throws FuseException with the errno the filesystem answered
+     */
     public void rename(String from, String to, int flags) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -582,22 +756,52 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Changes permission bits. */
+    /**
+     * Changes permission bits.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param mode the permission bits (and for mknod the type bits)
+     * @return the attributes after the change
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr chmod(String path, int mode) throws FuseException {
         return setattr(path, Abi.FATTR_MODE, 0, mode, 0, 0, null, null);
     }
 
-    /** Changes owner and group. */
+    /**
+     * Changes owner and group.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param uid the user id
+     * @param gid the group id
+     * @return the attributes after the change
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr chown(String path, int uid, int gid) throws FuseException {
         return setattr(path, Abi.FATTR_UID | Abi.FATTR_GID, 0, 0, uid, gid, null, null);
     }
 
-    /** Truncates or extends a file. */
+    /**
+     * Truncates or extends a file.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param size the size in bytes
+     * @return the attributes after the change
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr truncate(String path, long size) throws FuseException {
         return setattr(path, Abi.FATTR_SIZE, size, 0, 0, 0, null, null);
     }
 
-    /** Sets access and modification times. */
+    /**
+     * Sets access and modification times.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param atime the new access time
+     * @param mtime the new modification time
+     * @return the attributes after the change
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FileAttr utimens(String path, Instant atime, Instant mtime) throws FuseException {
         return setattr(path, Abi.FATTR_ATIME | Abi.FATTR_MTIME, 0, 0, 0, 0, atime, mtime);
     }
@@ -617,7 +821,12 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Filesystem statistics. */
+    /**
+     * Filesystem statistics.
+     *
+     * @return the statistics
+     * @throws FuseException with the errno the filesystem answered
+     */
     public FsStats statfs() throws FuseException {
         ByteBuffer b = call(Opcode.STATFS, Abi.ROOT_ID, new byte[0]).body();
         return new FsStats(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32), b.getInt(40),
@@ -626,7 +835,15 @@ public final class FakeKernel implements AutoCloseable {
 
     // ---------------------------------------------------------------- xattrs
 
-    /** Sets an extended attribute ({@code flags}: XATTR_CREATE 1, XATTR_REPLACE 2). */
+    /**
+     * Sets an extended attribute ({@code flags}: XATTR_CREATE 1, XATTR_REPLACE 2).
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param name the attribute name, such as {@code "user.x"}
+     * @param value the attribute value
+     * @param flags {@code XATTR_CREATE} 1, {@code XATTR_REPLACE} 2, or 0
+     * @throws FuseException with the errno the filesystem answered
+     */
     public void setxattr(String path, String name, byte[] value, int flags) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -641,7 +858,14 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** An extended attribute's value: probes its size first, then reads it, as {@code getfattr} does. */
+    /**
+     * An extended attribute's value: probes its size first, then reads it, as {@code getfattr} does.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param name the attribute name, such as {@code "user.x"}
+     * @return the value
+     * @throws FuseException with the errno the filesystem answered
+     */
     public byte[] getxattr(String path, String name) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -656,7 +880,13 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** The names of the extended attributes of a node. */
+    /**
+     * The names of the extended attributes of a node.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the names
+     * @throws FuseException with the errno the filesystem answered
+     */
     public List<String> listxattr(String path) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -680,7 +910,13 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Removes an extended attribute. */
+    /**
+     * Removes an extended attribute.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param name the attribute name, such as {@code "user.x"}
+     * @throws FuseException with the errno the filesystem answered
+     */
     public void removexattr(String path, String name) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -692,7 +928,13 @@ public final class FakeKernel implements AutoCloseable {
 
     // ---------------------------------------------------------------- directories
 
-    /** The names in a directory, without "." and "..", read with READDIR in chunks of {@code 4096} bytes. */
+    /**
+     * The names in a directory, without "." and "..", read with READDIR in chunks of {@code 4096} bytes.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the names, in the filesystem's order
+     * @throws FuseException with the errno the filesystem answered
+     */
     public List<String> list(String path) throws FuseException {
         List<String> names = new ArrayList<>();
         for (DirEntry e : readdir(path, false, 4096)) {
@@ -712,6 +954,10 @@ public final class FakeKernel implements AutoCloseable {
      * counts READDIRPLUS hands out are forgotten afterwards.
      *
      * @param chunk the buffer size per request (the kernel uses 4 KiB pages; small values test offsets)
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param plus whether to read with READDIRPLUS
+     * @return the entries, in the filesystem's order
+     * @throws FuseException with the errno the filesystem answered
      */
     public List<DirEntry> readdir(String path, boolean plus, int chunk) throws FuseException {
         List<Long> held = new ArrayList<>();
@@ -791,29 +1037,56 @@ public final class FakeKernel implements AutoCloseable {
             this.key = key;
         }
 
-        /** The node id of the file. */
+        /**
+         * The node id of the file.
+         *
+         * @return the node id
+         */
         public long nodeId() {
             return node;
         }
 
-        /** Reads up to {@code size} bytes at {@code offset}. */
+        /**
+         * Reads up to {@code size} bytes at {@code offset}.
+         *
+         * @param offset the file offset
+         * @param size the size in bytes
+         * @return the bytes read; fewer than asked at end of file
+         * @throws FuseException with the errno the filesystem answered
+         */
         public byte[] read(long offset, int size) throws FuseException {
             return call(Opcode.READ, node, new Wire().u64(fh).u64(offset).u32(size).u32(0).u64(0).u32(flags).u32(0)
                     .build()).bytes();
         }
 
-        /** Writes {@code data} at {@code offset}; returns the count the filesystem reports. */
+        /**
+         * Writes {@code data} at {@code offset}; returns the count the filesystem reports.
+         *
+         * @param offset the file offset
+         * @param data the bytes to write
+         * @return the byte count
+         * @throws FuseException with the errno the filesystem answered
+         */
         public int write(long offset, byte[] data) throws FuseException {
             return call(Opcode.WRITE, node, new Wire().u64(fh).u64(offset).u32(data.length).u32(0).u64(0).u32(flags)
                     .u32(0).bytes(data).build()).body().getInt(0);
         }
 
-        /** Flushes the file's data. */
+        /**
+         * Flushes the file's data.
+         *
+         * @throws FuseException with the errno the filesystem answered
+         */
         public void fsync() throws FuseException {
             call(Opcode.FSYNC, node, new Wire().u64(fh).u32(0).u32(0).build());
         }
 
-        /** The attributes through this open file. */
+        /**
+         * The attributes through this open file.
+         *
+         * @return the attributes
+         * @throws FuseException with the errno the filesystem answered
+         */
         public FileAttr stat() throws FuseException {
             return attr(call(Opcode.GETATTR, node, new Wire().u32(Abi.GETATTR_FH).u32(0).u64(fh).build()).body(), 16);
         }
@@ -834,7 +1107,14 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Opens an existing file ({@code open(2)} flags such as O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_APPEND). */
+    /**
+     * Opens an existing file ({@code open(2)} flags such as O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_APPEND).
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param flags the {@code open(2)} flags
+     * @return the open file
+     * @throws FuseException with the errno the filesystem answered
+     */
     public OpenFile open(String path, int flags) throws FuseException {
         List<Long> held = new ArrayList<>();
         try {
@@ -850,6 +1130,12 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * Creates and opens a file with CREATE. If the filesystem does not implement create (ENOSYS), falls back to
      * MKNOD + OPEN as the kernel does.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param mode the permission bits
+     * @param flags the {@code open(2)} flags
+     * @return the open file
+     * @throws FuseException with the errno the filesystem answered
      */
     public OpenFile create(String path, int mode, int flags) throws FuseException {
         List<Long> held = new ArrayList<>();
@@ -879,7 +1165,13 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Writes a whole file (created if missing, truncated if present) in chunks of up to 128 KiB. */
+    /**
+     * Writes a whole file (created if missing, truncated if present) in chunks of up to 128 KiB.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param content the whole content
+     * @throws FuseException with the errno the filesystem answered
+     */
     public void writeFile(String path, byte[] content) throws FuseException {
         OpenFile f;
         if (exists(path)) {
@@ -900,7 +1192,13 @@ public final class FakeKernel implements AutoCloseable {
         }
     }
 
-    /** Reads a whole file. */
+    /**
+     * Reads a whole file.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @return the content
+     * @throws FuseException with the errno the filesystem answered
+     */
     public byte[] readFile(String path) throws FuseException {
         try (OpenFile f = open(path, O_RDONLY)) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
@@ -1108,17 +1406,29 @@ public final class FakeKernel implements AutoCloseable {
 
     // ---------------------------------------------------------------- teardown and checks
 
-    /** Lookup counts the fake kernel currently holds, by node id (empty between operations). */
+    /**
+     * Lookup counts the fake kernel currently holds, by node id (empty between operations).
+     *
+     * @return a snapshot of the counts
+     */
     public Map<Long, Long> lookupCounts() {
         return Map.copyOf(lookupCounts);
     }
 
-    /** Problems seen so far: duplicate replies, replies to unknown requests. */
+    /**
+     * Problems seen so far: duplicate replies, replies to unknown requests.
+     *
+     * @return the problems, empty when none
+     */
     public List<String> violations() {
         return List.copyOf(violations);
     }
 
-    /** The protocol minor version the kernel claimed. */
+    /**
+     * The protocol minor version the kernel claimed.
+     *
+     * @return this builder
+     */
     public int protocolMinor() {
         return minor;
     }

@@ -34,7 +34,11 @@ public abstract class FilesystemContract {
     protected FilesystemContract() {
     }
 
-    /** The client the suite drives. */
+    /**
+     * The client the suite drives.
+     *
+     * @return a client over the filesystem under test, the same one for every test of the class
+     */
     protected abstract FsClient client();
 
     /** The test's own directory, created fresh before each test. */

@@ -15,12 +15,16 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.TestAbortedException;
 
 /**
  * Mounts a filesystem on a temporary directory for a test class, and unmounts it afterwards. When the machine
- * cannot mount (no /dev/fuse, no privilege and no usable fusermount3) the class is skipped with the reason.
+ * cannot mount (no /dev/fuse, no privilege and no usable fusermount3) the class is skipped with the reason: JUnit
+ * reports it as disabled ("cannot mount FUSE here: ..."), which Surefire, Gradle and IDEs list as a skipped test,
+ * and none of its tests or {@code @BeforeAll} methods run.
  *
  * <pre>{@code
  * class MyFsMountTest {
@@ -37,10 +41,11 @@ import org.opentest4j.TestAbortedException;
  * <p>After the class, the extension fails the run if the mount could not be unmounted (a test left a file open)
  * — it then detaches it lazily so nothing is left behind.
  */
-public final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
+public final class FuseMountExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
     private final Supplier<?> factory;
     private MountOptions options = MountOptions.defaults();
     private SessionOptions session = SessionOptions.DEFAULT;
+    private Supplier<String> mountCheck = FuseMountExtension::whyCannotMount;
     private Path dir;
     private Path root;
     private Mount mount;
@@ -49,29 +54,64 @@ public final class FuseMountExtension implements BeforeAllCallback, AfterAllCall
         this.factory = Objects.requireNonNull(factory, "factory");
     }
 
-    /** Mounts a fresh blocking filesystem from {@code factory} for each test class. */
+    /**
+     * Mounts a fresh blocking filesystem from {@code factory} for each test class.
+     *
+     * @param factory makes a filesystem for each test class
+     * @return the extension (register it on a static field)
+     */
     public static FuseMountExtension of(Supplier<? extends Filesystem> factory) {
         return new FuseMountExtension(factory);
     }
 
-    /** Mounts a fresh asynchronous filesystem from {@code factory} for each test class. */
+    /**
+     * Mounts a fresh asynchronous filesystem from {@code factory} for each test class.
+     *
+     * @param factory makes a filesystem for each test class
+     * @return the extension (register it on a static field)
+     */
     public static FuseMountExtension ofAsync(Supplier<? extends AsyncFilesystem> factory) {
         return new FuseMountExtension(factory);
     }
 
-    /** Mount options to use (default: {@link MountOptions#defaults()}). */
+    /**
+     * Mount options to use (default: {@link MountOptions#defaults()}).
+     *
+     * @param options the session options
+     * @return this extension
+     */
     public FuseMountExtension withOptions(MountOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         return this;
     }
 
-    /** Session options to use. */
+    /**
+     * Session options to use.
+     *
+     * @param session the session options
+     * @return this extension
+     */
     public FuseMountExtension withSessionOptions(SessionOptions session) {
         this.session = Objects.requireNonNull(session, "session");
         return this;
     }
 
-    /** The mounted directory. */
+    /**
+     * Replaces {@link #whyCannotMount()} (for the kit's own tests of the skipping).
+     *
+     * @param check the check
+     * @return this extension
+     */
+    FuseMountExtension withMountCheck(Supplier<String> check) {
+        this.mountCheck = Objects.requireNonNull(check, "check");
+        return this;
+    }
+
+    /**
+     * The mounted directory.
+     *
+     * @return the mounted directory
+     */
     public Path root() {
         if (root == null) {
             throw new IllegalStateException("not mounted: use the extension with @RegisterExtension on a static field");
@@ -79,7 +119,11 @@ public final class FuseMountExtension implements BeforeAllCallback, AfterAllCall
         return root;
     }
 
-    /** The mount handle. */
+    /**
+     * The mount handle.
+     *
+     * @return the mount handle
+     */
     public Mount mount() {
         root();
         return mount;
@@ -88,6 +132,8 @@ public final class FuseMountExtension implements BeforeAllCallback, AfterAllCall
     /**
      * Why this machine cannot mount, or null if it can: /dev/fuse must exist, and the process must be privileged
      * (CAP_SYS_ADMIN) or have fusermount3 and read-write access to /dev/fuse.
+     *
+     * @return the reason, or null
      */
     public static String whyCannotMount() {
         Path dev = Path.of("/dev/fuse");
@@ -127,11 +173,22 @@ public final class FuseMountExtension implements BeforeAllCallback, AfterAllCall
         return false;
     }
 
+    /** Disables the class, with the reason, where this machine cannot mount. */
     @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
-        String why = whyCannotMount();
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        String why = mountCheck.get();
         if (why != null) {
             System.err.println("FuseMountExtension: skipping " + context.getDisplayName() + ": " + why);
+            return ConditionEvaluationResult.disabled("cannot mount FUSE here: " + why);
+        }
+        return ConditionEvaluationResult.enabled("this machine can mount FUSE");
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        String why = mountCheck.get();
+        if (why != null) {
+            // Reached only where conditions are deactivated (junit.jupiter.conditions.deactivate).
             throw new TestAbortedException("cannot mount FUSE here: " + why);
         }
         dir = Files.createTempDirectory("jfuser-test-mount");

@@ -12,12 +12,22 @@ import java.nio.ByteBuffer;
 public final class DirentWriter {
     private DirentWriter() {}
 
-    /** Size on the wire of a plain dirent with a name of {@code nameLength} bytes. */
+    /**
+     * Size on the wire of a plain dirent with a name of {@code nameLength} bytes.
+     *
+     * @param nameLength the length of the name in bytes
+     * @return the bytes, padded to 8
+     */
     public static int direntSize(int nameLength) {
         return align8(Abi.DIRENT_SIZE + nameLength);
     }
 
-    /** Size on the wire of a direntplus with a name of {@code nameLength} bytes. */
+    /**
+     * Size on the wire of a direntplus with a name of {@code nameLength} bytes.
+     *
+     * @param nameLength the length of the name in bytes
+     * @return the bytes, padded to 8
+     */
     public static int direntPlusSize(int nameLength) {
         return align8(Abi.DIRENTPLUS_SIZE + nameLength);
     }
@@ -34,6 +44,13 @@ public final class DirentWriter {
     /**
      * {@link #writeDirent(ByteBuffer, long, long, int, byte[])} for a name known to be ASCII (every char below
      * 0x80), written from the string without encoding it into an array first.
+     *
+     * @param out the reply buffer
+     * @param ino the inode number
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @param direntType the {@code d_type}
+     * @param asciiName the name, all ASCII
+     * @return whether the entry fitted
      */
     public static boolean writeAsciiDirent(ByteBuffer out, long ino, long nextOffset, int direntType,
                                            String asciiName) {
@@ -52,6 +69,14 @@ public final class DirentWriter {
 
     /**
      * {@link #writeDirentPlus(ByteBuffer, EntryOutWriter, long, long, int, byte[])} for a name known to be ASCII.
+     *
+     * @param out the reply buffer
+     * @param entry the entry (lookup count taken) for READDIRPLUS
+     * @param ino the inode number
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @param direntType the {@code d_type}
+     * @param asciiName the name, all ASCII
+     * @return whether the entry fitted
      */
     public static boolean writeAsciiDirentPlus(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset,
                                                int direntType, String asciiName) {
@@ -91,6 +116,12 @@ public final class DirentWriter {
     /** Writes the 128-byte {@code fuse_entry_out} of a direntplus at an absolute position. */
     @FunctionalInterface
     public interface EntryOutWriter {
+        /**
+         * Writes the entry.
+         *
+         * @param out the reply buffer
+         * @param position the absolute position of the 128 bytes to fill
+         */
         void writeEntryOut(ByteBuffer out, int position);
     }
 

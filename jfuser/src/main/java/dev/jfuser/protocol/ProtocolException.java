@@ -19,20 +19,38 @@ public final class ProtocolException extends Exception {
         BAD_EXTENSION
     }
 
+    /** What was wrong. */
     private final Kind kind;
+    /** The broken request's unique id, or 0. */
     private final long unique;
 
+    /**
+     * A request the codec could not decode.
+     *
+     * @param kind what was wrong
+     * @param unique the request's unique id, or 0 when even the header was unreadable
+     * @param message the details
+     */
     public ProtocolException(Kind kind, long unique, String message) {
         super(message);
         this.kind = kind;
         this.unique = unique;
     }
 
+    /**
+     * What was wrong.
+     *
+     * @return what was wrong with the request
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** The unique id of the broken request, or 0 when even the header was unreadable. */
+    /**
+     * The unique id of the broken request, or 0 when even the header was unreadable.
+     *
+     * @return the unique id of the broken request, or 0 when even the header was unreadable
+     */
     public long unique() {
         return unique;
     }

@@ -17,7 +17,15 @@ import java.time.Instant;
 public final class ReplyEncoder {
     private ReplyEncoder() {}
 
-    /** {@code fuse_out_header}: total length, negated errno (0 on success), and the request's unique id. */
+    /**
+     * {@code fuse_out_header}: total length, negated errno (0 on success), and the request's unique id.
+     *
+     * @param b the reply buffer
+     * @param totalLength the whole reply's length, header included
+     * @param negErrno 0, or a negated errno
+     * @param unique the request id
+     * @return the bytes written
+     */
     public static int header(ByteBuffer b, int totalLength, int negErrno, long unique) {
         b.putInt(0, totalLength);
         b.putInt(4, negErrno);
@@ -25,7 +33,14 @@ public final class ReplyEncoder {
         return Abi.OUT_HEADER_SIZE;
     }
 
-    /** {@code fuse_attr} (88 bytes; the trailing blksize/flags exist since 7.9 and 7.32 and are harmless before). */
+    /**
+     * {@code fuse_attr} (88 bytes; the trailing blksize/flags exist since 7.9 and 7.32 and are harmless before).
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param a the attributes
+     * @return the bytes written
+     */
     public static int attr(ByteBuffer b, int p, FileAttr a) {
         b.putLong(p, a.ino());
         b.putLong(p + 8, a.size());
@@ -48,12 +63,22 @@ public final class ReplyEncoder {
         b.putInt(nsecAt, t.getNano());
     }
 
-    /** Size of {@code fuse_entry_out} the kernel expects at this minor version. */
+    /**
+     * Size of {@code fuse_entry_out} the kernel expects at this minor version.
+     *
+     * @param minor the protocol minor version
+     * @return the bytes written
+     */
     public static int entryOutSize(int minor) {
         return minor < 9 ? Abi.COMPAT_ENTRY_OUT_SIZE : Abi.ENTRY_OUT_SIZE;
     }
 
-    /** Size of {@code fuse_attr_out} the kernel expects at this minor version. */
+    /**
+     * Size of {@code fuse_attr_out} the kernel expects at this minor version.
+     *
+     * @param minor the protocol minor version
+     * @return the bytes written
+     */
     public static int attrOutSize(int minor) {
         return minor < 9 ? Abi.COMPAT_ATTR_OUT_SIZE : Abi.ATTR_OUT_SIZE;
     }
@@ -81,7 +106,15 @@ public final class ReplyEncoder {
         return Abi.ENTRY_OUT_SIZE;
     }
 
-    /** {@code fuse_attr_out}. */
+    /**
+     * {@code fuse_attr_out}.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param timeout how long the kernel may cache the answer
+     * @param attr the attributes
+     * @return the bytes written
+     */
     public static int attrOut(ByteBuffer b, int p, Duration timeout, FileAttr attr) {
         b.putLong(p, seconds(timeout));
         b.putInt(p + 8, nanos(timeout));
@@ -90,7 +123,16 @@ public final class ReplyEncoder {
         return Abi.ATTR_OUT_SIZE;
     }
 
-    /** {@code fuse_open_out}. */
+    /**
+     * {@code fuse_open_out}.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param fh a file handle of the filesystem's choice, passed back in later requests
+     * @param openFlags {@code FOPEN_*} flags
+     * @param backingId the passthrough backing file id, or 0
+     * @return the bytes written
+     */
     public static int openOut(ByteBuffer b, int p, long fh, int openFlags, int backingId) {
         b.putLong(p, fh);
         b.putInt(p + 8, openFlags);
@@ -98,14 +140,29 @@ public final class ReplyEncoder {
         return Abi.OPEN_OUT_SIZE;
     }
 
-    /** {@code fuse_write_out}. */
+    /**
+     * {@code fuse_write_out}.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param size the size in bytes
+     * @return the bytes written
+     */
     public static int writeOut(ByteBuffer b, int p, int size) {
         b.putInt(p, size);
         b.putInt(p + 4, 0);
         return 8;
     }
 
-    /** {@code fuse_statfs_out} ({@code fuse_kstatfs}); 48 bytes before 7.4. */
+    /**
+     * {@code fuse_statfs_out} ({@code fuse_kstatfs}); 48 bytes before 7.4.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param minor the protocol minor version
+     * @param s the statistics
+     * @return the bytes written
+     */
     public static int statfsOut(ByteBuffer b, int p, int minor, FsStats s) {
         b.putLong(p, s.blocks());
         b.putLong(p + 8, s.bfree());
@@ -122,14 +179,28 @@ public final class ReplyEncoder {
         return minor < 4 ? Abi.COMPAT_STATFS_SIZE : Abi.STATFS_OUT_SIZE;
     }
 
-    /** {@code fuse_getxattr_out}: the size of a value or list, answering a size probe (size 0 in the request). */
+    /**
+     * {@code fuse_getxattr_out}: the size of a value or list, answering a size probe (size 0 in the request).
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param size the size in bytes
+     * @return the bytes written
+     */
     public static int getxattrOut(ByteBuffer b, int p, int size) {
         b.putInt(p, size);
         b.putInt(p + 4, 0);
         return 8;
     }
 
-    /** {@code fuse_lk_out}. */
+    /**
+     * {@code fuse_lk_out}.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param lock the conflicting lock, or the unlocked answer
+     * @return the bytes written
+     */
     public static int lkOut(ByteBuffer b, int p, FileLock lock) {
         b.putLong(p, lock.start());
         b.putLong(p + 8, lock.end());
@@ -138,20 +209,41 @@ public final class ReplyEncoder {
         return Abi.LK_OUT_SIZE;
     }
 
-    /** {@code fuse_bmap_out}, {@code fuse_lseek_out}, {@code fuse_copy_file_range_out}: one u64. */
+    /**
+     * {@code fuse_bmap_out}, {@code fuse_lseek_out}, {@code fuse_copy_file_range_out}: one u64.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param value the name, as in {@code -Djfuser.transport}
+     * @return the bytes written
+     */
     public static int u64Out(ByteBuffer b, int p, long value) {
         b.putLong(p, value);
         return 8;
     }
 
-    /** {@code fuse_poll_out}. */
+    /**
+     * {@code fuse_poll_out}.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param revents the poll(2) events that are ready
+     * @return the bytes written
+     */
     public static int pollOut(ByteBuffer b, int p, int revents) {
         b.putInt(p, revents);
         b.putInt(p + 4, 0);
         return 8;
     }
 
-    /** {@code fuse_ioctl_out} for a restricted ioctl (no retry, no iovecs). */
+    /**
+     * {@code fuse_ioctl_out} for a restricted ioctl (no retry, no iovecs).
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param result the ioctl(2) return value
+     * @return the bytes written
+     */
     public static int ioctlOut(ByteBuffer b, int p, int result) {
         b.putInt(p, result);
         b.putInt(p + 4, 0);
@@ -188,7 +280,19 @@ public final class ReplyEncoder {
         return o.minor() < 23 ? Abi.COMPAT_22_INIT_OUT_SIZE : Abi.INIT_OUT_SIZE;
     }
 
-    /** {@code fuse_statx_out}. */
+    /**
+     * {@code fuse_statx_out}.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param timeout how long the kernel may cache the answer
+     * @param mask the {@code STATX_*} fields that are valid
+     * @param a the attributes
+     * @param btime the birth time
+     * @param attributes the {@code STATX_ATTR_*} bits
+     * @param attributesMask the {@code STATX_ATTR_*} bits the filesystem supports
+     * @return the bytes written
+     */
     public static int statxOut(ByteBuffer b, int p, Duration timeout, int mask, FileAttr a, Instant btime,
                                long attributes, long attributesMask) {
         for (int i = 0; i < Abi.STATX_OUT_SIZE; i += 8) {
@@ -225,9 +329,18 @@ public final class ReplyEncoder {
         b.putInt(p + 12, 0);
     }
 
+    // Notification bodies, each written after a fuse_out_header whose unique is 0 and whose error field holds the
+    // notify code. FUSE_NOTIFY_RESEND and FUSE_NOTIFY_INC_EPOCH have no body.
+
     /**
-     * Notification bodies, each written after a {@code fuse_out_header} whose unique is 0 and whose error field
-     * holds the notify code. FUSE_NOTIFY_RESEND and FUSE_NOTIFY_INC_EPOCH have no body.
+     * Writes the body of a NOTIFY_INVAL_INODE ({@code fuse_notify_inval_inode_out}).
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param ino the inode whose attributes and cached data to drop
+     * @param off the start of the data range to drop; negative drops attributes only
+     * @param len the length of the range, 0 for all of the file from {@code off}
+     * @return the bytes written
      */
     public static int notifyInvalInode(ByteBuffer b, int p, long ino, long off, long len) {
         b.putLong(p, ino);
@@ -236,6 +349,16 @@ public final class ReplyEncoder {
         return 24;
     }
 
+    /**
+     * Writes the body of a NOTIFY_INVAL_ENTRY ({@code fuse_notify_inval_entry_out}) and the name after it.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param parent the directory holding the entry
+     * @param name the entry's name, without the terminating NUL (written here)
+     * @param flags {@link Abi#EXPIRE_ONLY} or 0
+     * @return the bytes written
+     */
     public static int notifyInvalEntry(ByteBuffer b, int p, long parent, byte[] name, int flags) {
         b.putLong(p, parent);
         b.putInt(p + 8, name.length);
@@ -245,6 +368,16 @@ public final class ReplyEncoder {
         return 16 + name.length + 1;
     }
 
+    /**
+     * Writes the body of a NOTIFY_DELETE ({@code fuse_notify_delete_out}) and the name after it.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param parent the directory that held the entry
+     * @param child the node the entry named
+     * @param name the entry's name, without the terminating NUL (written here)
+     * @return the bytes written
+     */
     public static int notifyDelete(ByteBuffer b, int p, long parent, long child, byte[] name) {
         b.putLong(p, parent);
         b.putLong(p + 8, child);
@@ -255,6 +388,16 @@ public final class ReplyEncoder {
         return 24 + name.length + 1;
     }
 
+    /**
+     * Writes the header of a NOTIFY_STORE ({@code fuse_notify_store_out}); the {@code size} data bytes follow it.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param nodeId the node whose page cache receives the data
+     * @param offset the file offset of the data
+     * @param size how many data bytes follow
+     * @return the bytes written
+     */
     public static int notifyStore(ByteBuffer b, int p, long nodeId, long offset, int size) {
         b.putLong(p, nodeId);
         b.putLong(p + 8, offset);
@@ -263,6 +406,18 @@ public final class ReplyEncoder {
         return 24;
     }
 
+    /**
+     * Writes the body of a NOTIFY_RETRIEVE ({@code fuse_notify_retrieve_out}); the kernel answers with a
+     * NOTIFY_REPLY request carrying {@code notifyUnique}.
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param notifyUnique the id the kernel's answer will carry
+     * @param nodeId the node whose cached data to retrieve
+     * @param offset the file offset to start at
+     * @param size how many bytes to retrieve
+     * @return the bytes written
+     */
     public static int notifyRetrieve(ByteBuffer b, int p, long notifyUnique, long nodeId, long offset, int size) {
         b.putLong(p, notifyUnique);
         b.putLong(p + 8, nodeId);
@@ -272,6 +427,14 @@ public final class ReplyEncoder {
         return 32;
     }
 
+    /**
+     * Writes the body of a NOTIFY_POLL ({@code fuse_notify_poll_wakeup_out}).
+     *
+     * @param b the buffer
+     * @param p where the body starts
+     * @param kh the poll handle the kernel sent in POLL
+     * @return the bytes written
+     */
     public static int notifyPollWakeup(ByteBuffer b, int p, long kh) {
         b.putLong(p, kh);
         return 8;

@@ -21,6 +21,11 @@ public final class RequestDecoder {
     /**
      * Decodes the request occupying bytes {@code 0..buf.limit()} of {@code buf} (any byte order; the decoder
      * switches it to little-endian).
+     *
+     * @param buf the request bytes, header first
+     * @param format the wire layout agreed at INIT
+     * @return the request
+     * @throws ProtocolException if the bytes are not a valid request
      */
     public static WireRequest decode(ByteBuffer buf, WireFormat format) throws ProtocolException {
         buf.order(ByteOrder.LITTLE_ENDIAN);
