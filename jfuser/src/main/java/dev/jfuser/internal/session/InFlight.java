@@ -8,6 +8,7 @@ import dev.jfuser.Errno;
 import dev.jfuser.FileLock;
 import dev.jfuser.FsStats;
 import dev.jfuser.IoctlReply;
+import dev.jfuser.Names;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -22,7 +23,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
@@ -362,14 +362,20 @@ final class InFlight implements BiConsumer<Object, Throwable> {
 
     /** Answers listxattr: names NUL-terminated back to back, with the same probing rules as getxattr. */
     void replyXattrList(List<String> names, int size) {
+        byte[][] encoded = new byte[names.size()][];
         int total = 0;
-        for (String n : names) {
-            total += n.getBytes(StandardCharsets.UTF_8).length + 1;
+        try {
+            for (int i = 0; i < encoded.length; i++) {
+                encoded[i] = Names.bytes(names.get(i));
+                total += encoded[i].length + 1;
+            }
+        } catch (IllegalArgumentException notAName) {
+            fail(new IllegalArgumentException("listxattr answered with a name that has no bytes", notAName));
+            return;
         }
         byte[] list = new byte[total];
         int p = 0;
-        for (String n : names) {
-            byte[] b = n.getBytes(StandardCharsets.UTF_8);
+        for (byte[] b : encoded) {
             System.arraycopy(b, 0, list, p, b.length);
             p += b.length + 1;
         }
@@ -414,7 +420,14 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     }
 
     void replyReadlink(String target) {
-        replyData(MemorySegment.ofArray(target.getBytes(StandardCharsets.UTF_8)));
+        byte[] bytes;
+        try {
+            bytes = Names.bytes(target);
+        } catch (IllegalArgumentException notATarget) {
+            fail(new IllegalArgumentException("readlink answered with a target that has no bytes", notATarget));
+            return;
+        }
+        replyData(MemorySegment.ofArray(bytes));
     }
 
     /** Writes the struct produced by {@code writer} ({@code size} bytes) after the header (rare replies). */
