@@ -70,9 +70,14 @@ public final class DirectoryListing {
             throw new IllegalStateException("this listing answers READDIRPLUS: add entries with add(name, offset, "
                     + "Entry) so the kernel gets their attributes");
         }
-        boolean fitted = isAscii(name)
-                ? DirentWriter.writeAsciiDirent(buffer, ino, nextOffset, type.direntType(), name)
-                : DirentWriter.writeDirent(buffer, ino, nextOffset, type.direntType(), bytes(name));
+        boolean fitted;
+        try {
+            fitted = isAscii(name)
+                    ? DirentWriter.writeAsciiDirent(buffer, ino, nextOffset, type.direntType(), name)
+                    : DirentWriter.writeDirent(buffer, ino, nextOffset, type.direntType(), bytes(name));
+        } catch (IllegalStateException abandoned) {
+            return false; // the request was cancelled and its buffer freed
+        }
         if (fitted) {
             entries++;
         }
@@ -94,9 +99,14 @@ public final class DirectoryListing {
         int type = a == null ? 0 : a.type().direntType();
         DirentWriter.EntryOutWriter entryOut = (b, p) -> ReplyEncoder.entryOut(b, p, entry.nodeId(),
                 entry.generation(), entry.entryTimeout(), entry.attrTimeout(), a);
-        boolean fitted = isAscii(name)
-                ? DirentWriter.writeAsciiDirentPlus(buffer, entryOut, ino, nextOffset, type, name)
-                : DirentWriter.writeDirentPlus(buffer, entryOut, ino, nextOffset, type, bytes(name));
+        boolean fitted;
+        try {
+            fitted = isAscii(name)
+                    ? DirentWriter.writeAsciiDirentPlus(buffer, entryOut, ino, nextOffset, type, name)
+                    : DirentWriter.writeDirentPlus(buffer, entryOut, ino, nextOffset, type, bytes(name));
+        } catch (IllegalStateException abandoned) {
+            return false; // the request was cancelled and its buffer freed
+        }
         if (fitted) {
             entries++;
         }
@@ -111,9 +121,15 @@ public final class DirectoryListing {
         if (!plus) {
             return add(name, ino, type, nextOffset);
         }
-        boolean fitted = isAscii(name)
-                ? DirentWriter.writeAsciiDirentPlus(buffer, NO_ENTRY, ino, nextOffset, type.direntType(), name)
-                : DirentWriter.writeDirentPlus(buffer, NO_ENTRY, ino, nextOffset, type.direntType(), bytes(name));
+        boolean fitted;
+        try {
+            fitted = isAscii(name)
+                    ? DirentWriter.writeAsciiDirentPlus(buffer, NO_ENTRY, ino, nextOffset, type.direntType(), name)
+                    : DirentWriter.writeDirentPlus(buffer, NO_ENTRY, ino, nextOffset, type.direntType(),
+                            bytes(name));
+        } catch (IllegalStateException abandoned) {
+            return false; // the request was cancelled and its buffer freed
+        }
         if (fitted) {
             entries++;
         }

@@ -68,6 +68,15 @@ public final class Fuse {
         // From here the channel owns the /dev/fuse fd: the session closes it when it ends.
         int owner = device.allowRoot() ? device.ownerUid() : -1;
         Session s = new Session(channel, fs, session, owner);
+        // A session ended by an error the JVM may not survive (out of memory) aborts the connection; the mount
+        // is then detached, so what is left is no mount rather than a dead one.
+        s.onAbort(() -> {
+            try {
+                device.unmount(true);
+            } catch (IOException ignored) {
+                // already gone, or nothing more to try: the auto_unmount watcher, if any, still tries
+            }
+        });
         try {
             s.start();
         } catch (EndedBeforeInitException e) {

@@ -12,6 +12,12 @@ import dev.jfuser.protocol.Opcode;
  * of cached pages, FORGET); their pid is 0.
  */
 public final class Request {
+    /**
+     * {@link #openFlags()} bit: the kernel asks the filesystem to clear set-uid and set-gid as part of this open
+     * or create ({@code FUSE_OPEN_KILL_SUIDGID}).
+     */
+    public static final int OPEN_KILL_SUIDGID = 1;
+
     private static final int[] NO_GROUPS = new int[0];
 
     private final long unique;
@@ -21,6 +27,7 @@ public final class Request {
     private final int gid;
     private final int pid;
     private final int[] supplementaryGroups;
+    private final int openFlags;
     private volatile boolean interrupted;
 
     /**
@@ -30,6 +37,19 @@ public final class Request {
      *     requests with the {@code CREATE_SUPP_GROUP} capability), else {@code null}
      */
     public Request(long unique, Opcode opcode, long nodeId, int uid, int gid, int pid, int[] supplementaryGroups) {
+        this(unique, opcode, nodeId, uid, gid, pid, supplementaryGroups, 0);
+    }
+
+    /**
+     * A request context with the kernel's {@code open_flags} (OPEN, CREATE, TMPFILE); built by the session, public
+     * for test doubles and adapters.
+     *
+     * @param supplementaryGroups as for {@link #Request(long, Opcode, long, int, int, int, int[])}
+     * @param openFlags the {@code open_flags} field of the request, see {@link #openFlags()}
+     */
+    public Request(long unique, Opcode opcode, long nodeId, int uid, int gid, int pid, int[] supplementaryGroups,
+            int openFlags) {
+        this.openFlags = openFlags;
         this.unique = unique;
         this.opcode = opcode;
         this.nodeId = nodeId;
@@ -72,6 +92,23 @@ public final class Request {
     /** Supplementary groups the kernel sent with this request (empty unless negotiated and applicable). */
     public int[] supplementaryGroups() {
         return supplementaryGroups.clone();
+    }
+
+    /**
+     * The kernel's {@code open_flags} for OPEN, CREATE and TMPFILE (0 for other requests): requests about the open
+     * beyond the {@code O_*} flags the method receives. Defined so far: {@link #OPEN_KILL_SUIDGID}, sent with
+     * {@code O_TRUNC} by a caller without {@code CAP_FSETID} when {@code HANDLE_KILLPRIV_V2} is negotiated.
+     */
+    public int openFlags() {
+        return openFlags;
+    }
+
+    /**
+     * Whether this open or create asks the filesystem to clear set-uid, and set-gid when group execute is set, as
+     * Linux does when an unprivileged caller truncates ({@link #OPEN_KILL_SUIDGID} in {@link #openFlags()}).
+     */
+    public boolean killSuidgid() {
+        return (openFlags & OPEN_KILL_SUIDGID) != 0;
     }
 
     /**

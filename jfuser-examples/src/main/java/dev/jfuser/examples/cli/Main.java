@@ -341,6 +341,9 @@ public final class Main {
                 status = mount.awaitUnmount(EXIT_WAIT) ? outcome.report() : outcome.gaveUp();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (IllegalStateException e) {
+                err.println("jfuser: " + mountpoint.toAbsolutePath() + ": the filesystem stopped after an error ("
+                        + e.getCause() + "); unmounted");
             }
             out.flush();
             err.flush();
@@ -351,16 +354,24 @@ public final class Main {
                 + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
         out.flush();
+        IllegalStateException failed = null;
         try {
             mount.awaitUnmount();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        } catch (IllegalStateException e) {
+            failed = e; // e.g. out of memory: the connection was aborted and the mount detached
         }
         try {
             Runtime.getRuntime().removeShutdownHook(reporter);
         } catch (IllegalStateException shuttingDown) {
             // the reporter runs: it reports and exits
+        }
+        if (failed != null) {
+            err.println("jfuser: " + mountpoint.toAbsolutePath() + ": the filesystem stopped after an error ("
+                    + failed.getCause() + "); unmounted");
+            return 1;
         }
         return outcome.report();
     }

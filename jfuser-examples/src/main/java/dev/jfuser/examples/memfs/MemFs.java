@@ -899,6 +899,11 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.EISDIR, "cannot open a directory for writing");
             }
             require(req, n, need);
+            if (req.killSuidgid() && (flags & O_TRUNC) != 0 && !n.isDir()) {
+                // An unprivileged truncating open (only sent with atomic O_TRUNC): drop privileges as truncate does.
+                // CREATE carries the flag too, but memfs creates only new files, which keep their mode (as tmpfs).
+                killSuidSgid(n);
+            }
             return OpenReply.of(newHandle(n, flags));
         } finally {
             lock.unlock();

@@ -43,6 +43,8 @@ public final class BlockingAdapter implements AsyncFilesystem {
      * the filesystem left to its default.
      */
     private final Set<Opcode> inline;
+    /** Told first of a VirtualMachineError in a handler (the session's way out); null until a session sets it. */
+    private volatile java.util.function.Consumer<Throwable> fatalErrors;
 
     public BlockingAdapter(Filesystem fs) {
         this(fs, Set.of());
@@ -55,6 +57,14 @@ public final class BlockingAdapter implements AsyncFilesystem {
         // A method left to its default answers at once (ENOSYS or a fixed success): a virtual thread for it would
         // cost more than the call.
         this.inline.addAll(DefaultMethods.of(fs));
+    }
+
+    /**
+     * Who is told of a {@link VirtualMachineError} thrown by a handler, before the call's future is completed:
+     * completing it allocates, which may fail again on an exhausted heap and leave the request unanswered.
+     */
+    public void onFatalError(java.util.function.Consumer<Throwable> handler) {
+        this.fatalErrors = handler;
     }
 
     /** The wrapped filesystem. */
@@ -100,6 +110,10 @@ public final class BlockingAdapter implements AsyncFilesystem {
             try {
                 f.complete(call.call());
             } catch (Throwable e) {
+                java.util.function.Consumer<Throwable> fatal = fatalErrors;
+                if (fatal != null && e instanceof VirtualMachineError) {
+                    fatal.accept(e);
+                }
                 f.completeExceptionally(e);
             }
         });

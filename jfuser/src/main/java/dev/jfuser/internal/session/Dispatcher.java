@@ -4,6 +4,7 @@ import dev.jfuser.AsyncFilesystem;
 import dev.jfuser.DirectoryListing;
 import dev.jfuser.Errno;
 import dev.jfuser.FileLock;
+import dev.jfuser.FuseException;
 import dev.jfuser.Request;
 import dev.jfuser.SetAttr;
 import dev.jfuser.protocol.Abi;
@@ -24,6 +25,9 @@ import java.util.concurrent.CompletionStage;
 final class Dispatcher {
     /** A method taking longer than this to return its stage is blocking its reader thread. */
     private static final long SLOW_CALL_NANOS = 100_000_000;
+
+    /** The answer to an operation not implemented; shared, as FLUSH left to its default comes on every close. */
+    private static final FuseException NOT_IMPLEMENTED = new FuseException(Errno.ENOSYS);
 
     private final AsyncFilesystem fs;
     private final java.util.Set<Opcode> slowWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -53,11 +57,15 @@ final class Dispatcher {
         this.exportSupport = (flags & Abi.EXPORT_SUPPORT) != 0;
     }
 
-    /** Starts the operation; the reply is sent whenever its stage completes. Never throws. */
+    /**
+     * Starts the operation; the reply is sent whenever its stage completes. Never throws. Every path ends in
+     * {@link InFlight#accept} exactly once, which answers and then records that the filesystem is done with the
+     * request (so its buffers may be reused and destroy may run).
+     */
     void dispatch(Operation op, InFlight r) {
         if (r.opcode != null && answeredNotImplemented.contains(r.opcode)) {
             // The kernel reports success to the caller and stops sending this operation for the mount.
-            r.error(Errno.ENOSYS);
+            r.accept(null, NOT_IMPLEMENTED);
             return;
         }
         Request q = r.request;
@@ -115,11 +123,13 @@ final class Dispatcher {
                 }
                 case Operation.Read o -> {
                     r.kind = InFlight.DATA;
+                    r.aux = o.size();
                     s = fs.read(q, node, o.fh(), o.offset(), o.size(), o.flags(),
                             (o.readFlags() & Abi.READ_LOCKOWNER) != 0 ? o.lockOwner() : 0);
                 }
                 case Operation.Write o -> {
                     r.kind = InFlight.WRITE;
+                    r.aux = o.data().remaining();
                     s = fs.write(q, node, o.fh(), o.offset(), o.data(), o.writeFlags(), o.flags(),
                             (o.writeFlags() & Abi.WRITE_LOCKOWNER) != 0 ? o.lockOwner() : 0);
                 }
@@ -221,37 +231,16 @@ final class Dispatcher {
                     s = fs.statx(q, node, fh(o.getattrFlags(), o.fh()), o.sxFlags(), o.sxMask());
                 }
                 // handled by the session before dispatch; answered here only if one slips through
-                case Operation.Forget o -> {
-                    r.error(Errno.ENOSYS);
-                    return;
-                }
-                case Operation.BatchForget o -> {
-                    r.error(Errno.ENOSYS);
-                    return;
-                }
-                case Operation.Init o -> {
-                    r.error(Errno.EIO);
-                    return;
-                }
-                case Operation.Destroy o -> {
-                    r.replyEmpty();
-                    return;
-                }
-                case Operation.Interrupt o -> {
-                    r.error(Errno.ENOSYS);
-                    return;
-                }
-                case Operation.NotifyReply o -> {
-                    r.error(Errno.ENOSYS);
-                    return;
-                }
-                case Operation.Unknown o -> {
-                    r.error(Errno.ENOSYS);
-                    return;
-                }
+                case Operation.Forget o -> s = CompletableFuture.failedFuture(NOT_IMPLEMENTED);
+                case Operation.BatchForget o -> s = CompletableFuture.failedFuture(NOT_IMPLEMENTED);
+                case Operation.Init o -> s = CompletableFuture.failedFuture(new FuseException(Errno.EIO));
+                case Operation.Destroy o -> s = CompletableFuture.completedFuture(null);
+                case Operation.Interrupt o -> s = CompletableFuture.failedFuture(NOT_IMPLEMENTED);
+                case Operation.NotifyReply o -> s = CompletableFuture.failedFuture(NOT_IMPLEMENTED);
+                case Operation.Unknown o -> s = CompletableFuture.failedFuture(NOT_IMPLEMENTED);
             }
         } catch (Throwable t) {
-            r.fail(t);
+            r.accept(null, t);
             return;
         } finally {
             noticeSlowCall(r, System.nanoTime() - began);
@@ -282,7 +271,7 @@ final class Dispatcher {
      */
     private static void complete(InFlight r, CompletionStage<?> stage) {
         if (stage == null) {
-            r.fail(new NullPointerException("the filesystem returned a null stage for " + r.opcode));
+            r.accept(null, new NullPointerException("the filesystem returned a null stage for " + r.opcode));
             return;
         }
         // Exact class only: subclasses such as minimalCompletionStage() throw from isDone()/state().

@@ -24,6 +24,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
@@ -42,10 +43,16 @@ import java.util.function.BiConsumer;
  */
 final class InFlight implements BiConsumer<Object, Throwable> {
     private static final VarHandle ANSWERED;
+    private static final VarHandle ENDS;
+    /** The longest symlink target the kernel takes (PATH_MAX with its NUL). */
+    private static final int PATH_MAX = 4096;
+    /** The largest extended attribute value, and listxattr list, Linux handles (XATTR_SIZE_MAX). */
+    static final int XATTR_SIZE_MAX = 65536;
 
     static {
         try {
             ANSWERED = MethodHandles.lookup().findVarHandle(InFlight.class, "answered", int.class);
+            ENDS = MethodHandles.lookup().findVarHandle(InFlight.class, "ends", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -82,10 +89,34 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     private volatile CompletionStage<?> stage;
     /** Set by INTERRUPT; read by {@link #attach} in case the interrupt overtook the filesystem's return. */
     private volatile boolean interrupted;
-    /** A request buffer this request holds (WRITE payload), returned to the pool once answered. */
+    /**
+     * The decoded operation while the request waits parked for an in-flight permit (null once dispatched). A
+     * request answered while parked (EINTR, EIO) never held a permit, so none is given back for it.
+     */
+    volatile dev.jfuser.protocol.Operation parkedOperation;
+    /**
+     * A request buffer this request holds (WRITE payload, viewed by the filesystem): back to the pool only once
+     * the request is answered and the filesystem is done with it, never while it may still hold the view.
+     */
     MemorySegment heldBuffer;
-    /** The reply buffer a READDIR listing is written into, after the header's room. */
-    ReplyBuffer listingBuffer;
+    /**
+     * The reply buffer a READDIR listing is written into, after the header's room; it becomes the reply, or goes
+     * back to the pool (or is freed) once the request is answered and the filesystem is done with the listing.
+     */
+    volatile ReplyBuffer listingBuffer;
+    /** Set just before this request cancels its stage (see {@link #accept}). */
+    private volatile boolean cancelling;
+    /**
+     * Set when the stage completed by this request's own cancellation: the filesystem may still be working on
+     * it, so the memory it was given is never reused.
+     */
+    volatile boolean abandoned;
+    /** What {@link #encode} leaves besides the struct: a payload, or an errno the value answers with. */
+    private MemorySegment payload;
+    private Errno encodedError;
+    /** The ends of a tracked request seen so far: its answer and its handler's end (see {@link #endOne}). */
+    @SuppressWarnings("unused") // accessed through ENDS
+    private volatile int ends;
     /** The reply a successful stage becomes, and the request arguments that reply needs. */
     int kind;
     int aux;
@@ -143,6 +174,8 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     private void cancel(CompletionStage<?> s) {
         if (s instanceof Future<?> f) {
             try {
+                // Set first: cancelling completes the stage, whose completion then runs on this thread.
+                cancelling = true;
                 f.cancel(true);
                 return;
             } catch (UnsupportedOperationException notCancellable) {
@@ -164,76 +197,343 @@ final class InFlight implements BiConsumer<Object, Throwable> {
         }
     }
 
-    /** The stage's completion: answers with its value as {@link #kind} says, or with its failure's errno. */
+    /**
+     * The stage's completion: answers with its value as {@link #kind} says, or with its failure's errno; then
+     * records that the filesystem is done with the request. A completion by this request's own cancellation marks
+     * the handler abandoned: it may still be running, so the memory it was given is never reused.
+     */
     @Override
     public void accept(Object value, Throwable failure) {
-        if (failure != null) {
-            fail(failure);
-        } else if (value == null && kind != EMPTY && kind != DIRECTORY) {
-            fail(new NullPointerException("the filesystem answered " + opcode + " with null"));
-        } else if (!isAnswered()) {
-            try {
+        try {
+            if (failure != null) {
+                if (cancelling && ErrnoMapper.unwrap(failure) instanceof CancellationException) {
+                    abandoned = true;
+                }
+                fail(failure);
+            } else {
                 deliver(value);
-            } catch (IllegalStateException alreadyAnswered) {
-                // answered concurrently (the session failing it at shutdown)
             }
+        } catch (VirtualMachineError e) {
+            // Thrown while answering (say, out of memory encoding the reply): a stage's callback would swallow it.
+            session.fatal(e);
+            throw e;
+        } finally {
+            handlerDone();
         }
     }
 
-    /** Answers with a successful value of the type {@link #kind} names. */
+    /**
+     * Records that the filesystem is done with this request: its method returned or threw, or its stage
+     * completed. Called exactly once per dispatched request; buffers the filesystem was given are reused only
+     * after this and the reply both happened.
+     */
+    void handlerDone() {
+        session.handlerDone(this);
+    }
+
+    /** Counts one of the two ends of a tracked request (answered, handler done); true for the second. */
+    boolean endOne() {
+        return (int) ENDS.getAndAdd(this, 1) == 1;
+    }
+
+    /**
+     * Answers with a successful value of the type {@link #kind} names. The value is encoded first, then the answer
+     * is claimed and sent: a value that cannot be encoded (null where a record is expected, a null name, a count
+     * larger than asked…) is answered EIO with one log line, whatever the reply kind. Ignored once answered.
+     */
     void deliver(Object v) {
+        if (isAnswered()) {
+            return;
+        }
+        ReplyBuffer b = null;
+        int structSize;
+        try {
+            if (v == null && kind != EMPTY && kind != DIRECTORY) {
+                throw new Unencodable("the filesystem answered with null");
+            }
+            if (kind == DIRECTORY && listingBuffer != null) {
+                // The entries already sit after the header in this buffer: it is the reply.
+                b = listingBuffer;
+                structSize = encodedLength((DirectoryListing) auxObject, b);
+            } else {
+                b = session.replyBuffers.take();
+                structSize = encode(b, v);
+            }
+        } catch (Unencodable | RuntimeException e) {
+            if (b != null && b != listingBuffer) {
+                session.replyBuffers.give(b);
+            }
+            unencodable(e);
+            return;
+        }
+        if (encodedError != null) {
+            // The value answers with an errno (a getxattr buffer too small, an ioctl answer too large).
+            session.replyBuffers.give(b);
+            claimOrIgnore();
+            return;
+        }
+        MemorySegment data = payload;
+        payload = null;
+        if (!tryClaim()) {
+            if (b != listingBuffer) {
+                session.replyBuffers.give(b);
+            }
+            return;
+        }
+        if (b == listingBuffer) {
+            // Goes back to the pool after the send, like any reply buffer.
+            listingBuffer = null;
+        }
+        finish(b, structSize, data);
+    }
+
+    /** Claims the answer for {@link #encodedError} and sends it; ignored if answered meanwhile. */
+    private void claimOrIgnore() {
+        if (tryClaim()) {
+            sendError(encodedError);
+        }
+    }
+
+    private boolean tryClaim() {
+        return ANSWERED.compareAndSet(this, 0, 1);
+    }
+
+    /**
+     * Encodes the value for {@link #kind} after the header in {@code b}; returns the struct's size. A payload to
+     * send after the struct is left in {@link #payload}; a value that answers with an errno leaves it in
+     * {@link #encodedError}.
+     */
+    private int encode(ReplyBuffer b, Object v) throws Unencodable {
+        ByteBuffer out = b.bytes;
+        int at = Abi.OUT_HEADER_SIZE;
         switch (kind) {
-            case EMPTY -> replyEmpty();
-            case ENTRY -> replyEntry((Entry) v);
-            case ATTR -> replyAttr((AttrReply) v);
-            case OPEN -> replyOpen((OpenReply) v);
-            case CREATE -> replyCreate((CreateReply) v);
-            case WRITE -> replyWrite((Integer) v);
-            case STATFS -> replyStatfs((FsStats) v);
-            case LOCK -> replyLock((FileLock) v);
-            case U64 -> replyU64((Long) v);
-            case POLL -> replyPoll((Integer) v);
-            case STATX -> replyStatx((StatxReply) v);
-            case DATA -> replyData((ReadData) v);
-            case READLINK -> replyReadlink((String) v);
-            case XATTR -> replyXattr((byte[]) v, aux);
-            case XATTR_LIST -> replyXattrList(castList(v), aux);
-            case IOCTL -> replyIoctl((IoctlReply) v, aux);
-            case DIRECTORY -> replyDirectory((DirectoryListing) auxObject);
+            case EMPTY -> {
+                return 0;
+            }
+            case ENTRY -> {
+                Entry e = as(v, Entry.class);
+                if (e.nodeId() == 0 && opcode != Opcode.LOOKUP) {
+                    throw new Unencodable("a negative entry (node id 0) answers only LOOKUP, not " + opcode);
+                }
+                ReplyEncoder.entryOut(out, at, e.nodeId(), e.generation(), e.entryTimeout(), e.attrTimeout(),
+                        e.attr());
+                return ReplyEncoder.entryOutSize(session.minor());
+            }
+            case ATTR -> {
+                AttrReply a = as(v, AttrReply.class);
+                ReplyEncoder.attrOut(out, at, a.timeout(), a.attr());
+                return ReplyEncoder.attrOutSize(session.minor());
+            }
+            case OPEN -> {
+                OpenReply o = as(v, OpenReply.class);
+                ReplyEncoder.openOut(out, at, o.fh(), o.flags(), o.backingId());
+                return Abi.OPEN_OUT_SIZE;
+            }
+            case CREATE -> {
+                CreateReply c = as(v, CreateReply.class);
+                Entry e = c.entry();
+                OpenReply o = c.open();
+                int entrySize = ReplyEncoder.entryOutSize(session.minor());
+                ReplyEncoder.entryOut(out, at, e.nodeId(), e.generation(), e.entryTimeout(), e.attrTimeout(),
+                        e.attr());
+                ReplyEncoder.openOut(out, at + entrySize, o.fh(), o.flags(), o.backingId());
+                return entrySize + Abi.OPEN_OUT_SIZE;
+            }
+            case WRITE -> {
+                int count = as(v, Integer.class);
+                checkCount(count, aux, "bytes written");
+                ReplyEncoder.writeOut(out, at, count);
+                return 8;
+            }
+            case STATFS -> {
+                return ReplyEncoder.statfsOut(out, at, session.minor(), as(v, FsStats.class));
+            }
+            case LOCK -> {
+                ReplyEncoder.lkOut(out, at, as(v, FileLock.class));
+                return Abi.LK_OUT_SIZE;
+            }
+            case U64 -> {
+                long n = as(v, Long.class);
+                if (n < 0 && opcode == Opcode.LSEEK) {
+                    throw new Unencodable("negative offset " + n);
+                }
+                ReplyEncoder.u64Out(out, at, n);
+                return 8;
+            }
+            case POLL -> {
+                ReplyEncoder.pollOut(out, at, as(v, Integer.class));
+                return 8;
+            }
+            case STATX -> {
+                StatxReply s = as(v, StatxReply.class);
+                ReplyEncoder.statxOut(out, at, s.timeout(), s.mask(), s.attr(), s.btime(), s.attributes(),
+                        s.attributesMask());
+                return Abi.STATX_OUT_SIZE;
+            }
+            case DATA -> {
+                MemorySegment data = as(v, ReadData.class).segment();
+                if (data == null) {
+                    throw new Unencodable("the ReadData has no segment");
+                }
+                if (data.byteSize() > aux) {
+                    throw new Unencodable(data.byteSize() + " bytes of data for a read of " + aux);
+                }
+                payload = alive(data);
+                return 0;
+            }
+            case READLINK -> {
+                String target = as(v, String.class);
+                byte[] bytes = nameBytes(target, "symlink target");
+                if (bytes.length == 0 || bytes.length > PATH_MAX - 1 || target.indexOf('\0') >= 0) {
+                    throw new Unencodable("not a valid symlink target (" + bytes.length + " bytes"
+                            + (target.indexOf('\0') >= 0 ? ", contains NUL)" : ")"));
+                }
+                payload = MemorySegment.ofArray(bytes);
+                return 0;
+            }
+            case XATTR -> {
+                return xattr(out, at, as(v, byte[].class));
+            }
+            case XATTR_LIST -> {
+                return xattr(out, at, xattrList(as(v, List.class)));
+            }
+            case IOCTL -> {
+                IoctlReply r = as(v, IoctlReply.class);
+                byte[] data = r.out();
+                if (data == null) {
+                    throw new Unencodable("the ioctl answer has no output bytes");
+                }
+                if (data.length > aux) {
+                    encodedError = Errno.EINVAL;
+                    return 0;
+                }
+                ReplyEncoder.ioctlOut(out, at, r.result());
+                payload = MemorySegment.ofArray(data);
+                return 16;
+            }
+            case DIRECTORY -> {
+                DirectoryListing listing = (DirectoryListing) auxObject;
+                payload = MemorySegment.ofBuffer(listing.encoded());
+                return 0;
+            }
             case COPY_RANGE -> {
-                long n = (Long) v;
+                long n = as(v, Long.class);
+                if (n < 0) {
+                    throw new Unencodable("negative count " + n);
+                }
                 if (aux != 0) {
-                    replyU64(n);
+                    ReplyEncoder.u64Out(out, at, n);
                 } else {
                     // COPY_FILE_RANGE answers with fuse_write_out: a 32-bit count
-                    replyWrite((int) Math.min(n, 0xffff_f000L));
+                    ReplyEncoder.writeOut(out, at, (int) Math.min(n, 0xffff_f000L));
                 }
+                return 8;
             }
             default -> throw new IllegalStateException("unknown reply kind " + kind);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<String> castList(Object v) {
-        return (List<String>) v;
+    private static int encodedLength(DirectoryListing listing, ReplyBuffer b) throws Unencodable {
+        int n = listing.encodedLength();
+        if (n < 0 || Abi.OUT_HEADER_SIZE + n > b.segment.byteSize()) {
+            throw new Unencodable("a listing of " + n + " bytes");
+        }
+        return n;
+    }
+
+    /** Getxattr/listxattr: the size when probed ({@code aux == 0}), ERANGE if too small, else the value. */
+    private int xattr(ByteBuffer out, int at, byte[] value) throws Unencodable {
+        if (value.length > XATTR_SIZE_MAX) {
+            throw new Unencodable("a value of " + value.length + " bytes (Linux takes at most " + XATTR_SIZE_MAX
+                    + ")");
+        }
+        if (aux == 0) {
+            ReplyEncoder.getxattrOut(out, at, value.length);
+            return 8;
+        }
+        if (value.length > aux) {
+            encodedError = Errno.ERANGE;
+            return 0;
+        }
+        payload = MemorySegment.ofArray(value);
+        return 0;
+    }
+
+    /** Listxattr's names, NUL-terminated back to back. */
+    private static byte[] xattrList(List<?> names) throws Unencodable {
+        byte[][] encoded = new byte[names.size()][];
+        int total = 0;
+        for (int i = 0; i < encoded.length; i++) {
+            Object o = names.get(i);
+            if (!(o instanceof String n)) {
+                throw new Unencodable("name " + i + " of the list is " + (o == null ? "null" : "a " + o.getClass()
+                        .getName()));
+            }
+            if (n.isEmpty() || n.indexOf('\0') >= 0) {
+                throw new Unencodable("name " + i + " of the list is " + (n.isEmpty() ? "empty" : "has a NUL"));
+            }
+            encoded[i] = nameBytes(n, "name " + i + " of the list");
+            total += encoded[i].length + 1;
+            if (total > XATTR_SIZE_MAX) {
+                throw new Unencodable("a list longer than " + XATTR_SIZE_MAX + " bytes");
+            }
+        }
+        byte[] list = new byte[total];
+        int p = 0;
+        for (byte[] b : encoded) {
+            System.arraycopy(b, 0, list, p, b.length);
+            p += b.length + 1;
+        }
+        return list;
+    }
+
+    /** The bytes a name, target or xattr name stands for ({@link Names}); a string no bytes decode to is refused. */
+    private static byte[] nameBytes(String s, String what) throws Unencodable {
+        try {
+            return Names.bytes(s);
+        } catch (IllegalArgumentException notBytes) {
+            throw new Unencodable(what + " has no bytes: " + notBytes.getMessage());
+        }
+    }
+
+    private static void checkCount(long count, long asked, String what) throws Unencodable {
+        if (count < 0 || count > asked) {
+            throw new Unencodable(count + " " + what + " of " + asked);
+        }
+    }
+
+    private static MemorySegment alive(MemorySegment data) throws Unencodable {
+        if (!data.scope().isAlive()) {
+            throw new Unencodable("the data's memory was already freed (its arena is closed)");
+        }
+        return data;
+    }
+
+    private <T> T as(Object v, Class<T> type) throws Unencodable {
+        if (!type.isInstance(v)) {
+            throw new Unencodable("expected " + type.getSimpleName() + ", got " + (v == null ? "null"
+                    : v.getClass().getName()));
+        }
+        return type.cast(v);
     }
 
     /** Answers a failure: its errno if expected, else EIO after logging it. Ignored once answered. */
     void fail(Throwable failure) {
         Throwable t = ErrnoMapper.unwrap(failure);
+        if (Session.isFatal(t)) {
+            // Out of memory or stack in the handler: the session ends (and the connection with it, so this
+            // request's caller is released too). Nothing here may allocate first.
+            session.fatal(t);
+            return;
+        }
         Errno errno = ErrnoMapper.expected(t);
         if (errno == null) {
             session.log(System.Logger.Level.ERROR, opcode + " request " + unique + " on node "
                     + request.nodeId() + " failed; answering EIO", t);
             errno = Errno.EIO;
         }
-        if (isAnswered()) {
-            return;
-        }
-        try {
-            error(errno);
-        } catch (IllegalStateException raced) {
-            // answered concurrently (e.g. the session failing it at shutdown)
+        if (tryClaim()) {
+            sendError(errno);
         }
     }
 
@@ -259,242 +559,74 @@ final class InFlight implements BiConsumer<Object, Throwable> {
         finish(session.replyBuffers.take(), 0, null);
     }
 
-    void replyEntry(Entry e) {
-        ReplyBuffer b = begin();
-        try {
-            ReplyEncoder.entryOut(b.bytes, Abi.OUT_HEADER_SIZE, e.nodeId(), e.generation(), e.entryTimeout(),
-                    e.attrTimeout(), e.attr());
-        } catch (RuntimeException x) {
-            unencodable(b, x);
-            return;
-        }
-        finish(b, ReplyEncoder.entryOutSize(session.minor()), null);
-    }
-
-    void replyAttr(AttrReply a) {
-        ReplyBuffer b = begin();
-        try {
-            ReplyEncoder.attrOut(b.bytes, Abi.OUT_HEADER_SIZE, a.timeout(), a.attr());
-        } catch (RuntimeException x) {
-            unencodable(b, x);
-            return;
-        }
-        finish(b, ReplyEncoder.attrOutSize(session.minor()), null);
-    }
-
-    void replyOpen(OpenReply o) {
-        ReplyBuffer b = begin();
-        ReplyEncoder.openOut(b.bytes, Abi.OUT_HEADER_SIZE, o.fh(), o.flags(), o.backingId());
-        finish(b, Abi.OPEN_OUT_SIZE, null);
-    }
-
-    void replyCreate(CreateReply c) {
-        Entry e = c.entry();
-        OpenReply o = c.open();
-        int entrySize = ReplyEncoder.entryOutSize(session.minor());
-        ReplyBuffer b = begin();
-        try {
-            ReplyEncoder.entryOut(b.bytes, Abi.OUT_HEADER_SIZE, e.nodeId(), e.generation(), e.entryTimeout(),
-                    e.attrTimeout(), e.attr());
-            ReplyEncoder.openOut(b.bytes, Abi.OUT_HEADER_SIZE + entrySize, o.fh(), o.flags(), o.backingId());
-        } catch (RuntimeException x) {
-            unencodable(b, x);
-            return;
-        }
-        finish(b, entrySize + Abi.OPEN_OUT_SIZE, null);
-    }
-
-    void replyWrite(int count) {
-        ReplyBuffer b = begin();
-        ReplyEncoder.writeOut(b.bytes, Abi.OUT_HEADER_SIZE, count);
-        finish(b, 8, null);
-    }
-
-    void replyStatfs(FsStats s) {
-        int minor = session.minor();
-        ReplyBuffer b = begin();
-        int size = ReplyEncoder.statfsOut(b.bytes, Abi.OUT_HEADER_SIZE, minor, s);
-        finish(b, size, null);
-    }
-
-    void replyLock(FileLock l) {
-        ReplyBuffer b = begin();
-        ReplyEncoder.lkOut(b.bytes, Abi.OUT_HEADER_SIZE, l);
-        finish(b, Abi.LK_OUT_SIZE, null);
-    }
-
-    void replyU64(long v) {
-        ReplyBuffer b = begin();
-        ReplyEncoder.u64Out(b.bytes, Abi.OUT_HEADER_SIZE, v);
-        finish(b, 8, null);
-    }
-
-    void replyPoll(int revents) {
-        ReplyBuffer b = begin();
-        ReplyEncoder.pollOut(b.bytes, Abi.OUT_HEADER_SIZE, revents);
-        finish(b, 8, null);
-    }
-
-    void replyStatx(StatxReply s) {
-        ReplyBuffer b = begin();
-        try {
-            ReplyEncoder.statxOut(b.bytes, Abi.OUT_HEADER_SIZE, s.timeout(), s.mask(), s.attr(), s.btime(),
-                    s.attributes(), s.attributesMask());
-        } catch (RuntimeException x) {
-            unencodable(b, x);
-            return;
-        }
-        finish(b, Abi.STATX_OUT_SIZE, null);
-    }
-
-    /** Answers getxattr: the size when probed ({@code size == 0}), ERANGE if too small, else the value. */
-    void replyXattr(byte[] value, int size) {
-        if (size == 0) {
-            ReplyBuffer b = begin();
-            ReplyEncoder.getxattrOut(b.bytes, Abi.OUT_HEADER_SIZE, value.length);
-            finish(b, 8, null);
-        } else if (value.length > size) {
-            error(Errno.ERANGE);
-        } else {
-            replyData(MemorySegment.ofArray(value));
-        }
-    }
-
-    /** Answers listxattr: names NUL-terminated back to back, with the same probing rules as getxattr. */
-    void replyXattrList(List<String> names, int size) {
-        byte[][] encoded = new byte[names.size()][];
-        int total = 0;
-        try {
-            for (int i = 0; i < encoded.length; i++) {
-                encoded[i] = Names.bytes(names.get(i));
-                total += encoded[i].length + 1;
-            }
-        } catch (IllegalArgumentException notAName) {
-            fail(new IllegalArgumentException("listxattr answered with a name that has no bytes", notAName));
-            return;
-        }
-        byte[] list = new byte[total];
-        int p = 0;
-        for (byte[] b : encoded) {
-            System.arraycopy(b, 0, list, p, b.length);
-            p += b.length + 1;
-        }
-        replyXattr(list, size);
-    }
-
-    void replyIoctl(IoctlReply r, int outSize) {
-        byte[] out = r.out();
-        if (out.length > outSize) {
-            error(Errno.EINVAL);
-            return;
-        }
-        ReplyBuffer b = begin();
-        ReplyEncoder.ioctlOut(b.bytes, Abi.OUT_HEADER_SIZE, r.result());
-        finish(b, 16, MemorySegment.ofArray(out));
-    }
-
-    /** Answers a read, or readlink and friends: the bytes follow the header directly. */
-    void replyData(MemorySegment data) {
-        claim();
-        finish(session.replyBuffers.take(), 0, data);
-    }
-
-    void replyData(ReadData data) {
-        replyData(data.segment());
-    }
-
-    void replyDirectory(DirectoryListing listing) {
-        ReplyBuffer listed = listingBuffer;
-        if (listed != null) {
-            // The entries already sit after the header in this buffer. It goes back to the pool only here, after
-            // success: on a failure the filesystem may still be writing into it (an interrupted async listing),
-            // so it is dropped and the GC frees it.
-            listingBuffer = null;
-            claim();
-            finish(listed, listing.encodedLength(), null);
-            return;
-        }
-        claim();
-        ReplyBuffer b = session.replyBuffers.take();
-        finish(b, 0, MemorySegment.ofBuffer(listing.encoded()));
-    }
-
-    void replyReadlink(String target) {
-        byte[] bytes;
-        try {
-            bytes = Names.bytes(target);
-        } catch (IllegalArgumentException notATarget) {
-            fail(new IllegalArgumentException("readlink answered with a target that has no bytes", notATarget));
-            return;
-        }
-        replyData(MemorySegment.ofArray(bytes));
-    }
-
-    /** Writes the struct produced by {@code writer} ({@code size} bytes) after the header (rare replies). */
+    /** Writes the struct produced by {@code writer} ({@code size} bytes) after the header (the session's own). */
     void replyStruct(int size, StructWriter writer) {
-        ReplyBuffer b = begin();
+        ReplyBuffer b = session.replyBuffers.take();
         try {
             writer.write(b.bytes, Abi.OUT_HEADER_SIZE);
         } catch (RuntimeException x) {
-            unencodable(b, x);
+            session.replyBuffers.give(b);
+            unencodable(x);
             return;
         }
+        claim();
         finish(b, size, null);
     }
 
-    /** Claims the answer and takes a reply buffer; the struct goes at {@link Abi#OUT_HEADER_SIZE}. */
-    private ReplyBuffer begin() {
-        claim();
-        return session.replyBuffers.take();
-    }
-
-    /** A reply that could not be encoded (a bug in the filesystem's answer) still answers the request: EIO. */
-    private void unencodable(ReplyBuffer b, RuntimeException e) {
-        session.replyBuffers.give(b);
-        session.log(System.Logger.Level.ERROR, "could not encode the reply to request " + unique + " (" + opcode
-                + "); answering EIO", e);
+    /** A value that could not be encoded (a bug in the filesystem's answer) still answers the request: EIO. */
+    private void unencodable(Exception e) {
+        if (!tryClaim()) {
+            return;
+        }
+        String what = e instanceof Unencodable ? e.getMessage() : e.toString();
+        session.log(System.Logger.Level.ERROR, "could not encode the reply to " + opcode + " request " + unique
+                + " on node " + request.nodeId() + ": " + what + "; answering EIO", null);
         sendError(Errno.EIO);
     }
 
     /** Sends the header, the {@code structSize}-byte struct already in {@code b}, and {@code data}; gives b back. */
     private void finish(ReplyBuffer b, int structSize, MemorySegment data) {
         boolean sent = false;
+        String why = null;
         try {
             int head = Abi.OUT_HEADER_SIZE + structSize;
             long dataLen = data == null ? 0 : data.byteSize();
             long total = head + dataLen;
             if (total > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("reply of " + total + " bytes is too large");
-            }
-            ReplyEncoder.header(b.bytes, (int) total, 0, unique);
-            if (dataLen == 0) {
-                send(b, head, null, 0, null);
-            } else if (data.isNative()) {
-                // zero copy: the payload goes out from where the filesystem holds it
-                send(b, head, data, dataLen, null);
-            } else if (head + dataLen <= ReplyBuffer.SIZE) {
-                MemorySegment.copy(data, 0, b.segment, head, dataLen);
-                send(b, (int) total, null, 0, null);
+                why = "a reply of " + total + " bytes";
             } else {
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment copy = arena.allocate(dataLen, 8);
-                    MemorySegment.copy(data, 0, copy, 0, dataLen);
-                    send(b, head, copy, dataLen, null);
+                ReplyEncoder.header(b.bytes, (int) total, 0, unique);
+                if (dataLen == 0) {
+                    send(b, head, null, 0, null);
+                } else if (data.isNative()) {
+                    // zero copy: the payload goes out from where the filesystem holds it
+                    send(b, head, data, dataLen, null);
+                } else if (head + dataLen <= ReplyBuffer.SIZE) {
+                    MemorySegment.copy(data, 0, b.segment, head, dataLen);
+                    send(b, (int) total, null, 0, null);
+                } else {
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment copy = arena.allocate(dataLen, 8);
+                        MemorySegment.copy(data, 0, copy, 0, dataLen);
+                        send(b, head, copy, dataLen, null);
+                    }
                 }
+                sent = true;
             }
-            sent = true;
         } catch (RuntimeException e) {
-            // An unencodable answer (e.g. a reply larger than the kernel can take) must still answer the request.
-            session.log(System.Logger.Level.ERROR, "could not encode the reply to request " + unique + " (" + opcode
-                    + "); answering EIO", e);
+            // Failed before anything was written (e.g. the payload's memory freed meanwhile): still answered.
+            why = e.toString();
         } finally {
             session.replyBuffers.give(b);
         }
         if (!sent) {
+            session.log(System.Logger.Level.ERROR, "could not encode the reply to " + opcode + " request " + unique
+                    + " on node " + request.nodeId() + ": " + why + "; answering EIO", null);
             sendError(Errno.EIO);
         }
     }
 
+    /** Writes one reply; the request is finished afterwards whatever happened, exactly once. */
     private void send(ReplyBuffer b, int headLength, MemorySegment data, long dataLength, Errno error) {
         long total = headLength + dataLength;
         session.debug.reply(unique, opcode, error, total);
@@ -503,8 +635,20 @@ final class InFlight implements BiConsumer<Object, Throwable> {
         } catch (IOException e) {
             session.log(System.Logger.Level.WARNING, "could not send the reply to request " + unique + " ("
                     + opcode + "): " + e.getMessage(), null);
+        } catch (RuntimeException e) {
+            session.log(System.Logger.Level.ERROR, "could not send the reply to request " + unique + " ("
+                    + opcode + ")", e);
         } finally {
             session.finished(this);
+        }
+    }
+
+    /** A value the kernel cannot be given; its message says what is wrong with it. */
+    private static final class Unencodable extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Unencodable(String message) {
+            super(message, null, false, false);
         }
     }
 

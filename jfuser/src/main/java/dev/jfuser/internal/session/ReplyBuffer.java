@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -14,13 +15,19 @@ final class ReplyBuffer {
     /** Header + struct + small payloads; readdir listings and heap read data up to this size are copied in. */
     static final int SIZE = 64 * 1024;
 
+    private final Arena arena;
     final MemorySegment segment;
     final ByteBuffer bytes;
     final MemorySegment iovecs;
 
-    /** Each buffer has its own automatic arena: one that is dropped (not given back) is freed by the GC. */
+    /**
+     * Each buffer has its own shared arena, closed when the buffer is not kept: one the pool has no room for, or
+     * a READDIR listing abandoned by a cancelled handler. Its native memory is then freed at once rather than
+     * when the GC gets to it; a thread still writing through a view of it gets an {@link IllegalStateException}
+     * (the listing's writer takes that as a full listing), never another reply's memory.
+     */
     private ReplyBuffer() {
-        Arena arena = Arena.ofAuto();
+        this.arena = Arena.ofShared();
         this.segment = arena.allocate(SIZE, 8);
         this.bytes = segment.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         this.iovecs = arena.allocate(32, 8);
@@ -32,12 +39,18 @@ final class ReplyBuffer {
      * <p>Slots in an atomic array, claimed with getAndSet / compareAndSet: taking and giving back allocate nothing
      * (a {@code ConcurrentLinkedQueue} allocates a node per offer), and a slot holds a whole buffer, so there is
      * no ABA hazard as in a linked free list of reused nodes. Each thread starts its scan at a slot derived from
-     * its id to keep threads off each other's slots. A buffer given back to a full pool, or never given back, is
-     * left to the GC (its arena is automatic and its own).
+     * its id to keep threads off each other's slots. A buffer given back to a full pool is freed at once.
      */
     static final class Pool {
         private static final int SLOTS = 64;
         private final AtomicReferenceArray<ReplyBuffer> free = new AtomicReferenceArray<>(SLOTS);
+        /** Buffers allocated by this pool and not yet freed, in the pool or in use. */
+        private final AtomicInteger live = new AtomicInteger();
+
+        /** Buffers of this pool whose native memory is allocated (in the pool or in use). */
+        int live() {
+            return live.get();
+        }
 
         private static int start() {
             return (int) (Thread.currentThread().threadId() * 7) & (SLOTS - 1);
@@ -54,9 +67,11 @@ final class ReplyBuffer {
                     }
                 }
             }
+            live.incrementAndGet();
             return new ReplyBuffer();
         }
 
+        /** Takes a buffer back for reuse; one the pool has no room for is freed. */
         void give(ReplyBuffer b) {
             b.bytes.clear();
             int s = start();
@@ -66,6 +81,13 @@ final class ReplyBuffer {
                     return;
                 }
             }
+            free(b);
+        }
+
+        /** Frees a buffer that must not be reused (a view of it may still be written to). */
+        void free(ReplyBuffer b) {
+            b.arena.close();
+            live.decrementAndGet();
         }
     }
 }

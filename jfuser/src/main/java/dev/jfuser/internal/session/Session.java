@@ -36,6 +36,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A FUSE session: the INIT handshake, reader threads, dispatch, and the orderly end.
@@ -49,12 +51,37 @@ import java.util.concurrent.atomic.AtomicInteger;
  * offers it) on io_uring queues, one platform thread per queue, with one /dev/fuse reader kept for FORGET and
  * INTERRUPT, which the kernel never puts on the rings. Both feed the same decode and dispatch path; a reply goes
  * back through whatever the request came in on ({@link ReplyChannel}).
+ *
+ * <p>Backpressure: at most {@code maxInFlight} requests are handled at once. A request read beyond that waits,
+ * decoded, in a bounded queue of parked requests (up to {@link #parkLimit} of them) and the reader reads on, so an
+ * INTERRUPT (which the kernel always delivers before any other request) or a FORGET is still read while every
+ * slot is taken; a thread of its own dispatches parked requests as slots come back. Only when that queue is full
+ * too does a reader wait, and the kernel keeps further requests.
+ *
+ * <p>The way out: a {@link VirtualMachineError} (the heap or a stack exhausted) anywhere in the session — a
+ * reader, an io_uring queue, a handler's thread or stage — ends the session through {@link #fatal}, which
+ * allocates nothing: it cuts every descriptor's hold on the connection so the kernel aborts it and no caller is
+ * left waiting, and wakes a shutdown thread started in advance. An emergency reserve of heap is dropped then, to
+ * give that thread room for its log line, the filesystem's destroy and the unmount.
  */
 public final class Session {
     private static final System.Logger LOG = System.getLogger("dev.jfuser");
+
+    /** Requests that may wait parked beyond maxInFlight at least (a small limit still leaves room for INTERRUPTs). */
+    private static final int MIN_PARKED = 64;
+    /** How long the shutdown after a fatal error waits for readers to leave before it closes descriptors. */
+    private static final long FATAL_READER_WAIT_NANOS = 2_000_000_000L;
+    /**
+     * Heap kept back for the way out of an exhausted heap, dropped by {@link #fatal}: one per JVM, as the first
+     * session to die needs it; taken again by the next session started.
+     */
+    @SuppressWarnings("unused") // held, never read: its only purpose is to be released
+    private static volatile byte[] emergencyReserve;
     /** Request header + the largest argument struct comfortably fit in one page before the payload. */
     private static final int HEADER_ROOM = 4096;
     private static final long DRAIN_MILLIS = 5_000;
+    /** How long the end of the session waits for handlers still running before the filesystem's destroy. */
+    private static final long HANDLER_GRACE_MILLIS = 5_000;
     /**
      * Whether each extra /dev/fuse reader gets its own cloned descriptor (FUSE_DEV_IOC_CLONE), as by default, or
      * all readers share the mount's descriptor ({@code -Djfuser.cloneFd=false}). A clone has its own kernel list
@@ -73,10 +100,36 @@ public final class Session {
     private final Dispatcher dispatcher;
     private final InFlightTable inFlight = new InFlightTable();
     private final Semaphore permits;
+    /** Requests read beyond maxInFlight, in arrival order, waiting for a permit; see the class comment. */
+    private final ConcurrentLinkedQueue<InFlight> parked = new ConcurrentLinkedQueue<>();
+    private final int parkLimit;
+    private final Semaphore parkSlots;
+    /** INTERRUPTs for requests not seen yet; locked around every use. */
+    private final PendingInterrupts pendingInterrupts = new PendingInterrupts();
+    /** Dispatches parked requests as permits come back; started with the readers. */
+    private volatile Thread parker;
+    /** Started with the readers and parked until the session ends, so ending never needs a new thread. */
+    private volatile Thread shutdownThread;
+    private volatile boolean shutdownRequested;
+    /** The error that ended the session through {@link #fatal}, or null. */
+    private final AtomicReference<Throwable> fatalError = new AtomicReference<>();
+    /** Run (once) before {@link #terminated()} completes after a fatal error: the owner's unmount. */
+    private volatile Runnable afterAbort;
     private final Semaphore writeBufferPermits;
     private final ConcurrentLinkedQueue<MemorySegment> freeBuffers = new ConcurrentLinkedQueue<>();
     private final List<FuseChannel> channels = new ArrayList<>();
     private final AtomicInteger liveReaders = new AtomicInteger();
+    /** Dispatched requests whose handler has not returned yet; also the monitor awaitHandlers waits on. */
+    private final AtomicInteger handlersRunning = new AtomicInteger();
+    /**
+     * Malformed requests are logged at most 10 a minute, then counted: any user can send them (a name that is
+     * not UTF-8), and one line each would flood the log.
+     */
+    private final LogLimiter malformed = new LogLimiter("malformed requests", 10, 60, TimeUnit.SECONDS);
+    /** How long the end of the session waits for answers before failing the rest EIO; shorter in tests. */
+    volatile long drainMillis = DRAIN_MILLIS;
+    /** See {@link #HANDLER_GRACE_MILLIS}; shorter in tests. */
+    volatile long handlerGraceMillis = HANDLER_GRACE_MILLIS;
     private final AtomicBoolean destroyed = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -99,13 +152,32 @@ public final class Session {
         this.debug = new DebugLog(options.debug());
         this.dispatcher = new Dispatcher(fs);
         this.permits = new Semaphore(options.maxInFlight());
+        this.parkLimit = Math.max(options.maxInFlight(), MIN_PARKED);
+        this.parkSlots = new Semaphore(parkLimit);
         this.writeBufferPermits = new Semaphore(options.maxWriteBuffers());
         this.notifier = new SessionNotifier(this, channel);
+        if (emergencyReserve == null) {
+            emergencyReserve = new byte[(int) Math.min(Runtime.getRuntime().maxMemory() / 64, 4 << 20)];
+        }
+        // Links the compare-and-set fatal() uses: linking allocates, which must not first happen on an exhausted heap.
+        fatalError.compareAndSet(null, null);
+        if (fs instanceof BlockingAdapter adapter) {
+            // Its handler threads report a VirtualMachineError here before anything else can allocate.
+            adapter.onFatalError(this::fatal);
+        }
     }
 
     /** The notifier of this session (usable once INIT was answered). */
     public Notifier notifier() {
         return notifier;
+    }
+
+    /**
+     * Runs {@code action} when the session ended by a fatal error, after the connection was aborted and before
+     * {@link #terminated()} completes (exceptionally): the mount's owner unmounts there, so no dead mount is left.
+     */
+    public void onAbort(Runnable action) {
+        this.afterAbort = action;
     }
 
     /** The negotiated protocol minor version. */
@@ -128,9 +200,14 @@ public final class Session {
         return rings != null && !ringsRefused.get() ? Transport.IO_URING : Transport.DEV_FUSE;
     }
 
-    /** Requests currently being handled. */
+    /** Requests currently being handled (dispatched and not yet answered; parked ones not counted). */
     public int inFlightCount() {
-        return inFlight.size();
+        return Math.max(0, inFlight.size() - parkedCount());
+    }
+
+    /** Requests read beyond maxInFlight and waiting for a permit. */
+    int parkedCount() {
+        return parkLimit - parkSlots.availablePermits();
     }
 
     /**
@@ -171,6 +248,12 @@ public final class Session {
             channels.addAll(readerChannels);
         }
         liveReaders.set(readerChannels.size() + (uring != null ? uring.queues().size() : 0));
+        Thread down = Thread.ofPlatform().name("jfuser-shutdown").daemon(true).unstarted(this::awaitShutdown);
+        shutdownThread = down;
+        down.start();
+        Thread p = Thread.ofPlatform().name("jfuser-parked").daemon(true).unstarted(this::dispatchParked);
+        parker = p;
+        p.start();
         for (int i = 0; i < readerChannels.size(); i++) {
             FuseChannel ch = readerChannels.get(i);
             MemorySegment b = i == 0 ? buffer : newBuffer();
@@ -209,10 +292,16 @@ public final class Session {
     private void ringLoop(UringQueue q, RingHandler handler) {
         try {
             q.run(handler);
-        } catch (RuntimeException | Error e) {
-            log(System.Logger.Level.ERROR, "io_uring queue " + q.qid() + " failed: " + e, e);
-            stop();
+        } catch (Throwable e) {
+            // End the session first, allocation-free; the log line may well fail on an exhausted heap.
+            endAfter(e);
+            logQuietly("io_uring queue " + q.qid() + " failed", e);
         } finally {
+            if (fatalError.get() != null) {
+                // Its parked commands hold the /dev/fuse file, so the connection is aborted only once the ring is
+                // gone; this thread no longer uses it, and replies arriving later are dropped.
+                q.close();
+            }
             readerEnded();
         }
     }
@@ -391,9 +480,12 @@ public final class Session {
                     view = buffer.asByteBuffer();
                 }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            log(System.Logger.Level.ERROR, "reader " + Thread.currentThread().getName() + " failed: " + e, e);
-            stop();
+        } catch (Throwable e) {
+            // End the session first, allocation-free; the log line may well fail on an exhausted heap. An Error
+            // on a reader (out of memory, a stack overflow, a bug in jfuser) ends the whole session, not the
+            // reader alone.
+            endAfter(e);
+            logQuietly("reader " + Thread.currentThread().getName() + " failed", e);
         } finally {
             readerEnded();
         }
@@ -401,7 +493,87 @@ public final class Session {
 
     private void readerEnded() {
         if (liveReaders.decrementAndGet() == 0) {
-            Thread.ofPlatform().name("jfuser-shutdown").daemon(true).start(this::shutdown);
+            requestShutdown();
+        }
+    }
+
+    private void requestShutdown() {
+        shutdownRequested = true;
+        Thread t = shutdownThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** The shutdown thread: parked from the start until the session ends. */
+    private void awaitShutdown() {
+        while (!shutdownRequested) {
+            LockSupport.park(this);
+        }
+        try {
+            shutdown();
+        } catch (Throwable e) {
+            // Out of memory on the way out (the abort itself allocates nothing and has happened): the session
+            // must still end for whoever waits on terminated().
+            fatal(e);
+            shutdownAfterFatal(fatalError.get());
+        }
+    }
+
+    /**
+     * Ends the session after an error the JVM may not survive ({@link VirtualMachineError}, or any {@link Error}
+     * on a reader): cuts every descriptor's and ring's hold on the connection, so the kernel aborts it and every
+     * caller waiting for a reply gets ECONNABORTED at once instead of waiting forever, then wakes the shutdown
+     * thread. Any thread, any number of times; allocates nothing.
+     */
+    void fatal(Throwable cause) {
+        if (!fatalError.compareAndSet(null, cause)) {
+            return;
+        }
+        emergencyReserve = null;
+        stopping.set(true);
+        synchronized (channels) {
+            if (channels.isEmpty()) {
+                mainChannel.abort();
+            }
+            for (int i = 0; i < channels.size(); i++) {
+                channels.get(i).abort();
+            }
+        }
+        UringTransport r = rings;
+        if (r != null) {
+            r.stop(); // each queue's thread closes its ring on its way out
+        }
+        Thread p = parker;
+        if (p != null) {
+            LockSupport.unpark(p);
+        }
+        requestShutdown();
+    }
+
+    /** A reader's or queue's failure: an Error ends the session through {@link #fatal}, anything else stops it. */
+    private void endAfter(Throwable e) {
+        try {
+            if (e instanceof Error) {
+                fatal(e);
+            } else {
+                stop();
+            }
+        } catch (Throwable again) {
+            // out of memory even here; fatal() has done what it could
+        }
+    }
+
+    /** Whether a failure is one the session must not survive: see {@link #fatal}. */
+    static boolean isFatal(Throwable t) {
+        return t instanceof VirtualMachineError;
+    }
+
+    private void logQuietly(String what, Throwable e) {
+        try {
+            log(System.Logger.Level.ERROR, what + ": " + e, e);
+        } catch (Throwable ignored) {
+            // out of memory again: the session is ending anyway
         }
     }
 
@@ -420,7 +592,7 @@ public final class Session {
         try {
             w = RequestDecoder.decode(bytes, format);
         } catch (ProtocolException e) {
-            log(System.Logger.Level.ERROR, "malformed request (" + e.kind() + "): " + e.getMessage(), null);
+            malformed.log("malformed request (" + e.kind() + "): " + e.getMessage(), this::logMalformed);
             if (e.unique() != 0) {
                 rawError(ch, e.unique(), null, Errno.EIO);
             }
@@ -441,14 +613,7 @@ public final class Session {
                 return null;
             }
             case Operation.Interrupt i -> {
-                // The kernel sets bit 0 of an INTERRUPT's own unique; the target's unique is in the body.
-                InFlight target = inFlight.get(i.unique());
-                if (target != null) {
-                    target.interrupt();
-                } else {
-                    // Not seen yet (read by another reader) or already answered: the kernel retries or drops it.
-                    rawError(ch, h.unique(), Opcode.INTERRUPT, Errno.EAGAIN);
-                }
+                interrupt(ch, h.unique(), i.unique());
                 return null;
             }
             case Operation.Destroy d -> {
@@ -477,42 +642,176 @@ public final class Session {
             rawError(ch, h.unique(), Opcode.of(h.opcode()), Errno.EACCES);
             return null;
         }
-        if (!acquirePermit()) {
-            rawError(ch, h.unique(), Opcode.of(h.opcode()), Errno.EIO);
-            return null;
-        }
         Request req = new Request(h.unique(), Opcode.of(h.opcode()), h.nodeId(), h.uid(), h.gid(), h.pid(),
-                w.supplementaryGroups());
+                w.supplementaryGroups(), openFlags(op));
         InFlight r = new InFlight(this, ch, h.unique(), req.opcode(), req, true);
         MemorySegment kept = null;
         if (handOff && op instanceof Operation.Write) {
             r.heldBuffer = buffer;
             kept = buffer;
         }
+        // Registered before anything can wait, so an INTERRUPT read meanwhile always finds it.
         inFlight.put(r);
-        dispatcher.dispatch(op, r);
+        boolean interruptedEarly = pendingInterrupts.mayHoldAny() && claimEarlyInterrupt(h.unique());
+        if (parked.isEmpty() && permits.tryAcquire()) {
+            if (interruptedEarly) {
+                // As if the INTERRUPT came just after: the filesystem sees the mark, its stage is cancelled.
+                r.interrupt();
+            }
+            dispatch(op, r);
+        } else if (interruptedEarly) {
+            // Interrupted before it could start: nothing was done, so EINTR is the whole truth.
+            r.parkedOperation = op;
+            r.request.markInterrupted();
+            r.error(Errno.EINTR);
+        } else {
+            park(r, op);
+        }
         return kept;
     }
 
     /**
-     * Takes one of the {@code maxInFlight} permits, waiting while that many requests are being handled. This is the
-     * backpressure: the reader holding this request stops reading, so further requests wait in the kernel's queue
-     * instead of in our memory. A permit comes back when a request is answered (also by EINTR after an INTERRUPT,
-     * which another reader can still read while this one waits). Gives up, returning false, when the session
-     * stops, so a wedged filesystem cannot keep a reader from ending.
+     * Queues a request that found every permit taken, for the parker thread to dispatch when one comes back; the
+     * reader then reads on. Waits only while {@link #parkLimit} requests are parked already (the memory bound);
+     * gives up with EIO when the session stops meanwhile.
      */
-    private boolean acquirePermit() {
+    private void park(InFlight r, Operation op) {
+        r.parkedOperation = op;
         try {
-            while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+            while (!parkSlots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 if (stopping.get()) {
-                    return false;
+                    errorQuietly(r, Errno.EIO);
+                    return;
                 }
             }
-            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            errorQuietly(r, Errno.EIO);
+            return;
         }
+        parked.offer(r);
+        LockSupport.unpark(parker);
+    }
+
+    /** Hands a registered request to the filesystem; its handler now runs until {@link #handlerDone}. */
+    private void dispatch(Operation op, InFlight r) {
+        handlersRunning.incrementAndGet();
+        dispatcher.dispatch(op, r);
+    }
+
+    /** The parker thread: dispatches parked requests in arrival order, one per permit that comes back. */
+    private void dispatchParked() {
+        while (!stopping.get()) {
+            if (parked.isEmpty() || !permits.tryAcquire()) {
+                LockSupport.parkNanos(this, 100_000_000L);
+                continue;
+            }
+            InFlight r = parked.poll();
+            if (r == null) {
+                // taken by an INTERRUPT meanwhile
+                permits.release();
+                continue;
+            }
+            parkSlots.release();
+            Operation op = r.parkedOperation;
+            r.parkedOperation = null;
+            try {
+                dispatch(op, r);
+            } catch (Throwable e) {
+                if (e instanceof Error error) {
+                    fatal(error);
+                    return;
+                }
+                logQuietly("dispatching a parked request failed", e);
+            }
+        }
+    }
+
+    /** Takes a permit back from a finished request, and wakes the parker if a request waits for one. */
+    private void releasePermit() {
+        permits.release();
+        if (!parked.isEmpty()) {
+            LockSupport.unpark(parker);
+        }
+    }
+
+    /**
+     * An INTERRUPT for {@code target}: interrupts it if in flight, answers it EINTR if still parked (it never
+     * started), else remembers the INTERRUPT until the request arrives (see {@link PendingInterrupts}).
+     */
+    private void interrupt(ReplyChannel ch, long interruptUnique, long target) {
+        InFlight r;
+        boolean remembered = true;
+        synchronized (pendingInterrupts) {
+            pendingInterrupts.announce();
+            r = inFlight.get(target);
+            if (r == null) {
+                remembered = pendingInterrupts.add(target, interruptUnique, System.nanoTime());
+            }
+            pendingInterrupts.settle();
+        }
+        if (r != null) {
+            if (r.parkedOperation != null && parked.remove(r)) {
+                parkSlots.release();
+                r.request.markInterrupted();
+                errorQuietly(r, Errno.EINTR);
+            } else {
+                r.interrupt();
+            }
+        } else if (!remembered) {
+            // More unseen INTERRUPTs than remembered at once: leave this one to the kernel's requeueing.
+            rawError(ch, interruptUnique, Opcode.INTERRUPT, Errno.EAGAIN);
+        }
+        expireInterrupts();
+    }
+
+    /** Whether an INTERRUPT for {@code unique} came before the request did; forgets it. */
+    private boolean claimEarlyInterrupt(long unique) {
+        boolean found;
+        synchronized (pendingInterrupts) {
+            found = pendingInterrupts.remove(unique);
+        }
+        if (!found) {
+            expireInterrupts();
+        }
+        return found;
+    }
+
+    /**
+     * Gives up INTERRUPTs that waited too long for their request (almost always: it was answered before the
+     * INTERRUPT was read) with EAGAIN on every /dev/fuse descriptor: the kernel looks the request up only on the
+     * descriptor that read it and, if it is still unanswered there, queues the INTERRUPT again; elsewhere the
+     * reply is refused (ENOENT) and dropped.
+     */
+    private void expireInterrupts() {
+        long[] expired;
+        synchronized (pendingInterrupts) {
+            expired = pendingInterrupts.removeExpired(System.nanoTime());
+        }
+        if (expired == null) {
+            return;
+        }
+        List<FuseChannel> all;
+        synchronized (channels) {
+            all = List.copyOf(channels);
+        }
+        for (long u : expired) {
+            for (int i = 0; i < all.size(); i++) {
+                if (all.indexOf(all.get(i)) == i) { // each channel once (shared and fake ones repeat)
+                    rawError(all.get(i), u, Opcode.INTERRUPT, Errno.EAGAIN);
+                }
+            }
+        }
+    }
+
+    /** The kernel's open_flags of an OPEN, CREATE or TMPFILE, which the filesystem sees on its Request. */
+    private static int openFlags(Operation op) {
+        return switch (op) {
+            case Operation.Open o -> o.openFlags();
+            case Operation.Create c -> c.openFlags();
+            case Operation.Tmpfile t -> t.openFlags();
+            default -> 0;
+        };
     }
 
     private void forget(long nodeId, long nlookup) {
@@ -539,13 +838,88 @@ public final class Session {
             return;
         }
         inFlight.remove(r);
-        permits.release();
+        boolean dispatched = r.parkedOperation == null;
+        if (dispatched) {
+            releasePermit();
+        } // else answered while parked (EINTR, EIO): it never had a permit, nor a handler
+        if (r.heldBuffer != null) {
+            // The permit bounds the buffers readers hold for requests still to answer. A handler that outlives
+            // its answer (an EINTR by cancellation, an EIO at the end) keeps its buffer (see release), but no
+            // longer its permit: a stuck handler must not starve the readers.
+            writeBufferPermits.release();
+        }
+        if (!dispatched || r.endOne()) {
+            release(r);
+        }
+    }
+
+    /** Called exactly once per dispatched request, when the filesystem is done with it (see InFlight#accept). */
+    void handlerDone(InFlight r) {
+        if (!r.tracked) {
+            return;
+        }
+        if (r.endOne()) {
+            release(r);
+        }
+        if (handlersRunning.decrementAndGet() == 0) {
+            synchronized (handlersRunning) {
+                handlersRunning.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Both ends of a request happened (answered, handler done): the memory it lent the filesystem can be reused,
+     * unless the handler was abandoned by a cancellation and may still hold a view. An abandoned WRITE buffer is
+     * then left to the GC (its automatic arena keeps the memory valid while the handler holds a view, so it never
+     * sees another request's bytes); an abandoned listing buffer is freed at once (a handler still adding to it
+     * finds the listing full).
+     */
+    private void release(InFlight r) {
         MemorySegment held = r.heldBuffer;
         if (held != null) {
             r.heldBuffer = null;
-            freeBuffers.offer(held);
-            writeBufferPermits.release();
+            if (!r.abandoned) {
+                freeBuffers.offer(held);
+            }
         }
+        ReplyBuffer listing = r.listingBuffer;
+        if (listing != null) {
+            r.listingBuffer = null;
+            if (r.abandoned) {
+                replyBuffers.free(listing);
+            } else {
+                replyBuffers.give(listing);
+            }
+        }
+    }
+
+    /** Handlers of dispatched requests that have not yet returned or completed their stage. */
+    int handlersRunning() {
+        return handlersRunning.get();
+    }
+
+    /**
+     * Waits until every handler has returned (or completed its stage), at most {@code millis}; returns whether
+     * they all did. The filesystem's destroy must not run while its handlers still do.
+     */
+    private boolean awaitHandlers(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (handlersRunning) {
+            while (handlersRunning.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(handlersRunning, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return handlersRunning.get() == 0;
+                }
+            }
+        }
+        return true;
     }
 
     private MemorySegment newBuffer() {
@@ -568,8 +942,18 @@ public final class Session {
         return b != null && b.byteSize() >= bufferSize ? b : newBuffer();
     }
 
+    /**
+     * Runs the filesystem's destroy once, after its handlers have all returned: never concurrently with them.
+     * Handlers still running after {@link #handlerGraceMillis} are logged and destroy runs anyway, so a wedged
+     * handler cannot keep the session from ending.
+     */
     private void runDestroy() {
         if (destroyed.compareAndSet(false, true)) {
+            if (!awaitHandlers(handlerGraceMillis)) {
+                log(System.Logger.Level.WARNING, handlersRunning.get() + " request handler(s) still running "
+                        + handlerGraceMillis + " ms after the end of the session; running the filesystem's "
+                        + "destroy anyway", null);
+            }
             try {
                 fs.destroy();
             } catch (RuntimeException e) {
@@ -578,9 +962,35 @@ public final class Session {
         }
     }
 
+    /** Answers every parked request (they never started) with {@code errno}. */
+    private void failParked(Errno errno) {
+        for (InFlight r; (r = parked.poll()) != null; ) {
+            parkSlots.release();
+            errorQuietly(r, errno);
+        }
+    }
+
+    private static void errorQuietly(InFlight r, Errno errno) {
+        try {
+            r.error(errno);
+        } catch (IllegalStateException raced) {
+            // answered meanwhile (the session failing it at shutdown)
+        }
+    }
+
     private void shutdown() {
         stopping.set(true);
-        long deadline = System.currentTimeMillis() + DRAIN_MILLIS;
+        Thread p = parker;
+        if (p != null) {
+            LockSupport.unpark(p);
+        }
+        Throwable fatal = fatalError.get();
+        if (fatal != null) {
+            shutdownAfterFatal(fatal);
+            return;
+        }
+        failParked(Errno.EIO);
+        long deadline = System.currentTimeMillis() + drainMillis;
         while (!inFlight.isEmpty() && System.currentTimeMillis() < deadline) {
             try {
                 Thread.sleep(10);
@@ -600,6 +1010,7 @@ public final class Session {
                 }
             }
         }
+        malformed.flush(this::logMalformed);
         runDestroy();
         // No notification may be in the middle of a write when the descriptors close; pending retrieves fail.
         notifier.close();
@@ -609,12 +1020,67 @@ public final class Session {
         if (r != null) {
             r.close();
         }
+        closeChannels();
+        terminated.complete(null);
+    }
+
+    private void closeChannels() {
         synchronized (channels) {
             for (int i = channels.size() - 1; i >= 0; i--) {
                 channels.get(i).close();
             }
         }
-        terminated.complete(null);
+    }
+
+    /**
+     * The end after {@link #fatal}: the connection is already aborted, so nobody waits for the replies left. Every
+     * step is best effort (the heap may still be exhausted) and the session ends whatever fails.
+     */
+    private void shutdownAfterFatal(Throwable cause) {
+        logQuietly("the session ends: the connection to the kernel was aborted after", cause);
+        long deadline = System.nanoTime() + FATAL_READER_WAIT_NANOS;
+        while (liveReaders.get() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(10_000_000L);
+        }
+        try {
+            failParked(Errno.EIO);
+            runDestroy();
+        } catch (Throwable e) {
+            logQuietly("the filesystem's destroy failed", e);
+        }
+        try {
+            if (liveReaders.get() == 0) {
+                // Otherwise a reader still runs on them; they no longer hold the connection, so they just stay.
+                UringTransport r = rings;
+                if (r != null) {
+                    r.close();
+                }
+                closeChannels();
+            }
+        } catch (Throwable e) {
+            logQuietly("closing the descriptors failed", e);
+        }
+        Runnable after = afterAbort;
+        afterAbort = null;
+        if (after != null) {
+            try {
+                after.run();
+            } catch (Throwable e) {
+                logQuietly("unmounting after the abort failed", e);
+            }
+        }
+        // Completing allocates: retry while the heap is still exhausted (others are failing and letting go).
+        for (int attempt = 0; attempt < 600 && !terminated.isDone(); attempt++) {
+            try {
+                terminated.completeExceptionally(cause);
+            } catch (Throwable e) {
+                LockSupport.parkNanos(100_000_000L);
+            }
+        }
+    }
+
+    private void logMalformed(String line) {
+        log(System.Logger.Level.ERROR, line, null);
     }
 
     void log(System.Logger.Level level, String message, Throwable t) {

@@ -240,6 +240,20 @@ public final class LibC {
         }
     }
 
+    /**
+     * {@code dup3(2)}: makes {@code newFd} refer to what {@code oldFd} refers to, atomically closing what it referred
+     * to before, so the number never becomes free for another thread's open. Returns {@code newFd} or
+     * {@code -errno}. Allocation-free: the way out when the heap is exhausted uses it.
+     */
+    public static int dup3(MemorySegment callState, int oldFd, int newFd, int flags) {
+        try {
+            int r = (int) Native.DUP3.invokeExact(callState, oldFd, newFd, flags);
+            return r >= 0 ? r : -errno(callState);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     private static void checkCount(MemorySegment buf, long count) {
         if (count < 0 || count > buf.byteSize()) {
             throw new IndexOutOfBoundsException("count " + count + " outside a buffer of " + buf.byteSize() + " bytes");
@@ -1066,6 +1080,7 @@ public final class LibC {
         static final MethodHandle OPEN = withErrno("open",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), VARIADIC_AT_2);
         static final MethodHandle CLOSE = withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle DUP3 = withErrno("dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         static final MethodHandle IOCTL = withErrno("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), VARIADIC_AT_2);
         static final MethodHandle FCNTL = withErrno("fcntl",

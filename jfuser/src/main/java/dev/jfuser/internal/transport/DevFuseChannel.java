@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A channel over a /dev/fuse file descriptor.
@@ -31,7 +30,9 @@ public final class DevFuseChannel implements FuseChannel {
     private final int fd;
     private final Wakeup wakeup;
     private final MemorySegment pollFds;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether the descriptor was closed; guarded by this channel's monitor (so abort never hits a reused number). */
+    private boolean closed;
+    private final MemorySegment abortState = LibC.allocateCallState(Arena.ofAuto());
     private final boolean ownsWakeup;
     /** False for a channel sharing another's descriptor ({@link #shareChannel}). */
     private final boolean ownsFd;
@@ -41,6 +42,9 @@ public final class DevFuseChannel implements FuseChannel {
         this.wakeup = wakeup;
         this.ownsWakeup = ownsWakeup;
         this.ownsFd = ownsFd;
+        // Links the call abort() makes (EBADF here): linking allocates, which must not first happen when the
+        // heap is exhausted.
+        LibC.dup3(abortState, -1, -1, 0);
         LibC.setNonBlocking(fd, true);
         // struct pollfd[2] { int fd; short events; short revents; }: the device and the wakeup eventfd
         this.pollFds = Arena.ofAuto().allocate(16, 8);
@@ -52,7 +56,15 @@ public final class DevFuseChannel implements FuseChannel {
 
     /** A channel over {@code fd}, which this channel now owns; closing it also closes the session's wakeup fd. */
     public static DevFuseChannel of(int fd) throws IOException {
-        return new DevFuseChannel(fd, new Wakeup(LibC.eventfd(0, EFD_CLOEXEC)), true, true);
+        int event = LibC.eventfd(0, EFD_CLOEXEC);
+        int devNull;
+        try {
+            devNull = LibC.open("/dev/null", O_RDWR | O_CLOEXEC);
+        } catch (IOException e) {
+            LibC.closeQuietly(event);
+            throw e;
+        }
+        return new DevFuseChannel(fd, new Wakeup(event, devNull), true, true);
     }
 
     /** The underlying descriptor. */
@@ -67,8 +79,12 @@ public final class DevFuseChannel implements FuseChannel {
                 return -1;
             }
             long n = LibC.read(fd, buffer, buffer.byteSize());
-            if (n >= 0) {
+            if (n > 0) {
                 return (int) n;
+            }
+            if (n == 0) {
+                // End of file: /dev/fuse never returns 0; the descriptor now refers to /dev/null (abort).
+                return -1;
             }
             int errno = (int) -n;
             switch (errno) {
@@ -170,35 +186,71 @@ public final class DevFuseChannel implements FuseChannel {
         wakeup.signal();
     }
 
+    /**
+     * Wakes every reader, then points this channel's descriptor at /dev/null ({@code dup3}): the /dev/fuse file
+     * loses this reference at once (the kernel drops it when no system call of ours is still inside it), while the
+     * number stays ours until {@link #close}. Reads then return end of file, replies vanish.
+     */
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true) && ownsFd) {
-            try {
-                LibC.close(fd);
-                if (ownsWakeup) {
-                    LibC.close(wakeup.fd);
-                }
-            } catch (NativeException ignored) {
-                // nothing to do about a failed close of a device fd
+    public void abort() {
+        wakeup.signal();
+        synchronized (this) {
+            if (!closed && ownsFd) {
+                LibC.dup3(abortState, wakeup.devNull, fd, O_CLOEXEC);
             }
         }
     }
 
-    /** An eventfd shared by all channels of a session: once signalled, every poller wakes up. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (ownsFd) {
+            LibC.closeQuietly(fd);
+        }
+        if (ownsWakeup) {
+            wakeup.close();
+        }
+    }
+
+    /**
+     * An eventfd shared by all channels of a session: once signalled, every poller wakes up. Signalling allocates
+     * nothing (it is part of the way out of an exhausted heap). Also holds the /dev/null descriptor abort uses.
+     */
     private static final class Wakeup {
         final int fd;
+        final int devNull;
         volatile boolean signalled;
+        private final MemorySegment one = Arena.ofAuto().allocate(8, 8);
+        private final MemorySegment state = LibC.allocateCallState(Arena.ofAuto());
+        private boolean closed; // guarded by this: never write a number that may have been reused
 
-        Wakeup(int fd) {
+        Wakeup(int fd, int devNull) {
             this.fd = fd;
+            this.devNull = devNull;
+            one.set(ValueLayout.JAVA_LONG, 0, 1L);
+            LibC.write(state, devNull, one, 8); // links the call signal() makes, see DevFuseChannel's constructor
         }
 
         void signal() {
             signalled = true;
-            try {
-                LibC.eventfdWrite(fd, 1);
-            } catch (java.io.UncheckedIOException closed) {
-                // the eventfd is already closed: the session is over, the flag alone suffices
+            synchronized (this) {
+                if (!closed) {
+                    // errno is not looked at; EAGAIN (counter saturated) still leaves every poller awake
+                    LibC.write(state, fd, one, 8);
+                }
+            }
+        }
+
+        synchronized void close() {
+            if (!closed) {
+                closed = true;
+                LibC.closeQuietly(fd);
+                LibC.closeQuietly(devNull);
             }
         }
     }

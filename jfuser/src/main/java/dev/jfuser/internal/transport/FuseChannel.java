@@ -49,6 +49,18 @@ public interface FuseChannel extends ReplyChannel {
     /** Makes every {@link #receive} of this session return -1, now and later. */
     void wakeup();
 
+    /**
+     * Cuts this channel's hold on the connection at once, from any thread, without allocating on the Java heap:
+     * the way out when the JVM can no longer be trusted to allocate (the heap is exhausted). Also wakes every
+     * {@link #receive}, which then returns -1. Once every channel of the connection (and every io_uring entry) has
+     * let go, the kernel aborts the connection: callers waiting for a reply get ECONNABORTED, new ones ENOTCONN,
+     * until the mount is unmounted. The descriptor number stays allocated until {@link #close}, so a reader still
+     * using it can never touch a file opened meanwhile.
+     */
+    default void abort() {
+        wakeup();
+    }
+
     /** Closes this channel's descriptor. */
     void close();
 }

@@ -24,6 +24,10 @@ final class FakeKernel implements FuseChannel {
     final BlockingQueue<Reply> allReplies = new LinkedBlockingQueue<>();
     private final AtomicLong nextUnique = new AtomicLong(2);
     private volatile boolean ended;
+    /** Set when the session aborted the connection ({@link #abort}). */
+    volatile boolean aborted;
+    /** Thrown by the next {@link #receive} (on the reader's own thread), then cleared. */
+    volatile Error failNextReceive;
 
     /** One captured reply. */
     record Reply(int length, int error, long unique, ByteBuffer body) {
@@ -33,6 +37,11 @@ final class FakeKernel implements FuseChannel {
     public int receive(MemorySegment buffer) throws java.io.IOException {
         if (ended) {
             return -1;
+        }
+        Error fail = failNextReceive;
+        if (fail != null) {
+            failNextReceive = null;
+            throw fail;
         }
         try {
             byte[] r = requests.take();
@@ -77,6 +86,12 @@ final class FakeKernel implements FuseChannel {
 
     @Override
     public void wakeup() {
+        requests.offer(END);
+    }
+
+    @Override
+    public void abort() {
+        aborted = true;
         requests.offer(END);
     }
 
