@@ -2,7 +2,7 @@ package dev.jfuser.examples.cli;
 
 import static dev.jfuser.examples.MountSupport.run;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jfuser.examples.MountSupport;
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A memfs whose {@code --size} is far beyond its heap, filled until the heap is gone: the writer gets an error
- * within a bound instead of waiting forever in D state, no dead mount is left, and the daemon exits.
+ * memfs and the heap: a --size the heap cannot hold is refused at start, and a memfs sized for its heap fills up
+ * with ENOSPC, never with an OutOfMemoryError.
  */
 @Tag("mount")
 class OutOfMemoryMountTest {
@@ -56,9 +56,29 @@ class OutOfMemoryMountTest {
         }
     }
 
+    /**
+     * The CLI no longer mounts a memfs its heap cannot hold: the size check refuses it, saying how to fix it. What
+     * happens when a heap is exhausted anyway (the library's way out) is {@code DaemonFaultMountTest}'s to show.
+     */
     @Test
-    void fillingTheHeapFailsTheWriterAtOnceAndLeavesNoDeadMount() throws Exception {
+    void aSizeBeyondTheHeapIsRefusedBeforeAnythingIsMounted() throws Exception {
         List<String> cmd = MountSupport.cliCommand("memfs", mp.toString(), "--size", "1G");
+        cmd.add(1, "-Xmx64m");
+        cli = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertTrue(cli.waitFor(30, TimeUnit.SECONDS), "the CLI did not exit");
+        String said = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, cli.exitValue(), said);
+        assertTrue(said.contains("--size 1G does not fit in the Java heap") && said.contains("-Xmx"), said);
+        assertFalse(MountSupport.isMounted(mp), "mounted although refused");
+    }
+
+    /**
+     * Filling memfs past a heap it was sized for: ENOSPC from the size limit, long before the heap runs out; the
+     * daemon serves on and the data written before is intact.
+     */
+    @Test
+    void fillingAMemfsSizedForItsHeapEndsInEnospcNotOutOfMemory() throws Exception {
+        List<String> cmd = MountSupport.cliCommand("memfs", mp.toString(), "--size", "32M");
         cmd.add(1, "-Xmx64m");
         cli = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
@@ -78,21 +98,18 @@ class OutOfMemoryMountTest {
         });
         String mounted = first.get(30, TimeUnit.SECONDS);
         assertTrue(mounted != null && MountSupport.isMounted(mp), "memfs did not mount:\n" + output);
-
-        // 400 MiB into a 64 MiB heap.
-        writer = new ProcessBuilder("dd", "if=/dev/urandom", "of=" + mp.resolve("big"), "bs=1M", "count=400")
-                .redirectErrorStream(true).start();
-        assertTrue(writer.waitFor(30, TimeUnit.SECONDS), "the writer still waits after 30 s (D state: "
-                + "the mount is wedged)\n" + output);
-        String dd = new String(writer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertNotEquals(0, writer.exitValue(), "dd cannot have stored 400 MiB in a 64 MiB heap: " + dd);
-
-        assertTrue(cli.waitFor(30, TimeUnit.SECONDS), "the daemon did not exit after the abort\n" + output);
-        assertNotEquals(0, cli.exitValue(), "the daemon reports the failure");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (MountSupport.isMounted(mp) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
+        for (int round = 0; round < 3; round++) {
+            writer = new ProcessBuilder("dd", "if=/dev/urandom", "of=" + mp.resolve("big" + round), "bs=1M",
+                    "count=100").redirectErrorStream(true).start();
+            assertTrue(writer.waitFor(60, TimeUnit.SECONDS), "the writer still waits after 60 s\n" + output);
+            String dd = new String(writer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(dd.contains("No space left on device"), dd);
+            assertTrue(cli.isAlive() && MountSupport.isMounted(mp), "memfs stopped serving\n" + output);
+            assertEquals(0, run("rm", mp.resolve("big" + round).toString()).exitCode());
         }
-        assertFalse(MountSupport.isMounted(mp), "a dead mount was left behind");
+        assertFalse(output.toString().contains("OutOfMemoryError"), output.toString());
+        cli.destroy(); // SIGTERM: the library's exit hook unmounts
+        assertTrue(cli.waitFor(30, TimeUnit.SECONDS), "the daemon did not exit on SIGTERM\n" + output);
+        assertFalse(MountSupport.isMounted(mp), "SIGTERM left the mount behind\n" + output);
     }
 }
