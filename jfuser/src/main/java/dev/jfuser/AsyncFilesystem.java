@@ -14,8 +14,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>It has one method per FUSE operation: the same operations, parameters and response records as
  * {@link Filesystem} (read its documentation for what each operation means and for the FUSE basics: node ids,
- * lookup counts, handles); each returns a stage of the response instead of the response. Both are mounted the same
- * way with {@link Fuse#mount}; a test in the project proves the two interfaces declare the same operations.
+ * lookup counts, handles, names as {@link Names} carries them); each returns a stage of the response instead of
+ * the response. Both are mounted the same way with {@link Fuse#mount}; a test in the project proves the two
+ * interfaces declare the same operations.
  *
  * <h2>The contract: start the work, return the stage, never block</h2>
  * Methods are called on one of the session's few <em>reader threads</em>, the threads that read requests from

@@ -4,7 +4,6 @@ import dev.jfuser.protocol.DirentWriter;
 import dev.jfuser.protocol.ReplyEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A directory listing being filled for one READDIR or READDIRPLUS request, sized to the kernel's buffer.
@@ -65,7 +64,7 @@ public final class DirectoryListing {
     /**
      * Adds an entry to a plain listing.
      *
-     * @param name the entry's name (not containing '/' or NUL)
+     * @param name the entry's name (not containing '/' or NUL); any bytes, as {@link Names} maps them
      * @param ino the inode number shown in {@code d_ino}
      * @param type the file type shown in {@code d_type}
      * @param nextOffset the offset at which a later request resumes after this entry
@@ -210,8 +209,9 @@ public final class DirectoryListing {
         return true;
     }
 
+    /** The name's bytes as {@link Names} encodes them; throws for a name that has none, contains '/' or NUL. */
     private static byte[] bytes(String name) {
-        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        byte[] b = Names.bytes(name);
         if (b.length == 0 || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("not a valid directory entry name: '" + name + "'");
         }

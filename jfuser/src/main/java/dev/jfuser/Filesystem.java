@@ -33,6 +33,11 @@ import java.util.OptionalLong;
  * <p>Parameters named {@code mode} carry the full {@code st_mode} (type and permission bits); {@code umask} is the
  * caller's umask, already applied by the kernel unless {@link Capability#DONT_MASK} is enabled. {@code flags} of
  * open and create are the {@code open(2)} flags ({@code O_RDONLY}, {@code O_APPEND}, …).
+ *
+ * <p>Names, symlink targets and xattr names are Linux's bytes in a {@code String}, decoded as {@link Names}
+ * describes: UTF-8 where valid, each other byte as one reserved char. Whatever such a string is handed back in (an
+ * entry of a listing, a readlink answer, a listxattr answer) goes back to the kernel as exactly the bytes it came
+ * from; use {@link Names#bytes} for the bytes themselves (a length limit, another byte-based system).
  */
 public interface Filesystem {
 

@@ -29,7 +29,10 @@ import java.util.concurrent.CompletableFuture;
  * {@link Errno#ENOTCONN}. A notification this kernel's protocol version or offer cannot carry throws
  * {@link UnsupportedOperationException} naming what is missing, before anything is written.
  *
- * <p>Node ids are those the filesystem handed to the kernel in {@link Entry} replies ({@code 1} is the root).
+ * <p>Node ids are those the filesystem handed to the kernel in {@link Entry} replies ({@code 1} is the root). Names
+ * are sent as the bytes {@link Names#bytes} gives, so a name received in a request names the same entry here; a
+ * name that is empty, longer than 255 bytes, contains '/' or NUL, or has no bytes throws
+ * {@link IllegalArgumentException}.
  */
 public interface Notifier {
 

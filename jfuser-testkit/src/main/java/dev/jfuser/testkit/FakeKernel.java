@@ -8,6 +8,7 @@ import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
+import dev.jfuser.Names;
 import dev.jfuser.Notifier;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.internal.session.BlockingAdapter;
@@ -20,7 +21,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +58,11 @@ import java.util.function.Function;
  * {@link FuseException} with the filesystem's errno. For edge cases, {@link #request}, {@link #submit},
  * {@link #interrupt} and {@link #inject} send raw requests. Requests carry the caller identity set by
  * {@link #as(int, int)} (default uid/gid 0).
+ *
+ * <p>Names go on the wire as {@link Names#bytes} encodes them and come back (listings, readlink, listxattr) as
+ * {@link Names#fromBytes} decodes them, as the session does. A path component may therefore carry any bytes, valid
+ * UTF-8 or not: {@code kernel.mkdir("/" + Names.fromBytes(new byte[] {(byte) 0xff, (byte) 0xfe}), 0755)} sends
+ * exactly the name {@code ff fe}.
  *
  * <p>Notifications: the filesystem's {@link Notifier} (the one its {@code init} got, also {@link #notifier()})
  * writes into this kernel, which records each one decoded ({@link #notifications()}) and keeps a small fake page
@@ -651,7 +656,7 @@ public final class FakeKernel implements AutoCloseable {
         List<Long> held = new ArrayList<>();
         try {
             long node = resolve(path, held);
-            return new String(call(Opcode.READLINK, node, new byte[0]).bytes(), StandardCharsets.UTF_8);
+            return Names.fromBytes(call(Opcode.READLINK, node, new byte[0]).bytes());
         } finally {
             release(held);
         }
@@ -900,7 +905,7 @@ public final class FakeKernel implements AutoCloseable {
             int start = 0;
             for (int i = 0; i < list.length; i++) {
                 if (list[i] == 0) {
-                    names.add(new String(list, start, i - start, StandardCharsets.UTF_8));
+                    names.add(Names.fromBytes(list, start, i - start));
                     start = i + 1;
                 }
             }
@@ -990,7 +995,7 @@ public final class FakeKernel implements AutoCloseable {
                         int type = b.getInt(p + 20);
                         byte[] name = new byte[nameLen];
                         b.get(p + 24, name);
-                        String n = new String(name, StandardCharsets.UTF_8);
+                        String n = Names.fromBytes(name);
                         if (plus && entryNode != 0 && !n.equals(".") && !n.equals("..")) {
                             took(entryNode, held);
                         }
@@ -1401,7 +1406,7 @@ public final class FakeKernel implements AutoCloseable {
             throw new IllegalArgumentException("name of length " + length + " in " + room + " bytes is not"
                     + " NUL-terminated exactly");
         }
-        return new String(all, at, length, StandardCharsets.UTF_8);
+        return Names.fromBytes(all, at, length);
     }
 
     // ---------------------------------------------------------------- teardown and checks

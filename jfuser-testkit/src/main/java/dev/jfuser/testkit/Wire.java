@@ -1,8 +1,8 @@
 package dev.jfuser.testkit;
 
+import dev.jfuser.Names;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /** Builds request bodies the way the kernel lays them out: structs little-endian, names NUL-terminated. */
 final class Wire {
@@ -31,7 +31,7 @@ final class Wire {
     }
 
     Wire name(String s) {
-        byte[] n = s.getBytes(StandardCharsets.UTF_8);
+        byte[] n = Names.bytes(s);
         room(n.length + 1);
         b.put(n).put((byte) 0);
         return this;

@@ -1,10 +1,8 @@
 package dev.jfuser.protocol;
 
+import dev.jfuser.Names;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -400,21 +398,11 @@ public final class RequestDecoder {
             throw error(ProtocolException.Kind.BAD_NAME, "name at byte " + start + " has no terminating NUL");
         }
 
-        private String decodeName(int start, int length, boolean ascii) throws ProtocolException {
+        /** A name as {@link Names} decodes it: every byte sequence has one {@code String}, none is malformed. */
+        private String decodeName(int start, int length, boolean ascii) {
             byte[] raw = new byte[length];
             buf.get(start, raw);
-            if (ascii) {
-                return new String(raw, StandardCharsets.ISO_8859_1);
-            }
-            try {
-                CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(raw));
-                return chars.toString();
-            } catch (CharacterCodingException e) {
-                throw error(ProtocolException.Kind.BAD_NAME, "name at byte " + start + " is not valid UTF-8");
-            }
+            return ascii ? new String(raw, StandardCharsets.ISO_8859_1) : Names.fromBytes(raw);
         }
 
         ProtocolException error(ProtocolException.Kind kind, String what) {

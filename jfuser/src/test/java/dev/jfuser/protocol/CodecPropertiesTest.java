@@ -459,4 +459,76 @@ class CodecPropertiesTest {
             }
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // names: any bytes the kernel sends come back identical
+
+    /**
+     * A name of any bytes (1 to 255, no NUL, no '/') decoded from a LOOKUP and listed again in a READDIR and a
+     * READDIRPLUS reply is the same bytes on the wire; an unlink, a symlink target and an xattr name too.
+     */
+    @Property(tries = 2000)
+    void anyNameBytesComeBackIdentical(@ForAll("nameBytes") byte[] raw) throws ProtocolException {
+        String name = ((Operation.Lookup) decode(le().bytes(raw).u8(0), Opcode.LOOKUP)).name();
+        for (boolean plus : new boolean[] {false, true}) {
+            DirectoryListing listing = new DirectoryListing(4096, plus);
+            boolean fitted = plus
+                    ? listing.add(name, 1, new Entry(0, 0, null, Duration.ZERO, Duration.ZERO))
+                    : listing.add(name, 7, FileType.REGULAR_FILE, 1);
+            assertTrue(fitted);
+            ByteBuffer out = listing.encoded();
+            int d = plus ? Abi.ENTRY_OUT_SIZE : 0;
+            byte[] listed = new byte[out.getInt(d + 16)];
+            out.get(d + 24, listed);
+            assertArrayEquals(raw, listed);
+        }
+        Operation.Symlink symlink = (Operation.Symlink) decode(le().bytes(raw).u8(0).bytes(raw).u8(0),
+                Opcode.SYMLINK);
+        assertEquals(name, symlink.name());
+        assertEquals(name, symlink.target());
+        Operation.Removexattr rx = (Operation.Removexattr) decode(le().raw("user.").bytes(raw).u8(0),
+                Opcode.REMOVEXATTR);
+        byte[] xattrName = new byte[5 + raw.length];
+        System.arraycopy("user.".getBytes(StandardCharsets.US_ASCII), 0, xattrName, 0, 5);
+        System.arraycopy(raw, 0, xattrName, 5, raw.length);
+        assertArrayEquals(xattrName, dev.jfuser.Names.bytes(rx.name()));
+    }
+
+    /** An ASCII name decodes to one char per byte and is listed straight from the string, as before. */
+    @Property(tries = 500)
+    void asciiNamesKeepTheirFastPath(@ForAll("asciiNames") String ascii) throws ProtocolException {
+        String name = ((Operation.Lookup) decode(le().raw(ascii).u8(0), Opcode.LOOKUP)).name();
+        assertEquals(ascii, name);
+        DirectoryListing listing = new DirectoryListing(4096, false);
+        assertTrue(listing.add(name, 7, FileType.REGULAR_FILE, 1));
+        ByteBuffer out = listing.encoded();
+        assertEquals(DirentWriter.direntSize(ascii.length()), out.remaining());
+        byte[] listed = new byte[out.getInt(16)];
+        out.get(24, listed);
+        assertArrayEquals(ascii.getBytes(StandardCharsets.US_ASCII), listed);
+    }
+
+    private static Operation decode(LeBytes body, Opcode op) throws ProtocolException {
+        byte[] b = body.build();
+        byte[] request = le().struct().at(0).u32(40 + b.length).at(4).u32(op.code()).at(8).u64(9).at(16).u64(1)
+                .zeros(16).at(40).bytes(b).build();
+        return RequestDecoder.decode(ByteBuffer.wrap(request), WireFormat.LATEST).operation();
+    }
+
+    /** Names Linux allows: 1 to 255 bytes of anything but NUL and '/', biased to bytes that are not ASCII. */
+    @Provide
+    Arbitrary<byte[]> nameBytes() {
+        Arbitrary<Byte> b = Arbitraries.frequencyOf(
+                Tuple.of(2, Arbitraries.bytes().filter(x -> x != 0 && x != '/')),
+                Tuple.of(3, Arbitraries.integers().between(0x80, 0xff).map(x -> (byte) (int) x)),
+                Tuple.of(1, Arbitraries.of((byte) 0xc3, (byte) 0xa9, (byte) 0xe2, (byte) 0x82, (byte) 0xac,
+                        (byte) 0xf0, (byte) 0x9f, (byte) 0xed, (byte) 0x0a)));
+        return b.array(byte[].class).ofMinSize(1).ofMaxSize(255);
+    }
+
+    @Provide
+    Arbitrary<String> asciiNames() {
+        return Arbitraries.strings().withCharRange((char) 1, (char) 0x7f).excludeChars('/').ofMinLength(1)
+                .ofMaxLength(255);
+    }
 }

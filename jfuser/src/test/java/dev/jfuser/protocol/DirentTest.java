@@ -289,7 +289,7 @@ class DirentTest {
                         throw new AssertionError("non-zero padding byte at " + (i - base));
                     }
                 }
-                out.add(new ParsedDirent(ino, off, type, new String(name, StandardCharsets.UTF_8), entry));
+                out.add(new ParsedDirent(ino, off, type, dev.jfuser.Names.fromBytes(name), entry));
                 p = padded;
             }
             return out;

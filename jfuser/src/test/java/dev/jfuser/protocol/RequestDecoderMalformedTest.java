@@ -1,11 +1,13 @@
 package dev.jfuser.protocol;
 
 import static dev.jfuser.protocol.LeBytes.le;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.jfuser.Names;
 import dev.jfuser.protocol.GoldenRequests.Golden;
 import dev.jfuser.protocol.ProtocolException.Kind;
 import java.nio.ByteBuffer;
@@ -177,14 +179,26 @@ class RequestDecoderMalformedTest {
         rejects(Kind.BAD_NAME, request);
     }
 
+    /** A name that is not UTF-8 is no protocol error: it decodes to the string {@link Names} gives its bytes. */
     @ParameterizedTest
-    @ValueSource(strings = {"c3 28", "ff", "fe", "c0 af", "e0 80 af", "ed a0 80", "e2 82", "f4 90 80 80",
-        "f8 88 80 80 80", "61 80 62"})
-    void invalidUtf8Name(String hex) {
+    @ValueSource(strings = {"c3 28", "ff", "fe", "ff fe", "63 61 66 e9", "c0 af", "e0 80 af", "ed a0 80", "e2 82",
+        "f4 90 80 80", "f8 88 80 80 80", "61 80 62", "0a 80 0a"})
+    void nameThatIsNotUtf8DecodesByteForByte(String hex) throws ProtocolException {
         byte[] raw = java.util.HexFormat.ofDelimiter(" ").parseHex(hex);
-        rejects(Kind.BAD_NAME, header(Opcode.LOOKUP.code()).bytes(raw).u8(0).buildWithLen());
-        // and as the second name of a two-name op
-        rejects(Kind.BAD_NAME, header(Opcode.SYMLINK.code()).cstr("ok").bytes(raw).u8(0).buildWithLen());
+        Operation lookup = RequestDecoder.decode(ByteBuffer.wrap(header(Opcode.LOOKUP.code()).bytes(raw).u8(0)
+                .buildWithLen()), WireFormat.LATEST).operation();
+        assertEquals(new Operation.Lookup(Names.fromBytes(raw)), lookup);
+        assertArrayEquals(raw, Names.bytes(((Operation.Lookup) lookup).name()));
+        // and as both names of a two-name op: the link's name and its target
+        Operation symlink = RequestDecoder.decode(ByteBuffer.wrap(header(Opcode.SYMLINK.code()).bytes(raw).u8(0)
+                .raw("../").bytes(raw).u8(0).buildWithLen()), WireFormat.LATEST).operation();
+        byte[] target = new byte[raw.length + 3];
+        target[0] = '.';
+        target[1] = '.';
+        target[2] = '/';
+        System.arraycopy(raw, 0, target, 3, raw.length);
+        assertEquals(new Operation.Symlink(Names.fromBytes(raw), Names.fromBytes(target)), symlink);
+        assertArrayEquals(target, Names.bytes(((Operation.Symlink) symlink).target()));
     }
 
     @Test

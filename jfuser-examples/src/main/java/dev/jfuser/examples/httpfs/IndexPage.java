@@ -1,5 +1,6 @@
 package dev.jfuser.examples.httpfs;
 
+import dev.jfuser.Names;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -120,7 +121,11 @@ public final class IndexPage {
         return out.toString();
     }
 
-    /** Decodes %XX escapes as UTF-8 bytes; unlike {@code URLDecoder}, '+' is not a space in a path. */
+    /**
+     * Decodes %XX escapes to the name those bytes are ({@link Names}: UTF-8, or escaped bytes where not), so a
+     * server's name that is not UTF-8 reaches the kernel as its bytes; unlike {@code URLDecoder}, '+' is not a
+     * space in a path.
+     */
     static String percentDecode(String s) {
         if (s.indexOf('%') < 0) {
             return s;
@@ -145,15 +150,16 @@ public final class IndexPage {
                 i += Character.charCount(cp);
             }
         }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return Names.fromBytes(bytes.toByteArray());
     }
 
     /**
      * A name as one URL path segment: everything but RFC 3986's unreserved characters is percent-encoded as
-     * UTF-8, which every server decodes the same way.
+     * the name's bytes ({@link Names#bytes}: UTF-8, and a byte that is not as itself), which every server decodes
+     * the same way.
      */
     public static String encodeSegment(String name) {
-        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        byte[] b = Names.bytes(name);
         StringBuilder out = new StringBuilder(b.length + 16);
         for (byte x : b) {
             int c = x & 0xff;

@@ -16,6 +16,7 @@ import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
+import dev.jfuser.Names;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -23,7 +24,6 @@ import dev.jfuser.SetAttr;
 import dev.jfuser.protocol.Abi;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -507,7 +507,7 @@ public final class MemFs implements Filesystem {
 
     @Override
     public Entry symlink(Request req, long parent, String name, String target) throws IOException {
-        int length = target.getBytes(StandardCharsets.UTF_8).length;
+        int length = Names.byteLength(target);
         if (length == 0) {
             throw new FuseException(Errno.ENOENT, "empty symlink target");
         }
@@ -1418,7 +1418,7 @@ public final class MemFs implements Filesystem {
     }
 
     private static void checkXattrName(String name) throws FuseException {
-        int len = name.getBytes(StandardCharsets.UTF_8).length;
+        int len = Names.byteLength(name);
         if (len == 0 || len > XATTR_NAME_MAX) {
             throw new FuseException(Errno.ERANGE, "xattr name of " + len + " bytes");
         }
@@ -1644,7 +1644,7 @@ public final class MemFs implements Filesystem {
     }
 
     private static void checkName(String name) throws FuseException {
-        if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+        if (Names.byteLength(name) > NAME_MAX) {
             throw new FuseException(Errno.ENAMETOOLONG, "name longer than " + NAME_MAX + " bytes");
         }
     }

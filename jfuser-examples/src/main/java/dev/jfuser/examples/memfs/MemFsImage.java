@@ -1,6 +1,7 @@
 package dev.jfuser.examples.memfs;
 
 import dev.jfuser.FileType;
+import dev.jfuser.Names;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -203,7 +204,7 @@ final class MemFsImage {
         Map<String, byte[]> x = n.xattrsOrEmpty();
         out.writeInt(x.size());
         for (Map.Entry<String, byte[]> e : x.entrySet()) {
-            writeBytes(out, e.getKey().getBytes(StandardCharsets.UTF_8));
+            writeBytes(out, Names.bytes(e.getKey()));
             writeBytes(out, e.getValue());
         }
         switch (n.type) {
@@ -220,13 +221,13 @@ final class MemFsImage {
                     }
                 }
             }
-            case SYMLINK -> writeBytes(out, n.target.getBytes(StandardCharsets.UTF_8));
+            case SYMLINK -> writeBytes(out, Names.bytes(n.target));
             case DIRECTORY -> {
                 out.writeLong(n.nextCookie);
                 out.writeInt(n.byCookie.size());
                 for (Node.DirEntry e : n.byCookie.values()) {
                     out.writeLong(e.cookie);
-                    writeBytes(out, e.name.getBytes(StandardCharsets.UTF_8));
+                    writeBytes(out, Names.bytes(e.name));
                     out.writeLong(e.node.ino);
                 }
             }
@@ -317,7 +318,7 @@ final class MemFsImage {
             n.ctime = readTime(in);
             int xattrs = in.readInt();
             for (int k = 0; k < xattrs; k++) {
-                String name = new String(readBytes(in, MemFs.XATTR_NAME_MAX), StandardCharsets.UTF_8);
+                String name = Names.fromBytes(readBytes(in, MemFs.XATTR_NAME_MAX));
                 byte[] value = readBytes(in, MemFs.XATTR_SIZE_MAX);
                 n.putXattr(name, value);
             }
@@ -340,8 +341,8 @@ final class MemFsImage {
                     }
                 }
                 case SYMLINK -> {
-                    n.target = new String(readBytes(in, 4096), StandardCharsets.UTF_8);
-                    n.size = n.target.getBytes(StandardCharsets.UTF_8).length;
+                    n.target = Names.fromBytes(readBytes(in, 4096));
+                    n.size = Names.bytes(n.target).length;
                 }
                 case DIRECTORY -> {
                     n.nextCookie = in.readLong();
@@ -349,7 +350,7 @@ final class MemFsImage {
                     List<Object[]> list = new ArrayList<>(Math.max(0, entries));
                     for (int k = 0; k < entries; k++) {
                         long cookie = in.readLong();
-                        String name = new String(readBytes(in, MemFs.NAME_MAX), StandardCharsets.UTF_8);
+                        String name = Names.fromBytes(readBytes(in, MemFs.NAME_MAX));
                         list.add(new Object[] {cookie, name, in.readLong()});
                     }
                     pendingEntries.put(n, list);

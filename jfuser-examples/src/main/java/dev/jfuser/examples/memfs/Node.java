@@ -150,7 +150,10 @@ final class Node {
         return XATTR_COST + utf8Length(name) + valueLength;
     }
 
-    /** The UTF-8 length of {@code s}, without encoding it. */
+    /**
+     * The length of {@code s} in bytes as {@link dev.jfuser.Names#bytes} encodes it (each escaped byte, a lone
+     * surrogate, one byte), without encoding it.
+     */
     static int utf8Length(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {
@@ -164,7 +167,7 @@ final class Node {
                 n += 4;
                 i++;
             } else if (Character.isSurrogate(c)) {
-                n++; // a lone surrogate encodes as '?', as String.getBytes does
+                n++; // an escaped byte
             } else {
                 n += 3;
             }

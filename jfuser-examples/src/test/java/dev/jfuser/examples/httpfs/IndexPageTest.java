@@ -2,6 +2,7 @@ package dev.jfuser.examples.httpfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.jfuser.Names;
 import dev.jfuser.examples.httpfs.IndexPage.Link;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,6 +81,18 @@ class IndexPageTest {
                 <a href="%2e%2e/">encoded parent</a> <a href="bad%zz">bad escape</a>
                 """;
         assertEquals(List.of(new Link("single", false), new Link("dot", false)), IndexPage.parse(page));
+    }
+
+    /** A server's name that is not UTF-8 (%FF, Latin-1 %E9) is those bytes to the kernel, and the same URL back. */
+    @Test
+    void hrefsThatAreNotUtf8KeepTheirBytes() {
+        String page = "<a href=\"caf%E9.txt\">x</a> <a href=\"%FF%FE/\">y</a> <a href=\"%C3%A9%C3\">z</a>";
+        List<Link> links = IndexPage.parse(page);
+        assertEquals(List.of(new Link(Names.fromBytes(new byte[] {'c', 'a', 'f', (byte) 0xe9, '.', 't', 'x', 't'}),
+                false), new Link(Names.fromBytes(new byte[] {(byte) 0xff, (byte) 0xfe}), true),
+                new Link(Names.fromBytes(new byte[] {(byte) 0xc3, (byte) 0xa9, (byte) 0xc3}), false)), links);
+        assertEquals(List.of("caf%E9.txt", "%FF%FE", "%C3%A9%C3"),
+                links.stream().map(l -> IndexPage.encodeSegment(l.name())).toList());
     }
 
     @Test

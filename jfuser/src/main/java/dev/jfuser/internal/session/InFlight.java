@@ -8,6 +8,7 @@ import dev.jfuser.Errno;
 import dev.jfuser.FileLock;
 import dev.jfuser.FsStats;
 import dev.jfuser.IoctlReply;
+import dev.jfuser.Names;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -22,7 +23,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionStage;
@@ -383,7 +383,7 @@ final class InFlight implements BiConsumer<Object, Throwable> {
             }
             case READLINK -> {
                 String target = as(v, String.class);
-                byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
+                byte[] bytes = nameBytes(target, "symlink target");
                 if (bytes.length == 0 || bytes.length > PATH_MAX - 1 || target.indexOf('\0') >= 0) {
                     throw new Unencodable("not a valid symlink target (" + bytes.length + " bytes"
                             + (target.indexOf('\0') >= 0 ? ", contains NUL)" : ")"));
@@ -472,7 +472,7 @@ final class InFlight implements BiConsumer<Object, Throwable> {
             if (n.isEmpty() || n.indexOf('\0') >= 0) {
                 throw new Unencodable("name " + i + " of the list is " + (n.isEmpty() ? "empty" : "has a NUL"));
             }
-            encoded[i] = n.getBytes(StandardCharsets.UTF_8);
+            encoded[i] = nameBytes(n, "name " + i + " of the list");
             total += encoded[i].length + 1;
             if (total > XATTR_SIZE_MAX) {
                 throw new Unencodable("a list longer than " + XATTR_SIZE_MAX + " bytes");
@@ -485,6 +485,15 @@ final class InFlight implements BiConsumer<Object, Throwable> {
             p += b.length + 1;
         }
         return list;
+    }
+
+    /** The bytes a name, target or xattr name stands for ({@link Names}); a string no bytes decode to is refused. */
+    private static byte[] nameBytes(String s, String what) throws Unencodable {
+        try {
+            return Names.bytes(s);
+        } catch (IllegalArgumentException notBytes) {
+            throw new Unencodable(what + " has no bytes: " + notBytes.getMessage());
+        }
     }
 
     private static void checkCount(long count, long asked, String what) throws Unencodable {

@@ -2,6 +2,7 @@ package dev.jfuser.internal.session;
 
 import dev.jfuser.Errno;
 import dev.jfuser.FuseException;
+import dev.jfuser.Names;
 import dev.jfuser.Notifier;
 import dev.jfuser.internal.transport.FuseChannel;
 import dev.jfuser.protocol.Abi;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -265,7 +265,7 @@ final class SessionNotifier implements Notifier {
     }
 
     private static byte[] name(String name) {
-        byte[] n = Objects.requireNonNull(name, "name").getBytes(StandardCharsets.UTF_8);
+        byte[] n = Names.bytes(Objects.requireNonNull(name, "name"));
         if (n.length == 0 || n.length > NAME_MAX || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("not a file name: \"" + name + "\"");
         }
