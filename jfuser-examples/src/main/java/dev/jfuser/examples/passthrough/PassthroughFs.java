@@ -66,8 +66,6 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     private static final byte[] DOTDOT = {'.', '.'};
     private static final int S_IFMT = 0170000;
     private static final int S_IFDIR = 0040000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFLNK = 0120000;
     private static final int S_ISGID = 02000;
 
     private final Fd rootFd;
@@ -285,15 +283,27 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     private Entry created(Request req, Node parent, byte[] name, int mode, boolean symlink) throws IOException {
         Fd fd = Posix.openat(parent.fd, name, Posix.O_PATH | Posix.O_NOFOLLOW, 0);
         try {
+            own(req, parent, fd); // before the mode: a chown clears set-user/group-ID bits
             if (!symlink) {
-                Posix.chmod(fd, mode & 07777);
+                fixMode(fd, mode);
             }
-            own(req, parent, fd);
         } catch (IOException e) {
             fd.close();
             throw e;
         }
         return entry(fd);
+    }
+
+    /**
+     * Gives a new node exactly the permission bits the caller asked for (the daemon's own umask may have stripped
+     * some); the set-group-ID bit a directory inherited from a set-group-ID parent stays.
+     */
+    private static void fixMode(Fd fd, int mode) throws IOException {
+        Stat st = Posix.stat(fd);
+        int want = (mode & 07777) | ((st.mode() & S_IFMT) == S_IFDIR ? st.mode() & S_ISGID : 0);
+        if ((st.mode() & 07777) != want) {
+            Posix.chmod(fd, want);
+        }
     }
 
     private void own(Request req, Node parent, Fd fd) throws IOException {
@@ -424,8 +434,8 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         try {
             Fd path = Posix.reopen(fd, Posix.O_PATH); // the very inode just created, whatever renames follow
             try {
-                Posix.chmod(path, mode & 07777);
                 own(req, p, path);
+                fixMode(path, mode);
             } catch (IOException ex) {
                 path.close();
                 throw ex;
@@ -572,7 +582,11 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     public List<String> listxattr(Request req, long nodeId) throws IOException {
         List<String> out = new ArrayList<>();
         for (byte[] n : Posix.listxattr(node(nodeId).fd)) {
-            out.add(string(n));
+            String name = string(n);
+            // The daemon sees trusted.* names with its own privilege; the kernel filters only get and set.
+            if (req.uid() == 0 || !name.startsWith("trusted.")) {
+                out.add(name);
+            }
         }
         return out;
     }
