@@ -82,6 +82,8 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final AtomicBoolean refusalLogged = new AtomicBoolean();
     private volatile BackingFiles backingFiles;
+    private final AtomicLong servedReads = new AtomicLong();
+    private final AtomicLong servedWrites = new AtomicLong();
 
     private record InodeKey(long dev, long ino) {}
 
@@ -449,14 +451,48 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     }
 
     @Override
+    public CreateReply tmpfile(Request req, long parent, int mode, int umask, int flags) throws IOException {
+        Node p = node(parent);
+        Fd fd = Posix.openat(p.fd, DOT, (openFlags(flags) & ~Posix.O_DIRECTORY) | Posix.O_TMPFILE, mode & 07777);
+        Entry e;
+        try {
+            Fd path = Posix.reopen(fd, Posix.O_PATH);
+            try {
+                own(req, p, path);
+                fixMode(path, mode);
+            } catch (IOException ex) {
+                path.close();
+                throw ex;
+            }
+            e = entry(path);
+        } catch (IOException ex) {
+            fd.close();
+            throw ex;
+        }
+        return new CreateReply(e, opened(node(e.nodeId()), fd, flags));
+    }
+
+    /** READ requests this filesystem served (with kernel passthrough, those of files the kernel did not take). */
+    public long servedReads() {
+        return servedReads.get();
+    }
+
+    /** WRITE requests this filesystem served. */
+    public long servedWrites() {
+        return servedWrites.get();
+    }
+
+    @Override
     public ReadData read(Request req, long nodeId, long fh, long offset, int size, int flags, long lockOwner)
             throws IOException {
+        servedReads.incrementAndGet();
         return ReadData.of(Posix.pread(handle(fh).fd(), size, offset));
     }
 
     @Override
     public int write(Request req, long nodeId, long fh, long offset, ByteBuffer data, int writeFlags, int flags,
                      long lockOwner) throws IOException {
+        servedWrites.incrementAndGet();
         return Posix.pwrite(handle(fh).fd(), data, offset);
     }
 

@@ -2,8 +2,6 @@ package dev.jfuser.examples.passthrough;
 
 import dev.jfuser.examples.contract.FilesystemContract;
 import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -33,8 +31,7 @@ class PassthroughContractTest extends FilesystemContract {
     }
 
     @Override
-    protected Set<Feature> features() {
-        // O_TMPFILE is not mirrored (the kernel's TMPFILE request is left to its default: EOPNOTSUPP).
-        return EnumSet.complementOf(EnumSet.of(Feature.TMPFILE));
+    protected long sizeLimit() {
+        return PassthroughMount.SIZE;
     }
 }

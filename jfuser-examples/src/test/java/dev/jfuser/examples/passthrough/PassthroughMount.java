@@ -17,6 +17,8 @@ import java.util.List;
  * that also works when a test failed, and checks that every source descriptor is closed afterwards.
  */
 final class PassthroughMount {
+    /** The size of the tmpfs source. */
+    static final long SIZE = 64L << 20;
     final Path base;
     final Path source;
     final Path mountpoint;
@@ -40,7 +42,10 @@ final class PassthroughMount {
         Path base = Files.createTempDirectory("jfuser-test-passthrough-");
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path src = Files.createDirectory(base.resolve("src"));
-        MountSupport.run("mount", "-t", "tmpfs", "-o", "size=256m,mode=0755", "passthrough-test-src", src.toString());
+        MountSupport.Result r = MountSupport.run("mount", "-t", "tmpfs", "-o", "size=" + (SIZE >> 20) + "m,mode=0755", "passthrough-test-src", src.toString());
+        if (r.exitCode() != 0) {
+            throw new java.io.IOException("cannot mount the tmpfs source: " + r.output());
+        }
         Path mp = Files.createDirectory(base.resolve("mnt"));
         PassthroughFs fs = new PassthroughFs(src, kernelPassthrough, timeout);
         Mount m = Fuse.mount(fs, mp, MountOptions.parse(
