@@ -5,6 +5,7 @@
 module dev.jfuser {
     exports dev.jfuser;
     exports dev.jfuser.protocol;
+    exports dev.jfuser.posix;
     // The test kit drives the real session over an in-memory channel.
     exports dev.jfuser.internal.session to dev.jfuser.testkit;
     exports dev.jfuser.internal.transport to dev.jfuser.testkit;

@@ -28,6 +28,12 @@ public final class KernelConfig {
     private int congestionThreshold = 48;
     private int timeGranularityNanos = 1;
     private final Notifier notifier;
+    private final BackingFiles backingFiles;
+    /** -1: the default, 1 when PASSTHROUGH is enabled, else 0. */
+    private int maxStackDepth = -1;
+
+    /** The kernel's FILESYSTEM_MAX_STACK_DEPTH: the deepest stack passthrough can be asked for. */
+    public static final int MAX_STACK_DEPTH = 2;
 
     /**
      * A configuration for a kernel speaking 7.{@code kernelMinor} that offered {@code offeredFlags}; the defaults
@@ -43,7 +49,18 @@ public final class KernelConfig {
      * {@link #notifier()} throws). Public for test doubles; the session passes its own.
      */
     public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead, Notifier notifier) {
+        this(kernelMinor, offeredFlags, kernelMaxReadahead, notifier, null);
+    }
+
+    /**
+     * Like {@link #KernelConfig(int, long, int, Notifier)}, handing the filesystem {@code backingFiles} for kernel
+     * passthrough (null: none, then {@link #backingFiles()} throws). Public for test doubles; the session passes
+     * its own.
+     */
+    public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead, Notifier notifier,
+                        BackingFiles backingFiles) {
         this.notifier = notifier;
+        this.backingFiles = backingFiles;
         this.kernelMinor = kernelMinor;
         this.offered = offeredFlags;
         this.kernelMaxReadahead = kernelMaxReadahead;
@@ -66,6 +83,46 @@ public final class KernelConfig {
             throw new IllegalStateException("this KernelConfig was made without a notifier");
         }
         return notifier;
+    }
+
+    /**
+     * The session's {@link BackingFiles}, for kernel passthrough: register backing files and answer OPEN with their
+     * ids. Enable {@link Capability#PASSTHROUGH} here in {@code init} for it to be {@link BackingFiles#available()}
+     * once {@code init} returns.
+     *
+     * @throws IllegalStateException if this configuration was made without one (a test double)
+     */
+    public BackingFiles backingFiles() {
+        if (backingFiles == null) {
+            throw new IllegalStateException("this KernelConfig was made without backing files");
+        }
+        return backingFiles;
+    }
+
+    /**
+     * The {@code max_stack_depth} sent at INIT: how deep the filesystems of backing files may be stacked, plus
+     * one for this one. 1 (the default once {@link Capability#PASSTHROUGH} is enabled) accepts backing files on
+     * ordinary filesystems (ext4, xfs, tmpfs); 2 also accepts files on another FUSE filesystem or on overlayfs. The
+     * kernel stacks this filesystem that deep in turn: with 1 it can still be a lower layer of overlayfs, with 2
+     * nothing can be stacked on it. 0 without PASSTHROUGH.
+     */
+    public int maxStackDepth() {
+        if (!isEnabled(Capability.PASSTHROUGH)) {
+            return 0;
+        }
+        return maxStackDepth < 0 ? 1 : maxStackDepth;
+    }
+
+    /**
+     * Sets {@link #maxStackDepth()} (1 .. {@value #MAX_STACK_DEPTH}; it applies only with
+     * {@link Capability#PASSTHROUGH}).
+     */
+    public KernelConfig maxStackDepth(int depth) {
+        if (depth < 1 || depth > MAX_STACK_DEPTH) {
+            throw new IllegalArgumentException("max stack depth must be 1.." + MAX_STACK_DEPTH + ", got " + depth);
+        }
+        this.maxStackDepth = depth;
+        return this;
     }
 
     /** The protocol minor version the kernel speaks (the session uses the lower of this and 45). */
@@ -218,6 +275,7 @@ public final class KernelConfig {
     @Override
     public String toString() {
         return "KernelConfig[7." + kernelMinor + ", enabled=" + enabled + ", maxWrite=" + maxWrite
-                + ", maxReadahead=" + maxReadahead + ", maxBackground=" + maxBackground + "]";
+                + ", maxReadahead=" + maxReadahead + ", maxBackground=" + maxBackground
+                + (isEnabled(Capability.PASSTHROUGH) ? ", maxStackDepth=" + maxStackDepth() : "") + "]";
     }
 }

@@ -60,6 +60,14 @@ public final class Mount implements AutoCloseable {
     }
 
     /**
+     * The session's {@link BackingFiles} for kernel passthrough (the same object {@link KernelConfig#backingFiles()}
+     * handed to {@code init}).
+     */
+    public BackingFiles backingFiles() {
+        return session.backingFiles();
+    }
+
+    /**
      * The transport requests travel on: {@link Transport#IO_URING} when it was asked for, offered by the kernel and
      * set up, else {@link Transport#DEV_FUSE}.
      *

@@ -8,6 +8,7 @@ import dev.jfuser.Transport;
 import dev.jfuser.examples.clock.ClockFs;
 import dev.jfuser.examples.hello.AsyncHelloFs;
 import dev.jfuser.examples.hello.HelloFs;
+import dev.jfuser.examples.passthrough.PassthroughFs;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
 import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
@@ -39,6 +40,10 @@ public final class Main {
               clock          a file whose content changes every second, cached by the kernel and kept
                              current with notifications (--store: push the bytes instead of invalidating)
               memfs          an in-memory POSIX filesystem like tmpfs
+              passthrough SOURCE
+                             a mirror of directory SOURCE, every operation done there
+                             (--kernel-passthrough: the kernel reads and writes the
+                             source files itself; needs root and Linux 6.9+)
               httpfs URL     a directory tree served over HTTP, read-only: any server
                              with HTML directory listings (jwebserver, nginx autoindex),
                              e.g. jfuser httpfs http://127.0.0.1:8000/ /mnt/web
@@ -94,6 +99,7 @@ public final class Main {
         boolean blocking = false;
         boolean kernelLocks = false;
         boolean store = false;
+        boolean kernelPassthrough = false;
         String transport = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -107,6 +113,7 @@ public final class Main {
                 case "--blocking" -> blocking = true;
                 case "--kernel-locks" -> kernelLocks = true;
                 case "--store" -> store = true;
+                case "--kernel-passthrough" -> kernelPassthrough = true;
                 case "-o" -> {
                     if (++i == args.length) {
                         return usage(err, "-o needs a value, e.g. -o ro,allow_other");
@@ -144,10 +151,14 @@ public final class Main {
             return usage(err, "expected EXAMPLE and MOUNTPOINT");
         }
         String example = positional.get(0);
-        int expected = example.equals("httpfs") ? 3 : 2;
+        int expected = example.equals("httpfs") || example.equals("passthrough") ? 3 : 2;
         if (positional.size() != expected) {
             return usage(err, example.equals("httpfs") ? "expected httpfs URL MOUNTPOINT"
+                    : example.equals("passthrough") ? "expected passthrough SOURCE MOUNTPOINT"
                     : "expected EXAMPLE and MOUNTPOINT");
+        }
+        if (!example.equals("passthrough") && kernelPassthrough) {
+            return usage(err, "--kernel-passthrough is an option of passthrough, not of " + example);
         }
         Path mountpoint = Path.of(positional.get(expected - 1));
         MountOptions options;
@@ -219,6 +230,15 @@ public final class Main {
                     MemFs memfs = new MemFs(o);
                     memfsServed[0] = memfs;
                     yield (mp, mo, s) -> Fuse.mount(memfs, mp, mo, s);
+                }
+                case "passthrough" -> {
+                    PassthroughFs mirror = new PassthroughFs(Path.of(positional.get(1)), kernelPassthrough,
+                            Duration.ofSeconds(1));
+                    // The daemon acts with its own rights: the kernel checks access against the mirrored modes.
+                    if (!options.defaultPermissions()) {
+                        options = options.toBuilder().defaultPermissions(true).build();
+                    }
+                    yield (mp, o, s) -> Fuse.mount(mirror, mp, o, s);
                 }
                 default -> null;
             };

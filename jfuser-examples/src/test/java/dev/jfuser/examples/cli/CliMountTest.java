@@ -289,4 +289,32 @@ class CliMountTest {
             run("chmod", mode, devFuse.toString());
         }
     }
+
+    @Test
+    void unprivilegedKernelPassthroughIsRefusedWithTheReasonAndTheMirrorServesReadsItself() throws Exception {
+        MountSupport.assumeFusermount3();
+        MountSupport.assumeTool("setpriv", "util-linux");
+        MountSupport.assumeTool("runuser", "util-linux");
+        Path devFuse = Path.of("/dev/fuse");
+        String mode = run("stat", "-c", "%a", devFuse.toString()).output().strip();
+        run("chmod", "0666", devFuse.toString());
+        try {
+            Path src = Files.createDirectory(base.resolve("src"));
+            Files.writeString(src.resolve("f"), "mirrored\n");
+            run("chown", "-R", "nobody", src.toString(), mp.toString());
+            List<String> asNobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--");
+            start(asNobody, "passthrough", src.toString(), mp.toString(), "--kernel-passthrough");
+            MountSupport.Result cat = run("runuser", "-u", "nobody", "--", "cat", mp.resolve("f").toString());
+            assertEquals("mirrored\n", cat.output());
+            MountSupport.Result write = run("runuser", "-u", "nobody", "--", "sh", "-c",
+                    "echo more >> " + mp.resolve("f"));
+            assertEquals(0, write.exitCode(), write.output());
+            assertEquals("mirrored\nmore\n", Files.readString(src.resolve("f")));
+            assertEquals(0, stop("INT"), stderr.toString());
+            assertTrue(stderr.toString().contains("kernel passthrough refused")
+                    && stderr.toString().contains("CAP_SYS_ADMIN"), stderr.toString());
+        } finally {
+            run("chmod", mode, devFuse.toString());
+        }
+    }
 }

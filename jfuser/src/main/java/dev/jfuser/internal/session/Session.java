@@ -1,6 +1,8 @@
 package dev.jfuser.internal.session;
 
 import dev.jfuser.AsyncFilesystem;
+import dev.jfuser.BackingFiles;
+import dev.jfuser.Capability;
 import dev.jfuser.Errno;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Notifier;
@@ -143,6 +145,8 @@ public final class Session {
     private final AtomicBoolean ringsRefused = new AtomicBoolean();
     /** Notifications go out on the mount's /dev/fuse descriptor, whatever transport requests travel on. */
     private final SessionNotifier notifier;
+    /** Kernel passthrough's backing files, registered by ioctl on the same descriptor. */
+    private final SessionBackingFiles backingFiles;
 
     public Session(FuseChannel channel, AsyncFilesystem fs, SessionOptions options, int allowRootOwner) {
         this.mainChannel = channel;
@@ -156,6 +160,7 @@ public final class Session {
         this.parkSlots = new Semaphore(parkLimit);
         this.writeBufferPermits = new Semaphore(options.maxWriteBuffers());
         this.notifier = new SessionNotifier(this, channel);
+        this.backingFiles = new SessionBackingFiles(channel);
         if (emergencyReserve == null) {
             emergencyReserve = new byte[(int) Math.min(Runtime.getRuntime().maxMemory() / 64, 4 << 20)];
         }
@@ -165,6 +170,11 @@ public final class Session {
             // Its handler threads report a VirtualMachineError here before anything else can allocate.
             adapter.onFatalError(this::fatal);
         }
+    }
+
+    /** The backing files of this session, for kernel passthrough (usable once INIT was answered). */
+    public BackingFiles backingFiles() {
+        return backingFiles;
     }
 
     /** The notifier of this session (usable once INIT was answered). */
@@ -394,7 +404,8 @@ public final class Session {
 
     private void negotiate(Operation.Init init, InFlight r) throws IOException {
         int negotiated = Math.min(init.minor(), Abi.KERNEL_MINOR_VERSION);
-        KernelConfig cfg = new KernelConfig(init.minor(), init.flags(), init.maxReadahead(), notifier);
+        KernelConfig cfg = new KernelConfig(init.minor(), init.flags(), init.maxReadahead(), notifier,
+                backingFiles);
         try {
             fs.init(cfg);
         } catch (IOException | RuntimeException e) {
@@ -403,6 +414,12 @@ public final class Session {
         }
         long offered = init.flags();
         long flags = cfg.requestedFlags() & offered;
+        if ((flags & Abi.PASSTHROUGH) != 0 && (flags & Abi.WRITEBACK_CACHE) != 0) {
+            r.error(Errno.EPROTO);
+            throw new IOException("the filesystem's init enabled both PASSTHROUGH and WRITEBACK_CACHE: the kernel"
+                    + " turns passthrough off when the writeback cache is on; enable one of them");
+        }
+        int stackDepth = (flags & Abi.PASSTHROUGH) != 0 ? cfg.maxStackDepth() : 0;
         // Always wanted when offered: large writes, the max_pages field, and flags2 for capabilities above bit 31.
         flags |= offered & (Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT);
         int maxWrite = cfg.maxWrite();
@@ -426,7 +443,7 @@ public final class Session {
         }
         dispatcher.negotiated(flags);
         InitOut out = new InitOut(Abi.KERNEL_VERSION, negotiated, cfg.maxReadahead(), flags, cfg.maxBackground(),
-                cfg.congestionThreshold(), maxWrite, cfg.timeGranularityNanos(), maxPages, 0, 0, 0);
+                cfg.congestionThreshold(), maxWrite, cfg.timeGranularityNanos(), maxPages, 0, stackDepth, 0);
         int size = negotiated < 5 ? Abi.COMPAT_INIT_OUT_SIZE
                 : negotiated < 23 ? Abi.COMPAT_22_INIT_OUT_SIZE : Abi.INIT_OUT_SIZE;
         debug.note("INIT: kernel 7." + init.minor() + ", negotiated 7." + negotiated + ", flags 0x"
@@ -434,6 +451,25 @@ public final class Session {
                 + (rings != null ? rings.toString() : "/dev/fuse"));
         r.replyStruct(size, (b, p) -> ReplyEncoder.initOut(b, p, out));
         notifier.negotiated(negotiated, offered);
+        backingFiles.negotiated(whyNoPassthrough(init.minor(), offered, cfg, stackDepth), stackDepth);
+    }
+
+    /** Empty when kernel passthrough was negotiated, else what is missing, for {@link BackingFiles}. */
+    private String whyNoPassthrough(int kernelMinor, long offered, KernelConfig cfg, int stackDepth) {
+        if ((offered & Abi.PASSTHROUGH) == 0) {
+            return "the kernel (FUSE protocol 7." + kernelMinor + ") does not offer FUSE_PASSTHROUGH (needs Linux"
+                    + " 6.9+ built with CONFIG_FUSE_PASSTHROUGH)";
+        }
+        if (!cfg.isEnabled(Capability.PASSTHROUGH)) {
+            return "the filesystem did not enable Capability.PASSTHROUGH in init";
+        }
+        if (stackDepth < 1) {
+            return "max_stack_depth is 0";
+        }
+        if (!(mainChannel instanceof DevFuseChannel)) {
+            return "the session runs on " + mainChannel.getClass().getSimpleName() + ", not a /dev/fuse descriptor";
+        }
+        return "";
     }
 
     /** The rings for the io_uring transport, or null (with a log line saying why) to stay on /dev/fuse. */
@@ -1014,6 +1050,7 @@ public final class Session {
         runDestroy();
         // No notification may be in the middle of a write when the descriptors close; pending retrieves fail.
         notifier.close();
+        backingFiles.close();
         // Rings first: closing them makes the kernel cancel the entries parked there, which hold references to
         // the /dev/fuse file; the connection ends when the last reference goes.
         UringTransport r = rings;

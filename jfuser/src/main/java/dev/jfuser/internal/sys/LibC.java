@@ -127,6 +127,30 @@ public final class LibC {
 
     /** {@code FUSE_DEV_IOC_CLONE = _IOR(229, 0, uint32_t)}: binds a fresh /dev/fuse fd to the session fd pointed to. */
     public static final long FUSE_DEV_IOC_CLONE = 0x8004E500L;
+    /** {@code FUSE_DEV_IOC_BACKING_OPEN = _IOW(229, 1, struct fuse_backing_map)}: registers a backing file. */
+    public static final long FUSE_DEV_IOC_BACKING_OPEN = 0x4010E501L;
+    /** {@code FUSE_DEV_IOC_BACKING_CLOSE = _IOW(229, 2, uint32_t)}: drops a backing id. */
+    public static final long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004E502L;
+
+    /**
+     * FUSE_DEV_IOC_BACKING_OPEN on the connection's /dev/fuse descriptor {@code devFd}: registers {@code fd} (a
+     * regular file) as a backing file and returns its positive backing id. Fails with EPERM without CAP_SYS_ADMIN or
+     * when passthrough was not negotiated, ELOOP when the file's filesystem is stacked too deep, EINVAL/EISDIR for a
+     * file that is not regular, EOPNOTSUPP from a kernel built without passthrough.
+     */
+    public static int backingOpen(int devFd, int fd) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            // struct fuse_backing_map { int32_t fd; uint32_t flags; uint64_t padding; }
+            MemorySegment map = arena.allocate(16, 8);
+            map.set(JAVA_INT, 0, fd);
+            return ioctl(devFd, FUSE_DEV_IOC_BACKING_OPEN, map);
+        }
+    }
+
+    /** FUSE_DEV_IOC_BACKING_CLOSE: drops backing id {@code id}; files opened with it keep their backing file. */
+    public static void backingClose(int devFd, int id) throws NativeException {
+        ioctlInt(devFd, FUSE_DEV_IOC_BACKING_CLOSE, id);
+    }
 
     /**
      * Throws a clear {@link IllegalCallerException} if native access is denied, instead of the

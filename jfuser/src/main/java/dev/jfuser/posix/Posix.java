@@ -1,0 +1,329 @@
+package dev.jfuser.posix;
+
+import dev.jfuser.Errno;
+import dev.jfuser.FuseException;
+import dev.jfuser.internal.sys.AtCalls;
+import dev.jfuser.internal.sys.NativeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A small set of Linux file calls for filesystems that mirror another directory: the {@code *at()} family on
+ * directory descriptors, file I/O on descriptors, extended attributes and directory listings. Names are raw bytes,
+ * as Linux stores them; every failure is a {@link FuseException} carrying the call's errno, so a filesystem can let
+ * it through as its answer.
+ *
+ * <p>Resolving every name relative to a directory descriptor with {@link #O_NOFOLLOW}/{@link #AT_SYMLINK_NOFOLLOW}
+ * keeps a mirror confined to its source: no symlink is followed and no path is walked from a root. Descriptors of
+ * {@code O_PATH} handles take the calls that need a real open file through {@link Fd#procPath()}, as
+ * {@link #reopen}, {@link #link} and the xattr calls do.
+ */
+public final class Posix {
+    private Posix() {}
+
+    /** open flags. */
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0x40, O_EXCL = 0x80,
+            O_NOCTTY = 0x100, O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000,
+            O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_TMPFILE = 0x410000;
+    /** The current directory, for the {@code dir} argument of the *at calls. */
+    public static final int AT_FDCWD = -100;
+    /** *at flags. */
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400,
+            AT_EMPTY_PATH = 0x1000;
+    /** utimensat's special nanosecond values. */
+    public static final long UTIME_NOW = (1L << 30) - 1, UTIME_OMIT = (1L << 30) - 2;
+    /** lseek whence values. */
+    public static final int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private static FuseException fail(NativeException e) {
+        return new FuseException(Errno.of(e.errno()), e.getMessage(), e);
+    }
+
+    /** Opens {@code path} (absolute or relative to the working directory) with {@code flags}. */
+    public static Fd open(Path path, int flags) throws FuseException {
+        try {
+            return new Fd(AtCalls.openat(AT_FDCWD, path.toString().getBytes(StandardCharsets.UTF_8),
+                    flags | O_CLOEXEC, 0));
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code openat(2)}: opens {@code name} in directory {@code dir}; O_CLOEXEC is always added. */
+    public static Fd openat(Fd dir, byte[] name, int flags, int mode) throws FuseException {
+        try {
+            return new Fd(AtCalls.openat(dir.intValue(), name, flags | O_CLOEXEC, mode));
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /**
+     * Opens the file an {@code O_PATH} handle refers to, for I/O, with {@code flags} (O_CREAT, O_EXCL and
+     * O_NOFOLLOW are dropped): through {@code /proc/self/fd}, which reaches the very inode, never a path.
+     */
+    public static Fd reopen(Fd file, int flags) throws FuseException {
+        try {
+            return new Fd(AtCalls.openat(AT_FDCWD, file.procPath(),
+                    (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC, 0));
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code statx(2)} of {@code name} in {@code dir}, not following a final symlink. */
+    public static Stat stat(Fd dir, byte[] name) throws FuseException {
+        try {
+            return AtCalls.statx(dir.intValue(), name, AT_SYMLINK_NOFOLLOW | (name.length == 0 ? AT_EMPTY_PATH : 0));
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code statx(2)} of the file {@code file} refers to (also an {@code O_PATH} handle). */
+    public static Stat stat(Fd file) throws FuseException {
+        return stat(file, EMPTY);
+    }
+
+    /** {@code mkdirat(2)}. */
+    public static void mkdirat(Fd dir, byte[] name, int mode) throws FuseException {
+        try {
+            AtCalls.mkdirat(dir.intValue(), name, mode);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code mknodat(2)} of a device file, FIFO or socket; {@code rdev} in the kernel's 32-bit encoding. */
+    public static void mknodat(Fd dir, byte[] name, int mode, int rdev) throws FuseException {
+        long major = (rdev & 0xfff00L) >>> 8;
+        long minor = (rdev & 0xffL) | ((rdev >>> 12) & 0xfff00L);
+        long dev = ((major & 0xfffL) << 8) | (minor & 0xffL) | ((major & ~0xfffL) << 32) | ((minor & ~0xffL) << 12);
+        try {
+            AtCalls.mknodat(dir.intValue(), name, mode, dev);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code symlinkat(2)}: {@code name} in {@code dir} becomes a symlink holding {@code target} verbatim. */
+    public static void symlinkat(byte[] target, Fd dir, byte[] name) throws FuseException {
+        try {
+            AtCalls.symlinkat(target, dir.intValue(), name);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code readlinkat(2)} of the symlink an {@code O_PATH | O_NOFOLLOW} handle refers to: its target as stored. */
+    public static byte[] readlink(Fd symlink) throws FuseException {
+        try {
+            return AtCalls.readlinkat(symlink.intValue(), EMPTY);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code unlinkat(2)}; {@link #AT_REMOVEDIR} removes a directory. */
+    public static void unlinkat(Fd dir, byte[] name, int flags) throws FuseException {
+        try {
+            AtCalls.unlinkat(dir.intValue(), name, flags);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code renameat2(2)} with RENAME_NOREPLACE (1), RENAME_EXCHANGE (2), RENAME_WHITEOUT (4) flags. */
+    public static void renameat2(Fd oldDir, byte[] oldName, Fd newDir, byte[] newName, int flags)
+            throws FuseException {
+        try {
+            AtCalls.renameat2(oldDir.intValue(), oldName, newDir.intValue(), newName, flags);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code linkat(2)}: a new name {@code newName} in {@code newDir} for the file {@code file} refers to. */
+    public static void link(Fd file, Fd newDir, byte[] newName) throws FuseException {
+        try {
+            AtCalls.linkat(AT_FDCWD, file.procPath(), newDir.intValue(), newName, AT_SYMLINK_FOLLOW);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** Changes the permission bits of the file {@code file} refers to (not of a symlink: EOPNOTSUPP). */
+    public static void chmod(Fd file, int mode) throws FuseException {
+        try {
+            AtCalls.fchmodat(AT_FDCWD, file.procPath(), mode, 0);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code fchownat(2)} of the file {@code file} refers to, symlinks included; -1 keeps an id. */
+    public static void chown(Fd file, int uid, int gid) throws FuseException {
+        try {
+            AtCalls.fchownat(file.intValue(), EMPTY, uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /**
+     * {@code utimensat(2)} of the file {@code file} refers to, symlinks included; nanoseconds may be
+     * {@link #UTIME_NOW} or {@link #UTIME_OMIT}.
+     */
+    public static void utimens(Fd file, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec)
+            throws FuseException {
+        try {
+            AtCalls.utimensat(file.intValue(), EMPTY, atimeSec, atimeNsec, mtimeSec, mtimeNsec,
+                    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code ftruncate(2)} of an open file. */
+    public static void truncate(Fd file, long size) throws FuseException {
+        try {
+            AtCalls.ftruncate(file.intValue(), size);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code pread(2)}: up to {@code size} bytes at {@code offset}, fewer at the end of the file. */
+    public static byte[] pread(Fd file, int size, long offset) throws FuseException {
+        try {
+            return AtCalls.pread(file.intValue(), size, offset);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code pwrite(2)} of {@code data}'s remaining bytes at {@code offset}; returns the count. */
+    public static int pwrite(Fd file, ByteBuffer data, long offset) throws FuseException {
+        try {
+            return AtCalls.pwrite(file.intValue(), data, offset);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code fsync(2)}, or {@code fdatasync(2)} when {@code dataOnly}. */
+    public static void fsync(Fd file, boolean dataOnly) throws FuseException {
+        try {
+            AtCalls.fsync(file.intValue(), dataOnly);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code syncfs(2)} of the filesystem holding {@code file}. */
+    public static void syncfs(Fd file) throws FuseException {
+        try {
+            AtCalls.syncfs(file.intValue());
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code fallocate(2)}. */
+    public static void fallocate(Fd file, int mode, long offset, long length) throws FuseException {
+        try {
+            AtCalls.fallocate(file.intValue(), mode, offset, length);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code lseek(2)}, e.g. with {@link #SEEK_DATA} or {@link #SEEK_HOLE}. */
+    public static long lseek(Fd file, long offset, int whence) throws FuseException {
+        try {
+            return AtCalls.lseek(file.intValue(), offset, whence);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code copy_file_range(2)} between explicit offsets; returns the bytes copied. */
+    public static long copyFileRange(Fd in, long offIn, Fd out, long offOut, long length, int flags)
+            throws FuseException {
+        try {
+            return AtCalls.copyFileRange(in.intValue(), offIn, out.intValue(), offOut, length, flags);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code flock(2)}: LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8. */
+    public static void flock(Fd file, int operation) throws FuseException {
+        try {
+            AtCalls.flock(file.intValue(), operation);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** {@code fstatvfs(3)} of the filesystem holding {@code file} (an {@code O_PATH} handle will do). */
+    public static StatFs statfs(Fd file) throws FuseException {
+        try {
+            return AtCalls.fstatvfs(file.intValue());
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** The value of extended attribute {@code name} of the file {@code file} refers to. */
+    public static byte[] getxattr(Fd file, byte[] name) throws FuseException {
+        try {
+            return AtCalls.getxattr(file.procPath(), name);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** Sets extended attribute {@code name}; {@code flags} XATTR_CREATE 1, XATTR_REPLACE 2. */
+    public static void setxattr(Fd file, byte[] name, byte[] value, int flags) throws FuseException {
+        try {
+            AtCalls.setxattr(file.procPath(), name, value, flags);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** The names of the extended attributes of the file {@code file} refers to. */
+    public static List<byte[]> listxattr(Fd file) throws FuseException {
+        try {
+            return AtCalls.listxattr(file.procPath());
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /** Removes extended attribute {@code name}. */
+    public static void removexattr(Fd file, byte[] name) throws FuseException {
+        try {
+            AtCalls.removexattr(file.procPath(), name);
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+
+    /**
+     * Every entry of directory {@code dir} ("." and ".." included), read through a descriptor of its own so
+     * {@code dir} (an {@code O_PATH} handle will do) keeps no position.
+     */
+    public static List<DirEntry> readdir(Fd dir) throws FuseException {
+        try (Fd d = openat(dir, ".".getBytes(StandardCharsets.US_ASCII), O_RDONLY | O_DIRECTORY, 0)) {
+            return AtCalls.readdir(d.intValue());
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+    }
+}
