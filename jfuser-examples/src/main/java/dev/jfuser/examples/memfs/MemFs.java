@@ -15,6 +15,7 @@ import dev.jfuser.FileType;
 import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
+import dev.jfuser.IoctlReply;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Names;
 import dev.jfuser.OpenReply;
@@ -24,6 +25,7 @@ import dev.jfuser.SetAttr;
 import dev.jfuser.protocol.Abi;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,8 +45,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * An in-memory POSIX filesystem that behaves like the kernel's tmpfs: regular files (sparse), directories,
  * symlinks, hard links, FIFOs, sockets and device nodes, O_TMPFILE, RENAME_WHITEOUT (so it can be the upper layer
- * of an overlay), extended attributes, POSIX and flock locks,
- * fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range, and an optional size limit that answers ENOSPC.
+ * of an overlay), extended attributes, POSIX and flock locks, inode flags ({@code chattr +i +a +d +A}, enforced by
+ * memfs since the kernel enforces none for FUSE), fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range, and an optional size limit that answers ENOSPC.
  *
  * <h2>Concurrency</h2>
  * One {@link ReentrantLock} guards the whole tree. Requests arrive concurrently on virtual threads; each takes the
@@ -122,6 +124,27 @@ public final class MemFs implements Filesystem {
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
+    private static final int O_APPEND = 02000;
+    // Inode flags (linux/fs.h) and the ioctls that read and change them; the kernel sends FS_IOC_FSGETXATTR
+    // before every change, to learn the flags it checks CAP_LINUX_IMMUTABLE against.
+    static final int FS_IMMUTABLE_FL = 0x10;
+    static final int FS_APPEND_FL = 0x20;
+    static final int FS_NODUMP_FL = 0x40;
+    static final int FS_NOATIME_FL = 0x80;
+    /** The flags memfs keeps, those tmpfs keeps (besides casefolding); any other is EOPNOTSUPP. */
+    static final int SUPPORTED_FLAGS = FS_IMMUTABLE_FL | FS_APPEND_FL | FS_NODUMP_FL | FS_NOATIME_FL;
+    /** The flags a new node takes from its directory, as on tmpfs. */
+    private static final int INHERITED_FLAGS = FS_NODUMP_FL | FS_NOATIME_FL;
+    static final int FS_IOC_GETFLAGS = 0x80086601;
+    static final int FS_IOC_SETFLAGS = 0x40086602;
+    static final int FS_IOC_FSGETXATTR = 0x801c581f;
+    static final int FS_IOC_FSSETXATTR = 0x401c5820;
+    /** {@code struct fsxattr}: xflags, extsize, nextents, projid, cowextsize, 8 bytes of padding. */
+    private static final int FSXATTR_SIZE = 28;
+    private static final int FS_XFLAG_IMMUTABLE = 0x8;
+    private static final int FS_XFLAG_APPEND = 0x10;
+    private static final int FS_XFLAG_NOATIME = 0x40;
+    private static final int FS_XFLAG_NODUMP = 0x80;
 
     /**
      * How a memfs is set up.
@@ -538,6 +561,7 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.EPERM, "hard links to directories are not allowed");
             }
             Node dir = writableDir(req, newParent, newName);
+            requireNoIa(n, "a hard link");
             if (n.nlink == 0 && !n.tmpfile) {
                 throw new FuseException(Errno.ENOENT, "node " + nodeId + " was unlinked");
             }
@@ -565,6 +589,7 @@ public final class MemFs implements Filesystem {
             require(req, dir, W | X);
             Node.DirEntry e = existing(dir, name);
             Node n = e.node;
+            checkRemovable(dir, n);
             if (n.isDir()) {
                 throw new FuseException(Errno.EISDIR, name + " is a directory");
             }
@@ -589,6 +614,7 @@ public final class MemFs implements Filesystem {
             require(req, dir, W | X);
             Node.DirEntry e = existing(dir, name);
             Node n = e.node;
+            checkRemovable(dir, n);
             if (!n.isDir()) {
                 throw new FuseException(Errno.ENOTDIR, name + " is not a directory");
             }
@@ -627,6 +653,10 @@ public final class MemFs implements Filesystem {
             Node.DirEntry dst = to.entry(newName);
             Node moving = src.node;
             Node victim = dst == null ? null : dst.node;
+            checkRemovable(from, moving);
+            if (victim != null) {
+                checkRemovable(to, victim);
+            }
             if ((flags & RENAME_EXCHANGE) != 0) {
                 if (victim == null) {
                     throw new FuseException(Errno.ENOENT, newName + " does not exist to exchange with");
@@ -777,6 +807,19 @@ public final class MemFs implements Filesystem {
             boolean owner = req.uid() == n.uid;
             Handle h = changes.fh().isPresent() ? handles.get(changes.fh().getAsLong()) : null;
             // Validate everything first: a refused change leaves the node untouched.
+            boolean immutable = (n.flags & FS_IMMUTABLE_FL) != 0;
+            boolean appendOnly = (n.flags & FS_APPEND_FL) != 0;
+            if (changes.mode().isPresent() || changes.uid().isPresent() || changes.gid().isPresent()) {
+                requireNoIa(n, "chmod or chown");
+            }
+            if (changes.atime().isPresent() || changes.mtime().isPresent()) {
+                boolean toNow = changes.atime().isPresent() && changes.atimeNow()
+                        && changes.mtime().isPresent() && changes.mtimeNow();
+                // setting both times to now is touch(1) (utimensat with no times), which append-only permits
+                if (immutable || (appendOnly && !toNow)) {
+                    throw new FuseException(Errno.EPERM, "times of an immutable or append-only inode " + n.ino);
+                }
+            }
             if (changes.mode().isPresent() && !root && !owner) {
                 throw new FuseException(Errno.EPERM, "only the owner may chmod");
             }
@@ -800,7 +843,11 @@ public final class MemFs implements Filesystem {
                     throw new FuseException(Errno.EINVAL, "negative size");
                 }
                 boolean writableHandle = h != null && (h.flags() & O_ACCMODE) != 0;
+                if (appendOnly) {
+                    throw new FuseException(Errno.EPERM, "cannot truncate append-only inode " + n.ino);
+                }
                 if (!writableHandle) {
+                    // as on Linux, a descriptor opened for writing before chattr +i can still ftruncate
                     require(req, n, W);
                 }
             }
@@ -899,6 +946,9 @@ public final class MemFs implements Filesystem {
                 throw new FuseException(Errno.EISDIR, "cannot open a directory for writing");
             }
             require(req, n, need);
+            if ((n.flags & FS_APPEND_FL) != 0 && ((acc != 0 && (flags & O_APPEND) == 0) || (flags & O_TRUNC) != 0)) {
+                throw new FuseException(Errno.EPERM, "append-only inode " + n.ino + " opens for appending only");
+            }
             if (req.killSuidgid() && (flags & O_TRUNC) != 0 && !n.isDir()) {
                 // An unprivileged truncating open (only sent with atomic O_TRUNC): drop privileges as truncate does.
                 // CREATE carries the flag too, but memfs creates only new files, which keep their mode (as tmpfs).
@@ -979,6 +1029,12 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node n = regular(nodeId);
+            Handle h = handles.get(fh);
+            if ((n.flags & FS_APPEND_FL) != 0 && h != null && (h.flags() & O_APPEND) != 0 && (flags & O_APPEND) == 0) {
+                // O_APPEND dropped with fcntl(F_SETFL), which Linux refuses on an append-only file but a FUSE
+                // filesystem is not asked about: its writes may not land anywhere but the end
+                throw new FuseException(Errno.EPERM, "append-only inode " + n.ino + " is written at its end only");
+            }
             int count = writeData(n, offset, data, data.position(), data.remaining());
             Instant now = Instant.now();
             n.mtime = now;
@@ -1054,6 +1110,11 @@ public final class MemFs implements Filesystem {
             if (offset + length < 0) { // beyond MAX_FILE_SIZE: the kernel's vfs_fallocate answers the same
                 throw new FuseException(Errno.EFBIG, "fallocate range " + offset + "+" + length);
             }
+            if ((n.flags & FS_IMMUTABLE_FL) != 0
+                    || ((n.flags & FS_APPEND_FL) != 0 && (mode & ~FALLOC_FL_KEEP_SIZE) != 0)) {
+                throw new FuseException(Errno.EPERM, "fallocate mode " + mode + " on inode flags 0x"
+                        + Integer.toHexString(n.flags));
+            }
             long end = offset + length;
             Instant now = Instant.now();
             switch (mode) {
@@ -1127,6 +1188,9 @@ public final class MemFs implements Filesystem {
         try {
             Node in = regular(nodeIdIn);
             Node out = regular(nodeIdOut);
+            if ((out.flags & FS_IMMUTABLE_FL) != 0) { // Linux's generic_copy_file_checks
+                throw new FuseException(Errno.EPERM, "copy into immutable inode " + out.ino);
+            }
             long count = Math.max(0, Math.min(length, in.size - offsetIn));
             if (count > 0 && offsetOut >= Node.MAX_FILE_SIZE) {
                 throw new FuseException(Errno.EFBIG, "copy to " + offsetOut + ", beyond the largest file size");
@@ -1308,6 +1372,113 @@ public final class MemFs implements Filesystem {
         }
     }
 
+    // ---------------------------------------------------------------------------------------- inode flags
+
+    /**
+     * {@code FS_IOC_GETFLAGS}/{@code FS_IOC_SETFLAGS} and {@code FS_IOC_FSGETXATTR}/{@code FS_IOC_FSSETXATTR}: the
+     * kernel turns {@code chattr}/{@code lsattr} (and {@code xfs_io}'s chattr) into these on a file it opens
+     * read-only; every other command is ENOTTY. The kernel checks ownership and {@code CAP_LINUX_IMMUTABLE} before
+     * a change reaches memfs; memfs checks them again, by uid, for callers that are not the kernel.
+     */
+    @Override
+    public IoctlReply ioctl(Request req, long nodeId, long fh, int flags, int cmd, long arg, byte[] in,
+                            int outSize) throws IOException {
+        lock.lock();
+        try {
+            Node n = node(nodeId);
+            if (n.type != FileType.REGULAR_FILE && !n.isDir()) {
+                throw new FuseException(Errno.ENOTTY, "no inode flags on a " + n.type);
+            }
+            switch (cmd) {
+                case FS_IOC_GETFLAGS -> {
+                    ByteBuffer out = ByteBuffer.allocate(Math.max(4, outSize)).order(ByteOrder.nativeOrder());
+                    out.putInt(0, n.flags);
+                    return new IoctlReply(0, Arrays.copyOf(out.array(), Math.min(outSize, 8)));
+                }
+                case FS_IOC_SETFLAGS -> {
+                    if (in.length < 4) {
+                        throw new FuseException(Errno.EINVAL, "FS_IOC_SETFLAGS with " + in.length + " bytes");
+                    }
+                    setFlags(req, n, ByteBuffer.wrap(in).order(ByteOrder.nativeOrder()).getInt(0));
+                    return IoctlReply.of(0);
+                }
+                case FS_IOC_FSGETXATTR -> {
+                    ByteBuffer out = ByteBuffer.allocate(FSXATTR_SIZE).order(ByteOrder.nativeOrder());
+                    out.putInt(0, xflags(n.flags));
+                    return new IoctlReply(0, Arrays.copyOf(out.array(), Math.min(outSize, FSXATTR_SIZE)));
+                }
+                case FS_IOC_FSSETXATTR -> {
+                    if (in.length < 20) {
+                        throw new FuseException(Errno.EINVAL, "FS_IOC_FSSETXATTR with " + in.length + " bytes");
+                    }
+                    ByteBuffer b = ByteBuffer.wrap(in).order(ByteOrder.nativeOrder());
+                    int xflags = b.getInt(0);
+                    int known = FS_XFLAG_IMMUTABLE | FS_XFLAG_APPEND | FS_XFLAG_NOATIME | FS_XFLAG_NODUMP;
+                    int wanted = flagsOf(xflags);
+                    checkFlagsChange(req, n, wanted);
+                    // extent size, project id, CoW extent size: nothing memfs keeps (tmpfs refuses them too)
+                    if ((xflags & ~known) != 0 || b.getInt(4) != 0 || b.getInt(12) != 0 || b.getInt(16) != 0) {
+                        throw new FuseException(Errno.EOPNOTSUPP, "fsxattr 0x" + Integer.toHexString(xflags));
+                    }
+                    setFlags(req, n, wanted);
+                    return IoctlReply.of(0);
+                }
+                default -> throw new FuseException(Errno.ENOTTY, "ioctl 0x" + Integer.toHexString(cmd));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sets the inode flags of {@code n} to {@code wanted}, with the kernel's checks in its order. */
+    private static void setFlags(Request req, Node n, int wanted) throws FuseException {
+        checkFlagsChange(req, n, wanted);
+        if ((wanted & ~SUPPORTED_FLAGS) != 0) {
+            throw new FuseException(Errno.EOPNOTSUPP, "inode flags 0x" + Integer.toHexString(wanted & ~SUPPORTED_FLAGS));
+        }
+        n.flags = wanted;
+        n.ctime = Instant.now();
+    }
+
+    /** EPERM unless the caller owns {@code n} (or is root), and is root if immutable or append-only changes. */
+    private static void checkFlagsChange(Request req, Node n, int wanted) throws FuseException {
+        if (req.uid() != 0 && req.uid() != n.uid) {
+            throw new FuseException(Errno.EPERM, "only the owner may change inode flags");
+        }
+        if (((wanted ^ n.flags) & (FS_IMMUTABLE_FL | FS_APPEND_FL)) != 0 && req.uid() != 0) {
+            throw new FuseException(Errno.EPERM, "immutable and append-only need CAP_LINUX_IMMUTABLE");
+        }
+    }
+
+    private static int xflags(int flags) {
+        return ((flags & FS_IMMUTABLE_FL) != 0 ? FS_XFLAG_IMMUTABLE : 0)
+                | ((flags & FS_APPEND_FL) != 0 ? FS_XFLAG_APPEND : 0)
+                | ((flags & FS_NOATIME_FL) != 0 ? FS_XFLAG_NOATIME : 0)
+                | ((flags & FS_NODUMP_FL) != 0 ? FS_XFLAG_NODUMP : 0);
+    }
+
+    private static int flagsOf(int xflags) {
+        return ((xflags & FS_XFLAG_IMMUTABLE) != 0 ? FS_IMMUTABLE_FL : 0)
+                | ((xflags & FS_XFLAG_APPEND) != 0 ? FS_APPEND_FL : 0)
+                | ((xflags & FS_XFLAG_NOATIME) != 0 ? FS_NOATIME_FL : 0)
+                | ((xflags & FS_XFLAG_NODUMP) != 0 ? FS_NODUMP_FL : 0);
+    }
+
+    /** EPERM if {@code n} is immutable or append-only: Linux then refuses a name change, chmod, chown, xattrs. */
+    private static void requireNoIa(Node n, String what) throws FuseException {
+        if ((n.flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) != 0) {
+            throw new FuseException(Errno.EPERM, what + " of an immutable or append-only inode " + n.ino);
+        }
+    }
+
+    /** The flag checks of Linux's may_delete: no entry leaves an append-only directory, nor names an i/a inode. */
+    private static void checkRemovable(Node dir, Node victim) throws FuseException {
+        if ((dir.flags & FS_APPEND_FL) != 0) {
+            throw new FuseException(Errno.EPERM, "entries cannot leave append-only directory " + dir.ino);
+        }
+        requireNoIa(victim, "removing a name");
+    }
+
     // --------------------------------------------------------------------------------------------- xattrs
 
     @Override
@@ -1320,6 +1491,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node n = node(nodeId);
+            requireNoIa(n, "an xattr change");
             xattrAccess(req, n, name, true);
             byte[] old = n.xattrsOrEmpty().get(name);
             if ((flags & XATTR_CREATE) != 0 && old != null) {
@@ -1405,6 +1577,7 @@ public final class MemFs implements Filesystem {
         lock.lock();
         try {
             Node n = node(nodeId);
+            requireNoIa(n, "an xattr change");
             xattrAccess(req, n, name, true);
             long freed = n.removeXattr(name);
             if (freed < 0) {
@@ -1658,6 +1831,10 @@ public final class MemFs implements Filesystem {
 
     /** Throws EACCES unless the caller has all of {@code mask} (R 4, W 2, X 1) on {@code n}. */
     private void require(Request req, Node n, int mask) throws FuseException {
+        if ((mask & W) != 0 && (n.flags & FS_IMMUTABLE_FL) != 0) {
+            // Linux's inode_permission: nobody, not even root, gets write access to an immutable inode
+            throw new FuseException(Errno.EPERM, "inode " + n.ino + " is immutable");
+        }
         if (!permitted(req, n, mask)) {
             throw new FuseException(Errno.EACCES, "uid " + req.uid() + " lacks " + mask + " on node " + n.ino);
         }
@@ -1758,6 +1935,7 @@ public final class MemFs implements Filesystem {
             perm &= ~S_ISGID;
         }
         Node n = new Node(nextIno++, type, perm, req.uid(), gid, Instant.now());
+        n.flags = dir.flags & INHERITED_FLAGS;
         if (type == FileType.DIRECTORY) {
             n.parent = dir;
         }
@@ -1799,6 +1977,9 @@ public final class MemFs implements Filesystem {
 
     /** An access of {@code n}: moves its atime as {@link Options#atimePolicy()} says. */
     private void touchAtime(Node n) {
+        if ((n.flags & FS_NOATIME_FL) != 0) {
+            return; // chattr +A
+        }
         Instant now = Instant.now();
         boolean move = switch (options.atimePolicy()) {
             case STRICT -> true;

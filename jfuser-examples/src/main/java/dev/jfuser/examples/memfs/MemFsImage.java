@@ -43,7 +43,9 @@ import java.util.zip.CheckedOutputStream;
  */
 final class MemFsImage {
     private static final byte[] MAGIC = "JFMEMFS\n".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    /** Version 2 added the inode flags to each node; version 1 images still load (with no flags). */
+    static final int VERSION = 2;
+    private static final int VERSION_WITHOUT_FLAGS = 1;
     private static final int KIND_RESERVED = 0;
     private static final int KIND_DATA = 1;
 
@@ -198,6 +200,7 @@ final class MemFsImage {
         out.writeInt(n.uid);
         out.writeInt(n.gid);
         out.writeInt(n.rdev);
+        out.writeInt(n.flags);
         writeTime(out, n.atime);
         writeTime(out, n.mtime);
         writeTime(out, n.ctime);
@@ -259,15 +262,15 @@ final class MemFsImage {
         if (length < MAGIC.length + 4 + 8 + 4) {
             throw corrupt(image, "too short (" + length + " bytes) to be a memfs image");
         }
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_WITHOUT_FLAGS) {
             throw new IOException("memfs image " + image + " has format version " + version + "; this memfs reads "
-                    + "version " + VERSION);
+                    + "versions " + VERSION_WITHOUT_FLAGS + " and " + VERSION);
         }
         verifyChecksum(image, length);
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(
                 limited(Files.newInputStream(image), length - 4), 1 << 16))) {
             in.skipNBytes(MAGIC.length + 4);
-            return parse(in, image);
+            return parse(in, image, version);
         } catch (EOFException e) {
             throw corrupt(image, "it ends in the middle of a node");
         } catch (IllegalArgumentException e) {
@@ -297,7 +300,7 @@ final class MemFsImage {
         }
     }
 
-    private static Loaded parse(DataInputStream in, Path image) throws IOException {
+    private static Loaded parse(DataInputStream in, Path image, int version) throws IOException {
         long count = in.readLong();
         if (count < 1 || count > Integer.MAX_VALUE) {
             throw corrupt(image, "node count " + count);
@@ -313,6 +316,12 @@ final class MemFsImage {
             }
             Node n = new Node(ino, type, perm, in.readInt(), in.readInt(), Instant.EPOCH);
             n.rdev = in.readInt();
+            if (version > VERSION_WITHOUT_FLAGS) {
+                n.flags = in.readInt();
+                if ((n.flags & ~MemFs.SUPPORTED_FLAGS) != 0) {
+                    throw corrupt(image, "node " + ino + " has inode flags 0x" + Integer.toHexString(n.flags));
+                }
+            }
             n.atime = readTime(in);
             n.mtime = readTime(in);
             n.ctime = readTime(in);

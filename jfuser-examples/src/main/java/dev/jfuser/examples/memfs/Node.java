@@ -48,6 +48,11 @@ final class Node {
     long lookups;
     /** Open file handles on this node. */
     int opens;
+    /**
+     * Inode flags ({@code chattr}): {@code FS_IMMUTABLE_FL}, {@code FS_APPEND_FL}, {@code FS_NODUMP_FL},
+     * {@code FS_NOATIME_FL}, as {@code FS_IOC_GETFLAGS} reports them.
+     */
+    int flags;
     /** Created with O_TMPFILE and not linked yet: link() may give it a first name although nlink is 0. */
     boolean tmpfile;
     /** Extended attributes in insertion order; null while there are none. Changed only by putXattr/removeXattr. */
