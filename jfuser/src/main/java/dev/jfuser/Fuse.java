@@ -57,7 +57,7 @@ public final class Fuse {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(session, "session");
         Path target = mountpoint.toAbsolutePath().normalize();
-        MountedDevice device = Mounter.mount(target, options, session.transport() != Transport.DEV_FUSE);
+        MountedDevice device = Mounter.mount(target, options);
         DevFuseChannel channel;
         try {
             channel = DevFuseChannel.of(device.fd());

@@ -2,6 +2,7 @@ package dev.jfuser.examples;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,6 +80,68 @@ public final class MountSupport {
         }
         run("umount", "-l", dir.toString());
         return true;
+    }
+
+    /**
+     * The processes that keep {@code dir} (a mount point) busy, one per line: pid, command, and what points inside
+     * (working directory, root, an open fd, a mapped file); empty if none. For the message of a failed unmount.
+     */
+    public static String holders(Path dir) {
+        String prefix = dir.toAbsolutePath().toString();
+        StringBuilder out = new StringBuilder();
+        File[] procs = new File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        if (procs == null) {
+            return "";
+        }
+        for (File proc : procs) {
+            List<String> what = new ArrayList<>();
+            for (String link : List.of("cwd", "root", "exe")) {
+                if (inside(readLink(proc.toPath().resolve(link)), prefix)) {
+                    what.add(link);
+                }
+            }
+            File[] fds = proc.toPath().resolve("fd").toFile().listFiles();
+            for (File fd : fds == null ? new File[0] : fds) {
+                String target = readLink(fd.toPath());
+                if (inside(target, prefix)) {
+                    what.add("fd " + fd.getName() + " " + target);
+                }
+            }
+            try {
+                for (String line : Files.readAllLines(proc.toPath().resolve("maps"))) {
+                    int slash = line.indexOf('/');
+                    if (slash >= 0 && inside(line.substring(slash), prefix)) {
+                        what.add("maps " + line.substring(slash));
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException gone) {
+                // the process ended, or its maps are not readable
+            }
+            if (!what.isEmpty()) {
+                String comm;
+                try {
+                    comm = Files.readString(proc.toPath().resolve("cmdline")).replace('\0', ' ').strip();
+                } catch (IOException gone) {
+                    comm = "?";
+                }
+                out.append("  pid ").append(proc.getName()).append(" (").append(comm).append("): ")
+                        .append(String.join(", ", what)).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean inside(String path, String prefix) {
+        return path != null && (path.equals(prefix) || path.startsWith(prefix + "/"));
+    }
+
+    private static String readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Runs a command, returns its exit code, stdout+stderr in {@code Result}. */

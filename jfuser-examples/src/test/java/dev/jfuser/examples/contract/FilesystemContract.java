@@ -905,6 +905,9 @@ public abstract class FilesystemContract {
         while (store.getUnallocatedSpace() < 2L * mb.length && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
+        // Anything that still has the deleted file open (or its directory as working directory) keeps the space.
+        assertTrue(store.getUnallocatedSpace() >= 2L * mb.length, "the space of the deleted file did not come back "
+                + "within 10 s; processes inside the mount:\n" + dev.jfuser.examples.MountSupport.holders(root()));
         Files.write(dir.resolve("after"), mb);
         assertEquals(mb.length, Files.size(dir.resolve("after")));
     }
@@ -1072,14 +1075,22 @@ public abstract class FilesystemContract {
                 """);
         assertEquals("EAGAIN EAGAIN OK EAGAIN OK", out);
         if (Shell.has("flock")) {
-            // -o: the lock stays with the flock process, not with the sleep it runs (which would inherit it)
-            Process holder = new ProcessBuilder("flock", "-o", "f", "sleep", "5").directory(dir.toFile()).start();
+            // -o: the lock stays with the flock process, not with the command it runs (which would inherit it).
+            // The command says when it runs, so the lock is held and the child exists before we look for it.
+            Process holder = new ProcessBuilder("flock", "-o", "f", "sh", "-c", "echo locked; exec sleep 30")
+                    .directory(dir.toFile()).redirectErrorStream(true).start();
             try {
-                Thread.sleep(300);
+                assertEquals("locked", new String(holder.getInputStream().readNBytes(6), StandardCharsets.US_ASCII));
                 assertEquals(1, run(dir, "flock", "-n", "f", "true").exitCode());
             } finally {
-                holder.descendants().forEach(ProcessHandle::destroyForcibly);
-                holder.destroyForcibly().waitFor();
+                // The child's working directory is in the mount: it must be gone before the test ends, or the
+                // unmount after the class finds the mount busy.
+                List<ProcessHandle> all = new ArrayList<>(holder.descendants().toList());
+                all.add(holder.toHandle());
+                all.forEach(ProcessHandle::destroyForcibly);
+                for (ProcessHandle p : all) {
+                    p.onExit().get(30, TimeUnit.SECONDS);
+                }
             }
             assertEquals(0, run(dir, "flock", "-w", "5", "f", "true").exitCode(), "released when the holder died");
         }

@@ -37,14 +37,23 @@ final class MemFsMount {
         return new MemFsMount(base, mp, fs, m);
     }
 
-    /** Unmounts (lazily if something still holds the mount) and checks nothing is left mounted. */
+    /**
+     * Unmounts (lazily if something still holds the mount) and checks nothing is left mounted. The kernel sends
+     * RELEASE in the background after the last close, and drops those it has not sent yet when the mount goes: so
+     * first wait, up to 10 s, until memfs has seen every RELEASE, or the check for leaked handles below would
+     * depend on timing.
+     */
     void close() throws Exception {
-        boolean busy = false;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (fs.openHandles() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        String busy = null;
         try {
             try {
                 mount.close();
             } catch (dev.jfuser.MountBusyException e) {
-                busy = true;
+                busy = MountSupport.holders(mountpoint);
                 mount.unmount(true);
                 mount.awaitUnmount(java.time.Duration.ofSeconds(20));
             }
@@ -56,8 +65,9 @@ final class MemFsMount {
                 throw new AssertionError("memfs was still mounted at " + mountpoint + " after close");
             }
         }
-        if (busy) {
-            throw new AssertionError("the test left files open in " + mountpoint + " (unmounted lazily)");
+        if (busy != null) {
+            throw new AssertionError("the test left files open in " + mountpoint + " (unmounted lazily)"
+                    + (busy.isEmpty() ? "" : "; held by:\n" + busy));
         }
         // an unmount releases every open file first: a handle left over would be a leak in memfs
         if (fs.openHandles() != 0) {

@@ -282,6 +282,43 @@ class MemFsSemanticsMountTest {
     }
 
     @Test
+    void anUnlinkedClosedFileKeepsItsDataWhileTheKernelStillHoldsIt() throws Exception {
+        // An O_PATH descriptor opens nothing in the filesystem (no OPEN), yet keeps the inode: through it the
+        // unlinked file can be opened again (/proc/self/fd, open_by_handle_at), with its data. So memfs frees an
+        // unlinked file's bytes only once the kernel forgets it too, as tmpfs does at the inode's last reference.
+        String out = same("""
+                class FH(ctypes.Structure):
+                    _fields_ = [('bytes', ctypes.c_uint), ('type', ctypes.c_int), ('h', ctypes.c_ubyte * 128)]
+                with open('f', 'wb') as f:
+                    f.write(b'kept data')
+                fh = FH(); fh.bytes = 128; mid = ctypes.c_int()
+                _check(libc.name_to_handle_at(-100, b'f', ctypes.byref(fh), ctypes.byref(mid), 0))
+                here = os.open('.', os.O_RDONLY)
+                held = os.open('f', os.O_PATH)
+                os.unlink('f')
+                def by_handle():
+                    return _check(libc.open_by_handle_at(here, ctypes.byref(fh), os.O_RDONLY))
+                def read(opener):
+                    try:
+                        fd = opener()
+                        data = os.read(fd, 100).decode()
+                        os.close(fd)
+                        return data
+                    except OSError as e:
+                        return errno.errorcode[e.errno]
+                print(read(lambda: os.open('/proc/self/fd/%d' % held, os.O_RDONLY)), read(by_handle), end=' ')
+                os.close(held)
+                for i in range(500):  # the kernel forgets the inode in the background
+                    r = read(by_handle)
+                    if r == 'ESTALE':
+                        break
+                    time.sleep(0.02)
+                print(r)
+                """);
+        assertEquals("kept data kept data ESTALE", out);
+    }
+
+    @Test
     void posixAclsAreStoredEnforcedAndInheritedLikeOnTmpfs() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Shell.has("setfacl") && Shell.has("getfacl"),
                 "setfacl/getfacl are not installed: apt-get install acl");

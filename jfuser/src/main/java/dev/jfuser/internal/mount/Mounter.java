@@ -36,9 +36,10 @@ import java.util.regex.Pattern;
  *       the socket closes, i.e. when this process exits however it exits.</li>
  * </ol>
  *
- * <p>fusermount3 before 3.15 never performs that auto_unmount for an unprivileged user's mount without allow_other
- * (it checks the mount as root, whom the kernel keeps out). For that case jfuser adds a small watchdog of its own,
- * see {@link #startUnmountWatchdog}.
+ * <p>fusermount3 checks only once whether the mount is dead, which can be too early after a kill -9, and before 3.15
+ * never performs that auto_unmount for an unprivileged user's mount without allow_other (it checks the mount as root,
+ * whom the kernel keeps out). So every auto_unmount mount also gets a small watchdog of jfuser's own, see
+ * {@link #startUnmountWatchdog}.
  *
  * <p>A privileged auto_unmount mount also goes through fusermount3: it is the watcher process.
  * Privileged {@code allow_root} is passed to the kernel as {@code allow_other}; see {@link MountedDevice#allowRoot()}.
@@ -71,18 +72,6 @@ public final class Mounter {
      * @throws IllegalCallerException if native access is denied to jfuser
      */
     public static MountedDevice mount(Path mountpoint, MountOptions options) throws IOException {
-        return mount(mountpoint, options, false);
-    }
-
-    /**
-     * Mounts a FUSE filesystem on {@code mountpoint}; {@code ringTransport} says the session may serve it over
-     * io_uring. Then the kernel releases /dev/fuse asynchronously when the process dies (the rings' commands hold
-     * it until io_uring's teardown work runs), so fusermount3's single auto_unmount check can run before the
-     * connection is aborted, fail with ECANCELED or ECONNABORTED instead of ENOTCONN and leave the dead mount
-     * behind: an auto_unmount mount then also gets jfuser's watchdog, which looks again.
-     */
-    public static MountedDevice mount(Path mountpoint, MountOptions options, boolean ringTransport)
-            throws IOException {
         Objects.requireNonNull(mountpoint, "mountpoint");
         Objects.requireNonNull(options, "options");
         LibC.checkNativeAccess();
@@ -99,7 +88,7 @@ public final class Mounter {
         if (!privileged) {
             checkDevFuseAccessible();
         }
-        return mountWithFusermount(mp, options, privileged, ringTransport);
+        return mountWithFusermount(mp, options);
     }
 
     /** Whether something is mounted exactly at {@code path} (absolute, normalized), according to mountinfo. */
@@ -307,8 +296,7 @@ public final class Mounter {
 
     // ---------------------------------------------------------------------------------------------- fusermount3
 
-    private static MountedDevice mountWithFusermount(Path mp, MountOptions options, boolean privileged,
-                                                     boolean ringTransport) throws IOException {
+    private static MountedDevice mountWithFusermount(Path mp, MountOptions options) throws IOException {
         Path fusermount = findFusermount();
         // argv[0] without the directory, so its messages read "fusermount3: ..." as users know them.
         List<String> argv = List.of(FUSERMOUNT, "-o", fusermountOptions(options), "--", mp.toString());
@@ -364,15 +352,17 @@ public final class Mounter {
             child.logFurtherOutput();
             List<Integer> watchers = new ArrayList<>();
             watchers.add(renumberAbove(socket[0], fd));
-            if (ringTransport || !privileged && !options.allowOther() && !options.allowRoot()) {
-                // fusermount3 before 3.15 checks for a dead mount as root, and root may not access a mount without
-                // allow_other: it gets EACCES and leaves the mount (libfuse issue #586). A watchdog running as us
-                // does the same check with our credentials. Where fusermount3 is fixed, the second one finds
-                // nothing left to do. With io_uring fusermount3 may also check too early (see mount above).
-                int watchdog = startUnmountWatchdog(fusermount, mp, fd);
-                if (watchdog >= 0) {
-                    watchers.add(watchdog);
-                }
+            // fusermount3 checks once whether the mount is dead, and that check can come too early: when this
+            // process dies the kernel may release the watcher socket before the last device fd (it promises no
+            // order; current kernels release a dead process's files last fd first), and with io_uring the device
+            // is released later still, by io_uring's teardown. fusermount3's OPENDIR then races the end of the
+            // connection, fails with ECONNABORTED or ECANCELED instead of ENOTCONN, and the dead mount stays.
+            // Before 3.15 it also checks as root, whom the kernel keeps out of a mount without allow_other (EACCES,
+            // libfuse issue #586). So every auto_unmount mount also gets a watchdog running as us that looks again
+            // until the mount is dead or answers; where fusermount3 did unmount, it finds nothing left to do.
+            int watchdog = startUnmountWatchdog(fusermount, mp, fd);
+            if (watchdog >= 0) {
+                watchers.add(watchdog);
             }
             int[] sockets = watchers.stream().mapToInt(Integer::intValue).toArray();
             return new MountedDevice(fd, mp, options, fusermount, sockets, uid, mountId(mp));
@@ -392,10 +382,10 @@ public final class Mounter {
     }
 
     /**
-     * Gives a watcher socket an fd number above the device fd, and if the limit allows far above any clone of it.
-     * When a process dies the kernel closes its fds in ascending order: the connection must be aborted (last device
-     * fd closed) before the watcher sees EOF and checks for ENOTCONN, or it may find the mount still alive and keep
-     * it.
+     * Gives a watcher socket an fd number above the device fd, and if the limit allows far above any clone of it,
+     * out of the way of the fds the session opens later. Nothing here orders the releases at our death: the kernel
+     * closes a dead process's fds in ascending order but may release the files behind them in any order (current
+     * kernels: last fd first), which is why the watchdog retries until the connection is dead.
      */
     static int renumberAbove(int socket, int deviceFd) {
         for (int min : new int[] {Math.max(deviceFd + 1, HIGH_FD), deviceFd + 1}) {
@@ -451,12 +441,14 @@ public final class Mounter {
      * like fusermount3, it opens the mount's root (an OPENDIR request; a stat could be answered from the attribute
      * cache) and unmounts if that fails with ENOTCONN. A request that raced the end of the connection fails
      * otherwise: ECONNABORTED ("Software caused connection abort") when the abort ended it, ECANCELED ("Operation
-     * canceled") when io_uring handed it to a ring whose process had died. Then it looks again, for up to 5 s.
+     * canceled") when io_uring handed it to a ring whose process had died. Then it looks again, 300 times 0.1 s
+     * apart: at least 30 s, time for a loaded machine to finish releasing the dead process's files. A request
+     * that raced nothing fails at once with ENOTCONN, so one more look normally suffices.
      */
     private static final String WATCHDOG_SCRIPT = """
             while read -r _ <&3; do :; done
             n=0
-            while [ "$n" -lt 50 ]; do
+            while [ "$n" -lt 300 ]; do
                 case $( { : < "$1"; } 2>&1 ) in
                     *'not connected'*) exec "$0" -u -z -q -- "$1" ;;
                     *'connection abort'* | *'canceled'*) sleep 0.1; n=$((n + 1)) ;;

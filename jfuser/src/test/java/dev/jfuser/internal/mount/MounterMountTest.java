@@ -318,6 +318,33 @@ class MounterMountTest {
                 "the watchdog checked by opening the root, as fusermount3 does");
     }
 
+    @Test
+    void autoUnmountSurvivesAWatcherThatChecksBeforeTheConnectionDies() throws Exception {
+        // The race of a kill -9 under load: the watcher socket closes first (the kernel releases a dead process's
+        // files in no order to rely on), fusermount3 opens the root while the connection still lives, and its
+        // OPENDIR is pending when the last device fd goes. That request fails with ECONNABORTED, not ENOTCONN, so
+        // fusermount3's single check leaves the dead mount. Here the order is forced: its request is held unanswered.
+        assumeFusermount();
+        MountedDevice d = mount(MountOptions.builder().subtype("jfusertest").autoUnmount().build());
+        FakeFuseDaemon daemon = daemon(d);
+        daemon.expectInit();
+        daemon.replyInit();
+        d.closeWatcher();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        boolean held = false;
+        while (!held && System.nanoTime() < deadline) {
+            long n = daemon.next(100);
+            if (n > 0) {
+                int op = daemon.opcode(); // fusermount3 opens the root: OPENDIR, or first a GETATTR
+                held = op != FakeFuseDaemon.FUSE_FORGET && op != FakeFuseDaemon.FUSE_BATCH_FORGET
+                        && op != FakeFuseDaemon.FUSE_INTERRUPT;
+            }
+        }
+        assertTrue(held, "the watcher checked the mount, with a request left pending here");
+        d.closeFd(); // the connection dies with the watcher's request pending
+        awaitUnmounted();
+    }
+
     private void awaitUnmounted() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (Mounter.isMountPoint(mp) && System.nanoTime() < deadline) {
