@@ -646,9 +646,14 @@ public final class Session {
                 w.supplementaryGroups(), openFlags(op));
         InFlight r = new InFlight(this, ch, h.unique(), req.opcode(), req, true);
         MemorySegment kept = null;
-        if (handOff && op instanceof Operation.Write) {
-            r.heldBuffer = buffer;
-            kept = buffer;
+        if (op instanceof Operation.Write) {
+            if (handOff) {
+                r.heldBuffer = buffer;
+                kept = buffer;
+            } else {
+                // The payload is a view of the ring entry's buffer, which stays the request's until it is answered.
+                r.payloadInRing = true;
+            }
         }
         // Registered before anything can wait, so an INTERRUPT read meanwhile always finds it.
         inFlight.put(r);
