@@ -100,6 +100,11 @@ final class InFlight implements BiConsumer<Object, Throwable> {
      */
     MemorySegment heldBuffer;
     /**
+     * Whether this WRITE holds one of the session's write-buffer permits (given back at its answer); false while it
+     * waits for one with its buffer, not dispatched.
+     */
+    volatile boolean writePermit;
+    /**
      * The reply buffer a READDIR listing is written into, after the header's room; it becomes the reply, or goes
      * back to the pool (or is freed) once the request is answered and the filesystem is done with the listing.
      */
