@@ -63,6 +63,14 @@ import java.util.concurrent.CompletionStage;
  * HTTP exchange, cancels its own upstream future in a {@code whenComplete} on the returned stage. A stage that is
  * not a {@code Future}, or cannot be cancelled, is answered EINTR directly and its late result dropped.
  *
+ * <p>One exception: a {@link #write} that arrived over io_uring ({@link Transport#IO_URING}) is only marked, never
+ * cancelled, and its stage's own completion is the answer, as for a blocking filesystem. Its data is a view of
+ * the ring entry's buffer, which the kernel fills with the next request as soon as the answer is given; answering
+ * while the handler may still read the view could hand it another request's bytes. A long write handler should
+ * therefore check {@link Request#isInterrupted()} and complete with {@link Errno#EINTR} (or with what it did write)
+ * when it wants to stop early; a write stage that never completes holds its caller and its ring entry until the
+ * session ends.
+ *
  * <h2>Bounded work in flight</h2>
  * At most {@link SessionOptions#maxInFlight()} requests are being handled at once; when that many stages are
  * pending, readers stop reading and further requests wait in the kernel (backpressure, not memory). A stage that
@@ -196,7 +204,8 @@ public interface AsyncFilesystem {
     /**
      * Writes {@code data} (position to limit) at {@code offset}; returns the number of bytes written, normally all.
      * The buffer is a view of the request as the kernel sent it, valid until the request is answered (the stage
-     * completes, or is cancelled by an interrupt): copy what must live longer.
+     * completes, or is cancelled by an interrupt; over io_uring an interrupt does not cancel a write, see the class
+     * documentation): copy what must live longer.
      *
      * @param writeFlags {@code WRITE_CACHE} (from the writeback cache), {@code WRITE_LOCKOWNER},
      *     {@code WRITE_KILL_SUIDGID} bits

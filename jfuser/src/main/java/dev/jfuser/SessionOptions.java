@@ -13,8 +13,9 @@ import java.util.Set;
  * @param readerThreads platform threads reading /dev/fuse, each on its own cloned descriptor (1..64); with the
  *     io_uring transport one reader stays on /dev/fuse for FORGET and INTERRUPT and the rings serve the rest
  * @param maxInFlight requests being handled at once; further requests wait in the kernel (backpressure)
- * @param maxWriteBuffers WRITE payload buffers (max_write each) held by requests in flight at once (/dev/fuse; with
- *     io_uring each ring entry owns its buffer)
+ * @param maxWriteBuffers WRITEs holding a payload buffer (max_write each) handled at once (/dev/fuse; with
+ *     io_uring each ring entry owns its buffer); a WRITE beyond waits, read but not started, for a buffer (one such
+ *     per reader), so request buffers take at most (maxWriteBuffers + 2 × readers) × max_write
  * @param debug where to print each request and reply ({@code -d}), or null
  * @param inline operations whose {@link Filesystem} methods run on the thread that read the request instead of on
  *     a virtual thread of their own (see {@link #withInline})

@@ -83,7 +83,7 @@ public final class BlockingAdapter implements AsyncFilesystem {
     }
 
     /** A future whose cancel (from INTERRUPT) interrupts the worker instead of completing the request. */
-    private static final class Call<T> extends CompletableFuture<T> {
+    static final class Call<T> extends CompletableFuture<T> {
         volatile Thread worker;
 
         @Override

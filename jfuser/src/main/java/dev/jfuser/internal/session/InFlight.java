@@ -100,10 +100,21 @@ final class InFlight implements BiConsumer<Object, Throwable> {
      */
     MemorySegment heldBuffer;
     /**
+     * Whether this WRITE holds one of the session's write-buffer permits (given back at its answer); false while it
+     * waits for one with its buffer, not dispatched.
+     */
+    volatile boolean writePermit;
+    /**
      * The reply buffer a READDIR listing is written into, after the header's room; it becomes the reply, or goes
      * back to the pool (or is freed) once the request is answered and the filesystem is done with the listing.
      */
     volatile ReplyBuffer listingBuffer;
+    /**
+     * Set for a WRITE whose payload lies in an io_uring entry's buffer: answering it commits the entry, which the
+     * kernel then fills with another request while the handler may still read its view. An INTERRUPT therefore
+     * only marks such a request, like a blocking one; its stage's own completion answers it.
+     */
+    boolean payloadInRing;
     /** Set just before this request cancels its stage (see {@link #accept}). */
     private volatile boolean cancelling;
     /**
@@ -141,7 +152,8 @@ final class InFlight implements BiConsumer<Object, Throwable> {
 
     /**
      * Interrupts the request: marks its {@link Request} and cancels the filesystem's stage, which answers EINTR
-     * through the stage's own completion. Runs on a reader thread, so it must not block.
+     * through the stage's own completion (a blocking method's thread is interrupted instead); only marks it when
+     * its payload lies in a ring entry ({@link #payloadInRing}). Runs on a reader thread, so it must not block.
      *
      * <p>The INTERRUPT may arrive (on another reader) before the filesystem method has returned its stage; then
      * {@link #attach} does the cancelling. Both sides write their volatile field before reading the other's, so
@@ -172,6 +184,15 @@ final class InFlight implements BiConsumer<Object, Throwable> {
      * result.
      */
     private void cancel(CompletionStage<?> s) {
+        if (s instanceof BlockingAdapter.Call<?> call) {
+            // A blocking method's call: cancelling interrupts its thread and answers nothing.
+            call.cancel(true);
+            return;
+        }
+        if (payloadInRing) {
+            // Completing the stage here would commit the ring entry under a handler still reading its payload.
+            return;
+        }
         if (s instanceof Future<?> f) {
             try {
                 // Set first: cancelling completes the stage, whose completion then runs on this thread.

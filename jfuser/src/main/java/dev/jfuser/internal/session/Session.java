@@ -58,7 +58,9 @@ import java.util.concurrent.locks.LockSupport;
  * decoded, in a bounded queue of parked requests (up to {@link #parkLimit} of them) and the reader reads on, so an
  * INTERRUPT (which the kernel always delivers before any other request) or a FORGET is still read while every
  * slot is taken; a thread of its own dispatches parked requests as slots come back. Only when that queue is full
- * too does a reader wait, and the kernel keeps further requests.
+ * too does a reader wait, and the kernel keeps further requests. Likewise a WRITE read while every write-buffer
+ * permit is taken keeps its buffer and waits, not dispatched, for a permit while its reader reads on (one such
+ * WRITE per reader; see {@link #awaitBuffer}).
  *
  * <p>The way out: a {@link VirtualMachineError} (the heap or a stack exhausted) anywhere in the session — a
  * reader, an io_uring queue, a handler's thread or stage — ends the session through {@link #fatal}, which
@@ -117,7 +119,16 @@ public final class Session {
     private final AtomicReference<Throwable> fatalError = new AtomicReference<>();
     /** Run (once) before {@link #terminated()} completes after a fatal error: the owner's unmount. */
     private volatile Runnable afterAbort;
+    /** One per WRITE holding a /dev/fuse request buffer while it is being handled; given back at its answer. */
     private final Semaphore writeBufferPermits;
+    /**
+     * WRITEs read while every write-buffer permit was taken, in arrival order: each keeps the buffer it was read
+     * into and waits, registered but not dispatched, for a permit (the parker hands them out). Also counted as
+     * parked requests.
+     */
+    private final ConcurrentLinkedQueue<InFlight> awaitingBuffer = new ConcurrentLinkedQueue<>();
+    /** Bounds {@link #awaitingBuffer}: one per reader; a reader waits only when they are all taken. */
+    private final Semaphore awaitSlots;
     private final ConcurrentLinkedQueue<MemorySegment> freeBuffers = new ConcurrentLinkedQueue<>();
     private final List<FuseChannel> channels = new ArrayList<>();
     private final AtomicInteger liveReaders = new AtomicInteger();
@@ -159,6 +170,7 @@ public final class Session {
         this.parkLimit = Math.max(options.maxInFlight(), MIN_PARKED);
         this.parkSlots = new Semaphore(parkLimit);
         this.writeBufferPermits = new Semaphore(options.maxWriteBuffers());
+        this.awaitSlots = new Semaphore(Math.max(1, options.readerThreads()));
         this.notifier = new SessionNotifier(this, channel);
         this.backingFiles = new SessionBackingFiles(channel);
         if (emergencyReserve == null) {
@@ -510,9 +522,6 @@ public final class Session {
                 if (taken != null) {
                     // The request keeps the buffer (a WRITE payload); read on into another one.
                     buffer = takeBuffer();
-                    if (buffer == null) {
-                        break;
-                    }
                     view = buffer.asByteBuffer();
                 }
             }
@@ -682,14 +691,28 @@ public final class Session {
                 w.supplementaryGroups(), openFlags(op));
         InFlight r = new InFlight(this, ch, h.unique(), req.opcode(), req, true);
         MemorySegment kept = null;
-        if (handOff && op instanceof Operation.Write) {
-            r.heldBuffer = buffer;
-            kept = buffer;
+        if (op instanceof Operation.Write) {
+            if (handOff) {
+                r.heldBuffer = buffer;
+                kept = buffer;
+                r.writePermit = writeBufferPermits.tryAcquire();
+            } else {
+                // The payload is a view of the ring entry's buffer, which stays the request's until it is answered.
+                r.payloadInRing = true;
+            }
         }
         // Registered before anything can wait, so an INTERRUPT read meanwhile always finds it.
         inFlight.put(r);
         boolean interruptedEarly = pendingInterrupts.mayHoldAny() && claimEarlyInterrupt(h.unique());
-        if (parked.isEmpty() && permits.tryAcquire()) {
+        if (kept != null && !r.writePermit) {
+            r.parkedOperation = op;
+            if (interruptedEarly) {
+                r.request.markInterrupted();
+                r.error(Errno.EINTR);
+            } else {
+                awaitBuffer(r);
+            }
+        } else if (parked.isEmpty() && permits.tryAcquire()) {
             if (interruptedEarly) {
                 // As if the INTERRUPT came just after: the filesystem sees the mark, its stage is cancelled.
                 r.interrupt();
@@ -704,6 +727,42 @@ public final class Session {
             park(r, op);
         }
         return kept;
+    }
+
+    /**
+     * Queues a WRITE read while every write-buffer permit is taken: it keeps the buffer it was read into and waits,
+     * not dispatched (the filesystem has no view of it yet), for the parker to give it a permit; the reader then
+     * reads on into another buffer, so INTERRUPTs for the writes holding the permits are still read. Waits only
+     * while {@link #awaitSlots} such writes wait already (the memory bound); gives up with EIO when the session
+     * stops meanwhile.
+     */
+    private void awaitBuffer(InFlight r) {
+        if (!acquireSlot(awaitSlots, r)) {
+            return;
+        }
+        if (!acquireSlot(parkSlots, r)) {
+            awaitSlots.release();
+            return;
+        }
+        awaitingBuffer.offer(r);
+        LockSupport.unpark(parker);
+    }
+
+    /** Takes a slot, waiting while the session runs; answers {@code r} EIO and returns false when it stops. */
+    private boolean acquireSlot(Semaphore slots, InFlight r) {
+        try {
+            while (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                if (stopping.get()) {
+                    errorQuietly(r, Errno.EIO);
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            errorQuietly(r, Errno.EIO);
+            return false;
+        }
     }
 
     /**
@@ -738,8 +797,11 @@ public final class Session {
     /** The parker thread: dispatches parked requests in arrival order, one per permit that comes back. */
     private void dispatchParked() {
         while (!stopping.get()) {
+            boolean gaveBuffer = giveWriteBuffer();
             if (parked.isEmpty() || !permits.tryAcquire()) {
-                LockSupport.parkNanos(this, 100_000_000L);
+                if (!gaveBuffer) {
+                    LockSupport.parkNanos(this, 100_000_000L);
+                }
                 continue;
             }
             InFlight r = parked.poll();
@@ -761,6 +823,42 @@ public final class Session {
                 logQuietly("dispatching a parked request failed", e);
             }
         }
+    }
+
+    /**
+     * Parker thread: gives a free write-buffer permit to the first WRITE awaiting one, which then goes on as any
+     * request read: dispatched if an in-flight permit is free and nothing is parked before it, else parked (it
+     * holds its park slot already). Returns whether a WRITE got a permit.
+     */
+    private boolean giveWriteBuffer() {
+        if (awaitingBuffer.isEmpty() || !writeBufferPermits.tryAcquire()) {
+            return false;
+        }
+        InFlight w = awaitingBuffer.poll();
+        if (w == null) {
+            // taken by an INTERRUPT meanwhile
+            writeBufferPermits.release();
+            return false;
+        }
+        awaitSlots.release();
+        w.writePermit = true;
+        if (parked.isEmpty() && permits.tryAcquire()) {
+            parkSlots.release();
+            Operation op = w.parkedOperation;
+            w.parkedOperation = null;
+            try {
+                dispatch(op, w);
+            } catch (Throwable e) {
+                if (e instanceof Error error) {
+                    fatal(error);
+                } else {
+                    logQuietly("dispatching a write that waited for a buffer failed", e);
+                }
+            }
+        } else {
+            parked.offer(w);
+        }
+        return true;
     }
 
     /** Takes a permit back from a finished request, and wakes the parker if a request waits for one. */
@@ -788,6 +886,11 @@ public final class Session {
         }
         if (r != null) {
             if (r.parkedOperation != null && parked.remove(r)) {
+                parkSlots.release();
+                r.request.markInterrupted();
+                errorQuietly(r, Errno.EINTR);
+            } else if (r.parkedOperation != null && awaitingBuffer.remove(r)) {
+                awaitSlots.release();
                 parkSlots.release();
                 r.request.markInterrupted();
                 errorQuietly(r, Errno.EINTR);
@@ -878,11 +981,14 @@ public final class Session {
         if (dispatched) {
             releasePermit();
         } // else answered while parked (EINTR, EIO): it never had a permit, nor a handler
-        if (r.heldBuffer != null) {
-            // The permit bounds the buffers readers hold for requests still to answer. A handler that outlives
-            // its answer (an EINTR by cancellation, an EIO at the end) keeps its buffer (see release), but no
-            // longer its permit: a stuck handler must not starve the readers.
+        if (r.writePermit) {
+            // The permit bounds the buffers held by WRITEs still to answer. A handler that outlives its answer (an
+            // EINTR by cancellation, an EIO at the end) keeps its buffer (see release), but no longer its permit:
+            // a stuck handler must not starve the readers.
             writeBufferPermits.release();
+            if (!awaitingBuffer.isEmpty()) {
+                LockSupport.unpark(parker);
+            }
         }
         if (!dispatched || r.endOne()) {
             release(r);
@@ -962,18 +1068,12 @@ public final class Session {
         return Arena.ofAuto().allocate(bufferSize, 4096);
     }
 
-    /** A request buffer for a reader, waiting while too many are held by writes in flight. */
+    /**
+     * A request buffer for a reader whose last one went with a WRITE. Never waits: the WRITEs themselves are bounded
+     * (at most maxWriteBuffers with a permit, {@link #awaitSlots} more waiting for one), so buffers are at most
+     * maxWriteBuffers + 2 per reader, plus those kept by handlers that outlived their answer.
+     */
     private MemorySegment takeBuffer() {
-        try {
-            while (!writeBufferPermits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                if (stopping.get()) {
-                    return null;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
         MemorySegment b = freeBuffers.poll();
         return b != null && b.byteSize() >= bufferSize ? b : newBuffer();
     }
@@ -1000,6 +1100,11 @@ public final class Session {
 
     /** Answers every parked request (they never started) with {@code errno}. */
     private void failParked(Errno errno) {
+        for (InFlight r; (r = awaitingBuffer.poll()) != null; ) {
+            awaitSlots.release();
+            parkSlots.release();
+            errorQuietly(r, errno);
+        }
         for (InFlight r; (r = parked.poll()) != null; ) {
             parkSlots.release();
             errorQuietly(r, errno);
