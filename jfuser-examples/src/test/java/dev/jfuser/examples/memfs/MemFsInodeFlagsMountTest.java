@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MemFsInodeFlagsMountTest {
     private MemFsMount mounted;
-    private Path tmpfsBase;
+    private TmpfsOracle oracle;
     private Path tmpfs;
     private Path onMemfs;
     private Path onTmpfs;
@@ -36,23 +36,16 @@ class MemFsInodeFlagsMountTest {
     void mountBoth() throws Exception {
         assumeTrue(Shell.has("chattr") && Shell.has("lsattr"), "e2fsprogs (chattr, lsattr) is not installed");
         mounted = MemFsMount.mount(new MemFs(MemFs.Options.defaults().withSizeLimit(64L << 20)), "");
-        tmpfsBase = Files.createTempDirectory("jfuser-test-inodeflags-");
-        Files.setPosixFilePermissions(tmpfsBase, PosixFilePermissions.fromString("rwxr-xr-x"));
-        tmpfs = Files.createDirectory(tmpfsBase.resolve("tmpfs"));
-        Shell.run(null, "mount", "-t", "tmpfs", "-o", "size=64m,mode=755,relatime", "memfs-oracle",
-                tmpfs.toString()).ok();
+        oracle = TmpfsOracle.mount("inodeflags", "relatime");
+        tmpfs = oracle.root;
     }
 
     @AfterAll
     void unmountBoth() throws Exception {
         try {
-            if (tmpfs != null) {
+            if (oracle != null) {
                 Shell.run(null, "chattr", "-R", "-i", "-a", tmpfs.toString());
-                if (Shell.run(null, "umount", tmpfs.toString()).exitCode() != 0) {
-                    Shell.run(null, "umount", "-l", tmpfs.toString());
-                }
-                Files.deleteIfExists(tmpfs);
-                Files.deleteIfExists(tmpfsBase);
+                oracle.close();
             }
         } finally {
             if (mounted != null) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jfuser.examples.contract.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MemFsNamesMountTest {
     private MemFsMount mounted;
-    private Path tmpfsBase;
+    private TmpfsOracle oracle;
     private Path tmpfs;
 
     /** Builds the tree in argv[1] with bytes paths only (bytes.fromhex: no escapes to get wrong in Java). */
@@ -125,22 +124,15 @@ class MemFsNamesMountTest {
     @BeforeAll
     void mountBoth() throws Exception {
         mounted = MemFsMount.mount(new MemFs(MemFs.Options.defaults().withSizeLimit(64L << 20)), "");
-        tmpfsBase = Files.createTempDirectory("jfuser-test-names-");
-        Files.setPosixFilePermissions(tmpfsBase, PosixFilePermissions.fromString("rwxr-xr-x"));
-        tmpfs = Files.createDirectory(tmpfsBase.resolve("tmpfs"));
-        Shell.run(null, "mount", "-t", "tmpfs", "-o", "size=64m,mode=755", "memfs-names-oracle", tmpfs.toString())
-                .ok();
+        oracle = TmpfsOracle.mount("names", "");
+        tmpfs = oracle.root;
     }
 
     @AfterAll
     void unmountBoth() throws Exception {
         try {
-            if (tmpfs != null) {
-                if (Shell.run(null, "umount", tmpfs.toString()).exitCode() != 0) {
-                    Shell.run(null, "umount", "-l", tmpfs.toString());
-                }
-                Files.deleteIfExists(tmpfs);
-                Files.deleteIfExists(tmpfsBase);
+            if (oracle != null) {
+                oracle.close();
             }
         } finally {
             if (mounted != null) {

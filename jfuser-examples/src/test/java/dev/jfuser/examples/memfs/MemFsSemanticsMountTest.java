@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MemFsSemanticsMountTest {
     private MemFsMount mounted;
-    private Path tmpfsBase;
+    private TmpfsOracle oracle;
     private Path tmpfs;
     private Path onMemfs;
     private Path onTmpfs;
@@ -33,22 +33,15 @@ class MemFsSemanticsMountTest {
     @BeforeAll
     void mountBoth() throws Exception {
         mounted = MemFsMount.mount(new MemFs(MemFs.Options.defaults().withSizeLimit(64L << 20)), "");
-        tmpfsBase = Files.createTempDirectory("jfuser-test-semantics-");
-        Files.setPosixFilePermissions(tmpfsBase, PosixFilePermissions.fromString("rwxr-xr-x"));
-        tmpfs = Files.createDirectory(tmpfsBase.resolve("tmpfs"));
-        Shell.run(null, "mount", "-t", "tmpfs", "-o", "size=64m,mode=755,relatime", "memfs-oracle",
-                tmpfs.toString()).ok();
+        oracle = TmpfsOracle.mount("semantics", "relatime");
+        tmpfs = oracle.root;
     }
 
     @AfterAll
     void unmountBoth() throws Exception {
         try {
-            if (tmpfs != null) {
-                if (Shell.run(null, "umount", tmpfs.toString()).exitCode() != 0) {
-                    Shell.run(null, "umount", "-l", tmpfs.toString());
-                }
-                Files.deleteIfExists(tmpfs);
-                Files.deleteIfExists(tmpfsBase);
+            if (oracle != null) {
+                oracle.close();
             }
         } finally {
             if (mounted != null) {

@@ -1,0 +1,41 @@
+package dev.jfuser.examples.memfs;
+
+import dev.jfuser.examples.contract.Shell;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * A tmpfs of a test's own, the oracle memfs is compared with: mounted in a fresh world-readable temporary directory
+ * (so other users the tests switch to can reach it), unmounted and removed by {@link #close()} (lazily if busy).
+ */
+final class TmpfsOracle implements AutoCloseable {
+    private final Path base;
+    /** The tmpfs's root. */
+    final Path root;
+
+    private TmpfsOracle(Path base, Path root) {
+        this.base = base;
+        this.root = root;
+    }
+
+    /** Mounts a 64 MiB tmpfs, mode 0755, with the extra mount {@code options} (e.g. "relatime"; "" for none). */
+    static TmpfsOracle mount(String name, String options) throws IOException, InterruptedException {
+        Path base = Files.createTempDirectory("jfuser-test-" + name + "-");
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path root = Files.createDirectory(base.resolve("tmpfs"));
+        String all = "size=64m,mode=755" + (options.isEmpty() ? "" : "," + options);
+        Shell.run(null, "mount", "-t", "tmpfs", "-o", all, "memfs-" + name + "-oracle", root.toString()).ok();
+        return new TmpfsOracle(base, root);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        if (Shell.run(null, "umount", root.toString()).exitCode() != 0) {
+            Shell.run(null, "umount", "-l", root.toString());
+        }
+        Files.deleteIfExists(root);
+        Files.deleteIfExists(base);
+    }
+}
