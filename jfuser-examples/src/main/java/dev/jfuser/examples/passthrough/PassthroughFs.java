@@ -432,28 +432,22 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         byte[] n = bytes(name);
         Fd fd = Posix.openat(p.fd, n, (openFlags(flags) | Posix.O_CREAT | Posix.O_NOFOLLOW)
                 | (flags & Posix.O_EXCL), mode & 07777);
-        Entry e;
-        try {
-            Fd path = Posix.reopen(fd, Posix.O_PATH); // the very inode just created, whatever renames follow
-            try {
-                own(req, p, path);
-                fixMode(path, mode);
-            } catch (IOException ex) {
-                path.close();
-                throw ex;
-            }
-            e = entry(path);
-        } catch (IOException ex) {
-            fd.close();
-            throw ex;
-        }
-        return new CreateReply(e, opened(node(e.nodeId()), fd, flags));
+        return created(req, p, fd, mode, flags);
     }
 
     @Override
     public CreateReply tmpfile(Request req, long parent, int mode, int umask, int flags) throws IOException {
         Node p = node(parent);
         Fd fd = Posix.openat(p.fd, DOT, (openFlags(flags) & ~Posix.O_DIRECTORY) | Posix.O_TMPFILE, mode & 07777);
+        return created(req, p, fd, mode, flags);
+    }
+
+    /**
+     * The reply to a CREATE or TMPFILE whose file {@code fd} (open as the caller asked) was just made in
+     * {@code p}: owned by the caller, given its exact mode, and entered as a node through an O_PATH descriptor of
+     * that very inode, whatever renames follow. {@code fd} is closed if anything fails.
+     */
+    private CreateReply created(Request req, Node p, Fd fd, int mode, int flags) throws IOException {
         Entry e;
         try {
             Fd path = Posix.reopen(fd, Posix.O_PATH);
