@@ -31,9 +31,14 @@ final class TmpfsOracle implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
-        if (Shell.run(null, "umount", root.toString()).exitCode() != 0) {
-            Shell.run(null, "umount", "-l", root.toString());
+    public void close() throws IOException {
+        try {
+            if (Shell.run(null, "umount", root.toString()).exitCode() != 0) {
+                Shell.run(null, "umount", "-l", root.toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted unmounting " + root);
         }
         Files.deleteIfExists(root);
         Files.deleteIfExists(base);
