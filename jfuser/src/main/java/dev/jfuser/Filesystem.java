@@ -35,7 +35,8 @@ import java.util.OptionalLong;
  *
  * <h2>Flag values</h2>
  * Flags are passed as the kernel sends them, as plain {@code int}s holding Linux's own constants (the values of
- * {@code <fcntl.h>}, {@code <linux/fs.h>} and the FUSE protocol header), not Java enums:
+ * {@code <fcntl.h>}, {@code <linux/fs.h>} and the FUSE protocol header), not Java enums; {@link dev.jfuser.posix.Posix}
+ * defines the common {@code O_*} ones under their C names:
  * <ul>
  * <li>{@code flags} of {@link #open}, {@link #create}, {@link #tmpfile} and {@link #opendir} are the caller's
  *     {@code open(2)} flags: the access mode in the low two bits ({@code O_RDONLY} 0, {@code O_WRONLY} 1,
