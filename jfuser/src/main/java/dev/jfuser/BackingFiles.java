@@ -38,10 +38,18 @@ import java.nio.file.Path;
  */
 public interface BackingFiles {
 
-    /** Whether kernel passthrough was negotiated for this session (false before INIT was answered). */
+    /**
+     * Whether kernel passthrough was negotiated for this session (false before INIT was answered).
+     *
+     * @return {@code true} once INIT was answered with {@link Capability#PASSTHROUGH} enabled
+     */
     boolean available();
 
-    /** Why kernel passthrough is not available, naming the missing piece; empty when it is. */
+    /**
+     * Why kernel passthrough is not available, naming the missing piece; empty when it is.
+     *
+     * @return the missing piece, in words; empty when passthrough is available
+     */
     String unavailableReason();
 
     /**
@@ -49,6 +57,8 @@ public interface BackingFiles {
      * example {@code dev.jfuser.posix.Fd#intValue()}). The kernel takes its own reference to the file: {@code fd}
      * may be closed afterwards.
      *
+     * @param fd an open descriptor of a regular file, opened for the access the FUSE file will be used with
+     * @return the registered file, whose id goes into {@link OpenReply}
      * @throws FuseException naming the reason: ENOTSUP when passthrough is not available ({@link
      *     #unavailableReason()}), EPERM without CAP_SYS_ADMIN, ELOOP when the file's filesystem is stacked too
      *     deep, EINVAL or EISDIR when it is not a regular file, EBADF for a closed descriptor
@@ -59,18 +69,29 @@ public interface BackingFiles {
      * Opens {@code file} (read-only, or read-write when {@code writable}), registers it with {@link #open(int)} and
      * closes the descriptor again: a filesystem written in plain Java needs no descriptor of its own.
      *
+     * @param file the regular file the kernel reads and writes for this FUSE file
+     * @param writable whether to open it read-write (needed if the FUSE file is written)
+     * @return the registered file, whose id goes into {@link OpenReply}
      * @throws FuseException as {@link #open(int)}, or with the errno of open(2) (ENOENT, EACCES…)
      */
     BackingFile open(Path file, boolean writable) throws IOException;
 
     /** A registered backing file: its id for {@link OpenReply#backingId()}, released by {@link #close()}. */
     interface BackingFile extends AutoCloseable {
-        /** The positive backing id the kernel assigned. */
+        /**
+         * The positive backing id the kernel assigned.
+         *
+         * @return the backing id, to send in {@link OpenReply#backingId()}
+         */
         int id();
 
         /**
          * An open reply with handle {@code fh} that hands this backing file to the kernel: {@code flags} (other
          * {@code FOPEN_*} bits, e.g. {@link OpenReply#NOFLUSH}) plus {@link OpenReply#PASSTHROUGH}.
+         *
+         * @param fh the handle later requests on the open file carry (few reach the filesystem with passthrough)
+         * @param flags other {@code FOPEN_*} bits to send
+         * @return the reply to answer OPEN or CREATE with
          */
         default OpenReply openReply(long fh, int flags) {
             return new OpenReply(fh, flags | OpenReply.PASSTHROUGH, id());

@@ -100,7 +100,11 @@ public enum Capability {
         this.flag = flag;
     }
 
-    /** The INIT flag bit ({@code flags | flags2 << 32}). */
+    /**
+     * The INIT flag bit ({@code flags | flags2 << 32}).
+     *
+     * @return the bit this capability sets in the INIT flags, the high word for FLAGS2 capabilities
+     */
     public long flag() {
         return flag;
     }

@@ -94,6 +94,9 @@ public final class DirectoryListing {
      * Adds an entry with its attributes to a READDIRPLUS listing. If it fits, the kernel takes a lookup count on
      * {@code entry.nodeId()} (unless the name is "." or ".."), so the filesystem must count it as a lookup.
      *
+     * @param name the entry's name (not containing '/' or NUL); any bytes, as {@link Names} maps them
+     * @param nextOffset the offset at which a later request resumes after this entry
+     * @param entry the node's entry: node id, generation, attributes and their cache timeouts
      * @return {@code false} if the entry did not fit (and no lookup count was taken)
      */
     public boolean add(String name, long nextOffset, Entry entry) {

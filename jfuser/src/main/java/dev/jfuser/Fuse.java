@@ -32,24 +32,89 @@ import java.util.Objects;
 public final class Fuse {
     private Fuse() {}
 
-    /** Mounts a blocking filesystem at {@code mountpoint} with default session options. */
+    /**
+     * Mounts a blocking filesystem at {@code mountpoint} with {@link SessionOptions#DEFAULT}; each request runs on
+     * its own virtual thread.
+     *
+     * <p>Ctrl-C and SIGTERM are handled for you: unless {@link SessionOptions#withUnmountOnExit} turned it off,
+     * the mount registers a JVM shutdown hook that unmounts it lazily and lets the filesystem's {@code destroy} run
+     * before the JVM exits, so a stopped program leaves no dead mount behind. SIGKILL runs no hook; mount with
+     * {@link MountOptions#autoUnmount()} to be covered there too.
+     *
+     * @param fs the filesystem that answers the kernel's requests
+     * @param mountpoint an existing directory (or, for a file-backed mount, a file) the filesystem is mounted on;
+     *     made absolute and normalised first
+     * @param options how the kernel mounts it: {@code mount(8)} options such as {@code allow_other},
+     *     {@code default_permissions}, {@code auto_unmount}
+     * @return the running mount: {@link Mount#awaitUnmount()} to serve until unmounted, {@link Mount#close()} to
+     *     unmount
+     * @throws IOException if the mount fails (no permission, {@code fusermount3} missing or refusing, the
+     *     mountpoint not a directory) or the filesystem's {@code init} throws; nothing stays mounted then
+     */
     public static Mount mount(Filesystem fs, Path mountpoint, MountOptions options) throws IOException {
         return mount(fs, mountpoint, options, SessionOptions.DEFAULT);
     }
 
-    /** Mounts a blocking filesystem; each request runs on its own virtual thread. */
+    /**
+     * Mounts a blocking filesystem; each request runs on its own virtual thread.
+     *
+     * <p>Ctrl-C and SIGTERM are handled for you: unless {@link SessionOptions#withUnmountOnExit} turned it off,
+     * the mount registers a JVM shutdown hook that unmounts it lazily and lets the filesystem's {@code destroy} run
+     * before the JVM exits, so a stopped program leaves no dead mount behind. SIGKILL runs no hook; mount with
+     * {@link MountOptions#autoUnmount()} to be covered there too.
+     *
+     * @param fs the filesystem that answers the kernel's requests
+     * @param mountpoint an existing directory (or, for a file-backed mount, a file) the filesystem is mounted on;
+     *     made absolute and normalised first
+     * @param options how the kernel mounts it: {@code mount(8)} options such as {@code allow_other},
+     *     {@code default_permissions}, {@code auto_unmount}
+     * @param session how requests are served: reader threads, transport, limits, tracing, and whether the mount
+     *     is unmounted when the JVM exits
+     * @return the running mount: {@link Mount#awaitUnmount()} to serve until unmounted, {@link Mount#close()} to
+     *     unmount
+     * @throws IOException if the mount fails (no permission, {@code fusermount3} missing or refusing, the
+     *     mountpoint not a directory) or the filesystem's {@code init} throws; nothing stays mounted then
+     */
     public static Mount mount(Filesystem fs, Path mountpoint, MountOptions options, SessionOptions session)
             throws IOException {
         Objects.requireNonNull(fs, "fs");
         return mount(new BlockingAdapter(fs, session.inline()), mountpoint, options, session);
     }
 
-    /** Mounts an asynchronous filesystem at {@code mountpoint} with default session options. */
+    /**
+     * Mounts an asynchronous filesystem at {@code mountpoint} with {@link SessionOptions#DEFAULT}; the JVM exit
+     * is handled as for {@link #mount(Filesystem, Path, MountOptions, SessionOptions)}.
+     *
+     * @param fs the filesystem that answers the kernel's requests with completion stages
+     * @param mountpoint an existing directory (or, for a file-backed mount, a file) the filesystem is mounted on;
+     *     made absolute and normalised first
+     * @param options how the kernel mounts it: {@code mount(8)} options such as {@code allow_other},
+     *     {@code default_permissions}, {@code auto_unmount}
+     * @return the running mount: {@link Mount#awaitUnmount()} to serve until unmounted, {@link Mount#close()} to
+     *     unmount
+     * @throws IOException if the mount fails (no permission, {@code fusermount3} missing or refusing, the
+     *     mountpoint not a directory) or the filesystem's {@code init} throws; nothing stays mounted then
+     */
     public static Mount mount(AsyncFilesystem fs, Path mountpoint, MountOptions options) throws IOException {
         return mount(fs, mountpoint, options, SessionOptions.DEFAULT);
     }
 
-    /** Mounts an asynchronous filesystem. */
+    /**
+     * Mounts an asynchronous filesystem; its methods start on the reader threads, so they should hand slow work to
+     * their stages. The JVM exit is handled as for {@link #mount(Filesystem, Path, MountOptions, SessionOptions)}.
+     *
+     * @param fs the filesystem that answers the kernel's requests with completion stages
+     * @param mountpoint an existing directory (or, for a file-backed mount, a file) the filesystem is mounted on;
+     *     made absolute and normalised first
+     * @param options how the kernel mounts it: {@code mount(8)} options such as {@code allow_other},
+     *     {@code default_permissions}, {@code auto_unmount}
+     * @param session how requests are served: reader threads, transport, limits, tracing, and whether the mount
+     *     is unmounted when the JVM exits
+     * @return the running mount: {@link Mount#awaitUnmount()} to serve until unmounted, {@link Mount#close()} to
+     *     unmount
+     * @throws IOException if the mount fails (no permission, {@code fusermount3} missing or refusing, the
+     *     mountpoint not a directory) or the filesystem's {@code init} throws; nothing stays mounted then
+     */
     public static Mount mount(AsyncFilesystem fs, Path mountpoint, MountOptions options, SessionOptions session)
             throws IOException {
         Objects.requireNonNull(fs, "fs");
@@ -115,12 +180,28 @@ public final class Fuse {
      * called {@code fusermount3}, or a container runtime). The session ends when that mount is unmounted or
      * {@link Mount#close()} is called; closing does not unmount. At JVM exit the session is ended the same way
      * (unless {@link SessionOptions#withUnmountOnExit} turned that off), so the filesystem's {@code destroy} runs.
+     *
+     * @param fs the filesystem that answers the kernel's requests
+     * @param fd an open /dev/fuse descriptor of a mount not yet initialised; the session owns and closes it
+     * @param session how requests are served; the mount options are those its mounter chose
+     * @return the running session as a {@link Mount} (with no mountpoint): {@link Mount#close()} ends it
+     * @throws IOException if the descriptor cannot be served or the handshake fails (the filesystem's
+     *     {@code init} throws, the kernel ends the connection)
      */
     public static Mount serve(Filesystem fs, int fd, SessionOptions session) throws IOException {
         return serve(new BlockingAdapter(Objects.requireNonNull(fs, "fs"), session.inline()), fd, session);
     }
 
-    /** Serves an asynchronous filesystem on a /dev/fuse descriptor someone else mounted. */
+    /**
+     * Serves an asynchronous filesystem on a /dev/fuse descriptor someone else mounted, as
+     * {@link #serve(Filesystem, int, SessionOptions)} does.
+     *
+     * @param fs the filesystem that answers the kernel's requests with completion stages
+     * @param fd an open /dev/fuse descriptor of a mount not yet initialised; the session owns and closes it
+     * @param session how requests are served
+     * @return the running session as a {@link Mount} (with no mountpoint): {@link Mount#close()} ends it
+     * @throws IOException if the descriptor cannot be served or the handshake fails
+     */
     public static Mount serve(AsyncFilesystem fs, int fd, SessionOptions session) throws IOException {
         Objects.requireNonNull(fs, "fs");
         if (fd < 0) {

@@ -39,6 +39,11 @@ public final class KernelConfig {
      * A configuration for a kernel speaking 7.{@code kernelMinor} that offered {@code offeredFlags}; the defaults
      * (async read, parallel dirops, auto-invalidated data, async direct I/O, ioctl on directories) are
      * enabled where offered. Public for test doubles.
+     *
+     * @param kernelMinor the minor FUSE protocol version the kernel announced in INIT (the major is 7)
+     * @param offeredFlags the INIT flag bits the kernel offered ({@link Capability#flag()} values), both words
+     * @param kernelMaxReadahead the readahead window the kernel proposed, in bytes; the most {@link #maxReadahead(int)}
+     *     accepts
      */
     public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead) {
         this(kernelMinor, offeredFlags, kernelMaxReadahead, null);
@@ -47,6 +52,12 @@ public final class KernelConfig {
     /**
      * Like {@link #KernelConfig(int, long, int)}, handing the filesystem {@code notifier} (null: none, then
      * {@link #notifier()} throws). Public for test doubles; the session passes its own.
+     *
+     * @param kernelMinor the minor FUSE protocol version the kernel announced in INIT (the major is 7)
+     * @param offeredFlags the INIT flag bits the kernel offered ({@link Capability#flag()} values), both words
+     * @param kernelMaxReadahead the readahead window the kernel proposed, in bytes; the most {@link #maxReadahead(int)}
+     *     accepts
+     * @param notifier the notifier handed to the filesystem, or null for none
      */
     public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead, Notifier notifier) {
         this(kernelMinor, offeredFlags, kernelMaxReadahead, notifier, null);
@@ -56,6 +67,13 @@ public final class KernelConfig {
      * Like {@link #KernelConfig(int, long, int, Notifier)}, handing the filesystem {@code backingFiles} for kernel
      * passthrough (null: none, then {@link #backingFiles()} throws). Public for test doubles; the session passes
      * its own.
+     *
+     * @param kernelMinor the minor FUSE protocol version the kernel announced in INIT (the major is 7)
+     * @param offeredFlags the INIT flag bits the kernel offered ({@link Capability#flag()} values), both words
+     * @param kernelMaxReadahead the readahead window the kernel proposed, in bytes; the most {@link #maxReadahead(int)}
+     *     accepts
+     * @param notifier the notifier handed to the filesystem, or null for none
+     * @param backingFiles the passthrough registry handed to the filesystem, or null for none
      */
     public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead, Notifier notifier,
                         BackingFiles backingFiles) {
@@ -76,6 +94,7 @@ public final class KernelConfig {
      * behind its back. Keep it: it works from the moment {@code init} returns (calls made inside {@code init} throw
      * {@link IllegalStateException}) until the session ends.
      *
+     * @return the notifier of this mount's session
      * @throws IllegalStateException if this configuration was made without one (a test double)
      */
     public Notifier notifier() {
@@ -90,6 +109,7 @@ public final class KernelConfig {
      * ids. Enable {@link Capability#PASSTHROUGH} here in {@code init} for it to be {@link BackingFiles#available()}
      * once {@code init} returns.
      *
+     * @return the backing-file registry of this mount's session
      * @throws IllegalStateException if this configuration was made without one (a test double)
      */
     public BackingFiles backingFiles() {
@@ -105,6 +125,8 @@ public final class KernelConfig {
      * ordinary filesystems (ext4, xfs, tmpfs); 2 also accepts files on another FUSE filesystem or on overlayfs. The
      * kernel stacks this filesystem that deep in turn: with 1 it can still be a lower layer of overlayfs, with 2
      * nothing can be stacked on it. 0 without PASSTHROUGH.
+     *
+     * @return the stack depth that will be sent: 0, 1 or 2
      */
     public int maxStackDepth() {
         if (!isEnabled(Capability.PASSTHROUGH)) {
@@ -116,6 +138,10 @@ public final class KernelConfig {
     /**
      * Sets {@link #maxStackDepth()} (1 .. {@value #MAX_STACK_DEPTH}; it applies only with
      * {@link Capability#PASSTHROUGH}).
+     *
+     * @param depth 1 for backing files on ordinary filesystems, 2 to also allow them on FUSE or overlayfs
+     * @return this configuration, for chaining
+     * @throws IllegalArgumentException if {@code depth} is not 1 or 2
      */
     public KernelConfig maxStackDepth(int depth) {
         if (depth < 1 || depth > MAX_STACK_DEPTH) {
@@ -125,17 +151,30 @@ public final class KernelConfig {
         return this;
     }
 
-    /** The protocol minor version the kernel speaks (the session uses the lower of this and 45). */
+    /**
+     * The protocol minor version the kernel speaks (the session uses the lower of this and 45).
+     *
+     * @return the {@code N} of the kernel's protocol version 7.N (45 on Linux 6.18 and later)
+     */
     public int kernelMinor() {
         return kernelMinor;
     }
 
-    /** Whether the kernel offers {@code capability}. */
+    /**
+     * Whether the kernel offers {@code capability}.
+     *
+     * @param capability the capability asked about
+     * @return {@code true} if the kernel set its bit in INIT, so {@link #enable} will accept it
+     */
     public boolean supports(Capability capability) {
         return (offered & capability.flag()) != 0;
     }
 
-    /** The capabilities the kernel offers. */
+    /**
+     * The capabilities the kernel offers.
+     *
+     * @return a new set of every capability whose bit the kernel set
+     */
     public Set<Capability> supported() {
         Set<Capability> s = EnumSet.noneOf(Capability.class);
         for (Capability c : Capability.values()) {
@@ -151,6 +190,8 @@ public final class KernelConfig {
      *
      * @throws UnsupportedOperationException naming the capability and the kernel's protocol version if the
      *     kernel does not offer it
+     * @param capability the capability to request from the kernel
+     * @return this configuration, for chaining
      */
     public KernelConfig enable(Capability capability) {
         if (!supports(capability)) {
@@ -175,7 +216,12 @@ public final class KernelConfig {
         enabled.add(capability);
     }
 
-    /** Turns {@code capability} on if the kernel offers it; returns whether it is on. */
+    /**
+     * Turns {@code capability} on if the kernel offers it; returns whether it is on.
+     *
+     * @param capability the capability to request if offered
+     * @return {@code true} if it is now enabled, {@code false} if the kernel does not offer it
+     */
     public boolean enableIfSupported(Capability capability) {
         if (supports(capability)) {
             add(capability);
@@ -184,18 +230,32 @@ public final class KernelConfig {
         return false;
     }
 
-    /** Turns {@code capability} off (including the defaults). */
+    /**
+     * Turns {@code capability} off (including the defaults).
+     *
+     * @param capability the capability not to request (a no-op if it was not enabled)
+     * @return this configuration, for chaining
+     */
     public KernelConfig disable(Capability capability) {
         enabled.remove(Objects.requireNonNull(capability, "capability"));
         return this;
     }
 
-    /** Whether {@code capability} will be requested. */
+    /**
+     * Whether {@code capability} will be requested.
+     *
+     * @param capability the capability asked about
+     * @return {@code true} if INIT's reply will request it
+     */
     public boolean isEnabled(Capability capability) {
         return enabled.contains(capability);
     }
 
-    /** The capabilities that will be requested. */
+    /**
+     * The capabilities that will be requested.
+     *
+     * @return a new set of the capabilities INIT's reply will request
+     */
     public Set<Capability> enabled() {
         return EnumSet.copyOf(enabledOrEmpty());
     }
@@ -204,57 +264,104 @@ public final class KernelConfig {
         return enabled.isEmpty() ? EnumSet.noneOf(Capability.class) : enabled;
     }
 
-    /** Largest WRITE the kernel will send, in bytes (default and maximum 1 MiB). */
+    /**
+     * Largest WRITE the kernel will send, in bytes (default and maximum 1 MiB).
+     *
+     * @return the {@code max_write} INIT's reply will send, in bytes
+     */
     public int maxWrite() {
         return maxWrite;
     }
 
-    /** Sets the largest WRITE, clamped to 4 KiB .. 1 MiB. */
+    /**
+     * Sets the largest WRITE, clamped to 4 KiB .. 1 MiB.
+     *
+     * @param bytes the largest WRITE payload the filesystem wants; larger writes are split by the kernel
+     * @return this configuration, for chaining
+     */
     public KernelConfig maxWrite(int bytes) {
         this.maxWrite = Math.clamp(bytes, 4096, MAX_MAX_WRITE);
         return this;
     }
 
-    /** Readahead window the kernel may use, in bytes (at most what the kernel proposed). */
+    /**
+     * Readahead window the kernel may use, in bytes (at most what the kernel proposed).
+     *
+     * @return the {@code max_readahead} INIT's reply will send, in bytes
+     */
     public int maxReadahead() {
         return maxReadahead;
     }
 
-    /** Sets the readahead window, clamped to what the kernel proposed. */
+    /**
+     * Sets the readahead window, clamped to what the kernel proposed.
+     *
+     * @param bytes the readahead window wanted; 0 turns readahead off
+     * @return this configuration, for chaining
+     */
     public KernelConfig maxReadahead(int bytes) {
         this.maxReadahead = Math.clamp(bytes, 0, kernelMaxReadahead);
         return this;
     }
 
-    /** Maximum background requests (readahead, async writes) the kernel keeps in flight. */
+    /**
+     * Maximum background requests (readahead, async writes) the kernel keeps in flight.
+     *
+     * @return the {@code max_background} INIT's reply will send
+     */
     public int maxBackground() {
         return maxBackground;
     }
 
-    /** Sets the background request limit (1..65535). */
+    /**
+     * Sets the background request limit (1..65535).
+     *
+     * @param requests how many background requests the kernel may have outstanding; the congestion threshold is lowered
+     *     to it if above
+     * @return this configuration, for chaining
+     */
     public KernelConfig maxBackground(int requests) {
         this.maxBackground = Math.clamp(requests, 1, 65535);
         this.congestionThreshold = Math.min(congestionThreshold, maxBackground);
         return this;
     }
 
-    /** Background requests in flight at which the kernel considers the filesystem congested. */
+    /**
+     * Background requests in flight at which the kernel considers the filesystem congested.
+     *
+     * @return the {@code congestion_threshold} INIT's reply will send
+     */
     public int congestionThreshold() {
         return congestionThreshold;
     }
 
-    /** Sets the congestion threshold (1..maxBackground). */
+    /**
+     * Sets the congestion threshold (1..maxBackground).
+     *
+     * @param requests the number of background requests at which writeback and readahead start to back off
+     * @return this configuration, for chaining
+     */
     public KernelConfig congestionThreshold(int requests) {
         this.congestionThreshold = Math.clamp(requests, 1, maxBackground);
         return this;
     }
 
-    /** Timestamp granularity of the filesystem in nanoseconds (1 = nanosecond precision). */
+    /**
+     * Timestamp granularity of the filesystem in nanoseconds (1 = nanosecond precision).
+     *
+     * @return the {@code time_gran} INIT's reply will send, in nanoseconds
+     */
     public int timeGranularityNanos() {
         return timeGranularityNanos;
     }
 
-    /** Sets the timestamp granularity (1 ns .. 1 s, a power of ten). */
+    /**
+     * Sets the timestamp granularity (1 ns .. 1 s, a power of ten).
+     *
+     * @param nanos the finest timestamp step the filesystem stores: 1 for nanoseconds, 1000000000 for whole seconds
+     * @return this configuration, for chaining
+     * @throws IllegalArgumentException if {@code nanos} is outside 1 ns .. 1 s
+     */
     public KernelConfig timeGranularityNanos(int nanos) {
         if (nanos < 1 || nanos > 1_000_000_000) {
             throw new IllegalArgumentException("time granularity must be 1..1000000000 ns, got " + nanos);
@@ -263,7 +370,11 @@ public final class KernelConfig {
         return this;
     }
 
-    /** The flag bits to request, from the enabled capabilities. */
+    /**
+     * The flag bits to request, from the enabled capabilities.
+     *
+     * @return the INIT flag bits (both words) of the enabled capabilities, as sent in the reply
+     */
     public long requestedFlags() {
         long f = 0;
         for (Capability c : enabled) {

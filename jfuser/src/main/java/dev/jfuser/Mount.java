@@ -54,6 +54,8 @@ public final class Mount implements AutoCloseable {
      * The session's {@link Notifier} (the same one {@link KernelConfig#notifier()} handed to {@code init}): tells
      * the kernel that cached names, attributes or data changed. After the session ended its methods throw
      * {@link FuseException} with ENOTCONN.
+     *
+     * @return the notifier of this mount's session
      */
     public Notifier notifier() {
         return session.notifier();
@@ -62,6 +64,8 @@ public final class Mount implements AutoCloseable {
     /**
      * The session's {@link BackingFiles} for kernel passthrough (the same object {@link KernelConfig#backingFiles()}
      * handed to {@code init}).
+     *
+     * @return the backing-file registry of this mount's session
      */
     public BackingFiles backingFiles() {
         return session.backingFiles();
@@ -91,6 +95,8 @@ public final class Mount implements AutoCloseable {
      * session ended this tells a clean unmount (false) from a connection that was aborted and left a dead mount
      * behind (true: {@code umount -l} removes it). Never touches the filesystem itself. Always false for a session
      * from {@link Fuse#serve}, which mounted nothing.
+     *
+     * @return whether the mountpoint still shows this mount
      */
     public boolean isMounted() {
         return device != null && device.isMounted();

@@ -86,12 +86,20 @@ public final class MountOptions {
         this.customOptions = List.copyOf(b.customOptions);
     }
 
-    /** A builder starting from the defaults. */
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a new builder holding {@code fsname=jfuser,nosuid,nodev}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The defaults: {@code fsname=jfuser,nosuid,nodev}. */
+    /**
+     * The defaults: {@code fsname=jfuser,nosuid,nodev}.
+     *
+     * @return the options a plain {@code builder().build()} gives
+     */
     public static MountOptions defaults() {
         return new Builder().build();
     }
@@ -101,12 +109,18 @@ public final class MountOptions {
      * Later options override earlier ones ({@code ro,rw} is read-write). An empty string gives the defaults.
      *
      * @throws IllegalArgumentException naming the offending option and how to fix it
+     * @param options the {@code -o} string; commas inside a value are escaped with a backslash
+     * @return the options it describes, on top of the defaults
      */
     public static MountOptions parse(String options) {
         return builder().options(options).build();
     }
 
-    /** A builder preloaded with these options. */
+    /**
+     * A builder preloaded with these options.
+     *
+     * @return a new builder holding every option of this one, to change a few
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.fsname = fsname;
@@ -133,6 +147,8 @@ public final class MountOptions {
     /**
      * {@code fsname=NAME}: the mount's source, the first column of {@code mount} and {@code df} (like
      * {@code /dev/sda1} for a disk). Purely descriptive. Default {@code jfuser}.
+     *
+     * @return the source name shown for the mount
      */
     public String fsname() {
         return fsname;
@@ -144,6 +160,8 @@ public final class MountOptions {
      * TYPE ({@code subtype=} with nothing after it) asks for the plain type {@code fuse} explicitly, overriding a
      * subtype a program would choose when none is given (the {@code jfuser} command names its example otherwise).
      * Empty when not set.
+     *
+     * @return the subtype, empty for none; a present empty string asks for the plain type {@code fuse}
      */
     public Optional<String> subtype() {
         return Optional.ofNullable(subtype);
@@ -153,6 +171,8 @@ public final class MountOptions {
      * {@code allow_other}: let every user access the mount. Without it the kernel allows only the user who mounted
      * it (not even root), which protects other users from a filesystem that might misbehave on purpose, e.g. by
      * never answering. Unprivileged users need {@code user_allow_other} in {@code /etc/fuse.conf} to set it.
+     *
+     * @return whether every user may access the mount
      */
     public boolean allowOther() {
         return allowOther;
@@ -162,6 +182,8 @@ public final class MountOptions {
      * {@code allow_root}: let the mounting user and root access the mount, nobody else. The kernel has no such mode:
      * like libfuse, jfuser mounts with {@code allow_other} and the session answers EACCES to requests from any other
      * uid. Needs {@code user_allow_other} in {@code /etc/fuse.conf} for unprivileged users, like {@code allow_other}.
+     *
+     * @return whether root may access the mount besides the mounting user
      */
     public boolean allowRoot() {
         return allowRoot;
@@ -171,27 +193,45 @@ public final class MountOptions {
      * {@code default_permissions}: the kernel checks file mode bits, owner and group itself (as for a local disk)
      * before sending a request. Without it the kernel checks nothing and the filesystem decides alone, typically
      * in its ACCESS and OPEN handlers.
+     *
+     * @return whether the kernel checks permissions itself
      */
     public boolean defaultPermissions() {
         return defaultPermissions;
     }
 
-    /** {@code ro}: a read-only mount; the kernel refuses writes with EROFS before they reach the filesystem. */
+    /**
+     * {@code ro}: a read-only mount; the kernel refuses writes with EROFS before they reach the filesystem.
+     *
+     * @return whether the mount is read-only
+     */
     public boolean readOnly() {
         return readOnly;
     }
 
-    /** {@code suid}: honour setuid/setgid bits of files on the mount. Default off ({@code nosuid}). */
+    /**
+     * {@code suid}: honour setuid/setgid bits of files on the mount. Default off ({@code nosuid}).
+     *
+     * @return whether setuid and setgid bits take effect
+     */
     public boolean suid() {
         return suid;
     }
 
-    /** {@code dev}: allow opening device nodes on the mount. Default off ({@code nodev}). */
+    /**
+     * {@code dev}: allow opening device nodes on the mount. Default off ({@code nodev}).
+     *
+     * @return whether device nodes may be opened
+     */
     public boolean dev() {
         return dev;
     }
 
-    /** {@code exec}: allow executing files from the mount. Default on; {@code noexec} turns it off. */
+    /**
+     * {@code exec}: allow executing files from the mount. Default on; {@code noexec} turns it off.
+     *
+     * @return whether files may be executed
+     */
     public boolean exec() {
         return exec;
     }
@@ -205,32 +245,54 @@ public final class MountOptions {
      * a filesystem that keeps access times learns the policy from here (the program that mounts passes it on, as
      * the {@code jfuser} command does for memfs). Reads through a descriptor opened with {@code O_NOATIME} arrive
      * with that flag in their open flags.
+     *
+     * @return the access-time policy the mount is made with
      */
     public Atime atime() {
         return atime;
     }
 
-    /** Whether {@link #atime()} is {@link Atime#NOATIME}: {@code noatime}. */
+    /**
+     * Whether {@link #atime()} is {@link Atime#NOATIME}: {@code noatime}.
+     *
+     * @return whether accesses never move access times
+     */
     public boolean noAtime() {
         return atime == Atime.NOATIME;
     }
 
-    /** {@code nodiratime}: access times of directories do not move ({@code MS_NODIRATIME}). */
+    /**
+     * {@code nodiratime}: access times of directories do not move ({@code MS_NODIRATIME}).
+     *
+     * @return whether directory access times stay put
+     */
     public boolean noDirAtime() {
         return noDirAtime;
     }
 
-    /** {@code lazytime}: timestamps are kept in memory and written out lazily ({@code MS_LAZYTIME}). */
+    /**
+     * {@code lazytime}: timestamps are kept in memory and written out lazily ({@code MS_LAZYTIME}).
+     *
+     * @return whether the mount is made with {@code lazytime}
+     */
     public boolean lazyTime() {
         return lazyTime;
     }
 
-    /** {@code sync}: all writes are synchronous ({@code MS_SYNCHRONOUS}). */
+    /**
+     * {@code sync}: all writes are synchronous ({@code MS_SYNCHRONOUS}).
+     *
+     * @return whether the mount is made with {@code sync}
+     */
     public boolean sync() {
         return sync;
     }
 
-    /** {@code dirsync}: directory changes are synchronous ({@code MS_DIRSYNC}). */
+    /**
+     * {@code dirsync}: directory changes are synchronous ({@code MS_DIRSYNC}).
+     *
+     * @return whether the mount is made with {@code dirsync}
+     */
     public boolean dirSync() {
         return dirSync;
     }
@@ -239,6 +301,8 @@ public final class MountOptions {
      * {@code auto_unmount}: fusermount3 stays alive as a watcher and unmounts when the filesystem process dies, even
      * on {@code kill -9}, so no dead "Transport endpoint is not connected" mount is left behind. Always mounts
      * through fusermount3, even as root.
+     *
+     * @return whether a watcher unmounts the mount when the process dies
      */
     public boolean autoUnmount() {
         return autoUnmount;
@@ -247,6 +311,8 @@ public final class MountOptions {
     /**
      * {@code max_read=N}: the largest READ request the kernel will send, in bytes; 0 means the kernel's default
      * (limited by {@code max_pages} from FUSE_INIT). Rarely needed.
+     *
+     * @return the READ size limit in bytes, 0 for the kernel's default
      */
     public int maxRead() {
         return maxRead;
@@ -255,12 +321,18 @@ public final class MountOptions {
     /**
      * {@code blksize=N}: the block size of a block-device-backed ({@code fuseblk}) mount; 0 means unset. The kernel
      * refuses it for ordinary FUSE mounts such as jfuser's; it exists so option strings meant for fuseblk parse.
+     *
+     * @return the block size of a fuseblk mount, 0 when unset
      */
     public int blksize() {
         return blksize;
     }
 
-    /** Options jfuser does not interpret, passed to the kernel as written, in order. */
+    /**
+     * Options jfuser does not interpret, passed to the kernel as written, in order.
+     *
+     * @return the uninterpreted options, unmodifiable
+     */
     public List<String> customOptions() {
         return customOptions;
     }
@@ -390,77 +462,148 @@ public final class MountOptions {
 
         private Builder() {}
 
-        /** See {@link MountOptions#fsname()}. */
+        /**
+         * See {@link MountOptions#fsname()}.
+         *
+         * @param fsname the source name; any text, escaped when the option string is written
+         * @return this builder
+         * @throws IllegalArgumentException if it is empty or contains a NUL character
+         */
         public Builder fsname(String fsname) {
             this.fsname = checkValue("fsname", fsname);
             return this;
         }
 
-        /** See {@link MountOptions#subtype()}; null removes it, empty asks for the plain type {@code fuse}. */
+        /**
+         * See {@link MountOptions#subtype()}; null removes it, empty asks for the plain type {@code fuse}.
+         *
+         * @param subtype the type after {@code fuse.}, empty for the plain type, or null for none
+         * @return this builder
+         */
         public Builder subtype(String subtype) {
             this.subtype = subtype == null || subtype.isEmpty() ? subtype : checkValue("subtype", subtype);
             return this;
         }
 
-        /** Sets {@code allow_other}; see {@link MountOptions#allowOther()}. */
+        /**
+         * Sets {@code allow_other}; see {@link MountOptions#allowOther()}.
+         *
+         * @return this builder
+         */
         public Builder allowOther() {
             return allowOther(true);
         }
 
+        /**
+         * Sets or clears {@code allow_other}; see {@link MountOptions#allowOther()}.
+         * 
+         * @param allowOther whether users other than the mounting one may access the mount
+         * @return this builder
+         */
         public Builder allowOther(boolean allowOther) {
             this.allowOther = allowOther;
             return this;
         }
 
-        /** Sets {@code allow_root}; see {@link MountOptions#allowRoot()}. */
+        /**
+         * Sets {@code allow_root}; see {@link MountOptions#allowRoot()}.
+         *
+         * @return this builder
+         */
         public Builder allowRoot() {
             return allowRoot(true);
         }
 
+        /**
+         * Sets or clears {@code allow_root}; see {@link MountOptions#allowRoot()}.
+         * 
+         * @param allowRoot whether root, besides the mounting user, may access the mount
+         * @return this builder
+         */
         public Builder allowRoot(boolean allowRoot) {
             this.allowRoot = allowRoot;
             return this;
         }
 
-        /** Sets {@code default_permissions}; see {@link MountOptions#defaultPermissions()}. */
+        /**
+         * Sets {@code default_permissions}; see {@link MountOptions#defaultPermissions()}.
+         *
+         * @return this builder
+         */
         public Builder defaultPermissions() {
             return defaultPermissions(true);
         }
 
+        /**
+         * Sets or clears {@code default_permissions}; see {@link MountOptions#defaultPermissions()}.
+         * 
+         * @param defaultPermissions whether the kernel checks mode bits itself before sending requests
+         * @return this builder
+         */
         public Builder defaultPermissions(boolean defaultPermissions) {
             this.defaultPermissions = defaultPermissions;
             return this;
         }
 
-        /** Sets {@code ro}; see {@link MountOptions#readOnly()}. */
+        /**
+         * Sets {@code ro}; see {@link MountOptions#readOnly()}.
+         *
+         * @return this builder
+         */
         public Builder readOnly() {
             return readOnly(true);
         }
 
+        /**
+         * Sets {@code ro} or {@code rw}; see {@link MountOptions#readOnly()}.
+         * 
+         * @param readOnly whether the mount is read-only
+         * @return this builder
+         */
         public Builder readOnly(boolean readOnly) {
             this.readOnly = readOnly;
             return this;
         }
 
-        /** See {@link MountOptions#suid()}. */
+        /**
+         * See {@link MountOptions#suid()}.
+         *
+         * @param suid {@code true} for {@code suid}, {@code false} for {@code nosuid}
+         * @return this builder
+         */
         public Builder suid(boolean suid) {
             this.suid = suid;
             return this;
         }
 
-        /** See {@link MountOptions#dev()}. */
+        /**
+         * See {@link MountOptions#dev()}.
+         *
+         * @param dev {@code true} for {@code dev}, {@code false} for {@code nodev}
+         * @return this builder
+         */
         public Builder dev(boolean dev) {
             this.dev = dev;
             return this;
         }
 
-        /** See {@link MountOptions#exec()}. */
+        /**
+         * See {@link MountOptions#exec()}.
+         *
+         * @param exec {@code true} for {@code exec}, {@code false} for {@code noexec}
+         * @return this builder
+         */
         public Builder exec(boolean exec) {
             this.exec = exec;
             return this;
         }
 
-        /** See {@link MountOptions#atime()}. */
+        /**
+         * See {@link MountOptions#atime()}.
+         *
+         * @param atime the access-time policy
+         * @return this builder
+         */
         public Builder atime(Atime atime) {
             this.atime = Objects.requireNonNull(atime, "atime");
             return this;
@@ -469,6 +612,9 @@ public final class MountOptions {
         /**
          * See {@link MountOptions#noAtime()}: true sets {@link Atime#NOATIME}; false undoes it (back to
          * {@link Atime#RELATIME}) and leaves {@link Atime#STRICTATIME} alone.
+         *
+         * @param noAtime whether to mount with {@code noatime}
+         * @return this builder
          */
         public Builder noAtime(boolean noAtime) {
             if (noAtime) {
@@ -479,41 +625,77 @@ public final class MountOptions {
             return this;
         }
 
-        /** See {@link MountOptions#noDirAtime()}. */
+        /**
+         * See {@link MountOptions#noDirAtime()}.
+         *
+         * @param noDirAtime whether to mount with {@code nodiratime}
+         * @return this builder
+         */
         public Builder noDirAtime(boolean noDirAtime) {
             this.noDirAtime = noDirAtime;
             return this;
         }
 
-        /** See {@link MountOptions#lazyTime()}. */
+        /**
+         * See {@link MountOptions#lazyTime()}.
+         *
+         * @param lazyTime whether to mount with {@code lazytime}
+         * @return this builder
+         */
         public Builder lazyTime(boolean lazyTime) {
             this.lazyTime = lazyTime;
             return this;
         }
 
-        /** See {@link MountOptions#sync()}. */
+        /**
+         * See {@link MountOptions#sync()}.
+         *
+         * @param sync whether to mount with {@code sync}
+         * @return this builder
+         */
         public Builder sync(boolean sync) {
             this.sync = sync;
             return this;
         }
 
-        /** See {@link MountOptions#dirSync()}. */
+        /**
+         * See {@link MountOptions#dirSync()}.
+         *
+         * @param dirSync whether to mount with {@code dirsync}
+         * @return this builder
+         */
         public Builder dirSync(boolean dirSync) {
             this.dirSync = dirSync;
             return this;
         }
 
-        /** Sets {@code auto_unmount}; see {@link MountOptions#autoUnmount()}. */
+        /**
+         * Sets {@code auto_unmount}; see {@link MountOptions#autoUnmount()}.
+         *
+         * @return this builder
+         */
         public Builder autoUnmount() {
             return autoUnmount(true);
         }
 
+        /**
+         * Sets or clears {@code auto_unmount}; see {@link MountOptions#autoUnmount()}.
+         * 
+         * @param autoUnmount whether a fusermount3 watcher unmounts the mount when the process dies, even by SIGKILL
+         * @return this builder
+         */
         public Builder autoUnmount(boolean autoUnmount) {
             this.autoUnmount = autoUnmount;
             return this;
         }
 
-        /** See {@link MountOptions#maxRead()}; 0 resets to the kernel default. */
+        /**
+         * See {@link MountOptions#maxRead()}; 0 resets to the kernel default.
+         *
+         * @param maxRead the largest READ in bytes, 0 for the kernel's default
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
         public Builder maxRead(int maxRead) {
             if (maxRead < 0) {
                 throw new IllegalArgumentException("max_read must be a positive number of bytes, got " + maxRead
@@ -523,7 +705,13 @@ public final class MountOptions {
             return this;
         }
 
-        /** See {@link MountOptions#blksize()}: a power of two of at least 512, or 0 to unset. */
+        /**
+         * See {@link MountOptions#blksize()}: a power of two of at least 512, or 0 to unset.
+         *
+         * @param blksize the block size in bytes, 0 to unset
+         * @return this builder
+         * @throws IllegalArgumentException if neither 0 nor a power of two of at least 512
+         */
         public Builder blksize(int blksize) {
             if (blksize != 0 && (blksize < 512 || Integer.bitCount(blksize) != 1)) {
                 throw new IllegalArgumentException("blksize must be a power of two of at least 512, got " + blksize
@@ -537,6 +725,10 @@ public final class MountOptions {
          * Applies one option in {@code -o} syntax, unescaped: {@code "ro"}, {@code "fsname=a,b"},
          * {@code "context=system_u:object_r:fusefs_t:s0"}. Known options set their field; anything else is kept as
          * a custom option for the kernel.
+         *
+         * @param option one option, without escapes
+         * @return this builder
+         * @throws IllegalArgumentException if a known option has a bad value, or a custom one contains ',' or '\'
          */
         public Builder option(String option) {
             Objects.requireNonNull(option, "option");
@@ -545,6 +737,10 @@ public final class MountOptions {
 
         /**
          * Applies a comma-separated, backslash-escaped option string (see {@link MountOptions#parse(String)}).
+         *
+         * @param options the {@code -o} string; an empty one changes nothing
+         * @return this builder
+         * @throws IllegalArgumentException naming the offending option and how to fix it
          */
         public Builder options(String options) {
             Objects.requireNonNull(options, "options");
@@ -703,6 +899,9 @@ public final class MountOptions {
         }
 
         /**
+         * The options set so far.
+         *
+         * @return new, immutable options; the builder can go on to make others
          * @throws IllegalArgumentException if {@code allow_other} and {@code allow_root} are both set
          */
         public MountOptions build() {
@@ -732,7 +931,11 @@ public final class MountOptions {
             this.option = option;
         }
 
-        /** The option as {@code -o} writes it. */
+        /**
+         * The option as {@code -o} writes it.
+         *
+         * @return the option's name, e.g. {@code relatime}
+         */
         public String option() {
             return option;
         }

@@ -39,12 +39,24 @@ public final class Names {
 
     private Names() {}
 
-    /** The {@code String} for the bytes of a name, a symlink target or an xattr name; see the class comment. */
+    /**
+     * The {@code String} for the bytes of a name, a symlink target or an xattr name; see the class comment.
+     *
+     * @param bytes the name's bytes as Linux stores them
+     * @return a string that {@link #bytes} maps back to exactly these bytes
+     */
     public static String fromBytes(byte[] bytes) {
         return fromBytes(bytes, 0, bytes.length);
     }
 
-    /** {@link #fromBytes(byte[])} for {@code length} bytes from {@code offset}. */
+    /**
+     * {@link #fromBytes(byte[])} for {@code length} bytes from {@code offset}.
+     *
+     * @param bytes the array holding the name
+     * @param offset the index of the name's first byte
+     * @param length the number of bytes in the name
+     * @return a string that {@link #bytes} maps back to exactly these bytes
+     */
     public static String fromBytes(byte[] bytes, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
         int end = offset + length;
@@ -136,6 +148,8 @@ public final class Names {
      * The bytes {@code s} stands for: UTF-8, with each escape U+DC80..U+DCFF as its byte (the inverse of
      * {@link #fromBytes}).
      *
+     * @param s a name as the library hands it over, or any string
+     * @return the bytes the kernel sees for {@code s}
      * @throws IllegalArgumentException if {@code s} is not what {@link #fromBytes} produces for any bytes: it holds
      *     an unpaired surrogate other than U+DC80..U+DCFF, or escapes of bytes that form valid UTF-8
      */
@@ -188,6 +202,8 @@ public final class Names {
      * The number of bytes {@link #bytes} gives for {@code s}, e.g. to compare with {@link #NAME_MAX}; without an
      * array unless {@code s} holds escapes.
      *
+     * @param s a name as the library hands it over, or any string
+     * @return the length in bytes of {@code bytes(s)}
      * @throws IllegalArgumentException as {@link #bytes} does
      */
     public static int byteLength(String s) {

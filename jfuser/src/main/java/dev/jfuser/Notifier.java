@@ -43,6 +43,9 @@ public interface Notifier {
      * attributes only and keeps the pages. Pages a process has mapped are unmapped first, and dirty pages of a
      * writeback cache are written back before they are dropped.
      *
+     * @param node the node whose cache is dropped
+     * @param offset the first byte of the page range to drop; negative to drop the attributes only
+     * @param length the range's length in bytes; 0 or negative for up to the end of the file
      * @throws FuseException ENOENT if the kernel holds no inode for {@code node}
      */
     void invalInode(long node, long offset, long length) throws IOException;
@@ -53,6 +56,8 @@ public interface Notifier {
      * attributes. Unlike {@link #delete}, the inode the name pointed to is left alone: processes that have it
      * open keep using it.
      *
+     * @param parent the directory holding the name
+     * @param name the cached name to drop
      * @throws FuseException ENOENT if the kernel caches no such name (nothing to drop) or no inode for
      *     {@code parent}; ENOTDIR if {@code parent} is not a directory
      */
@@ -63,6 +68,8 @@ public interface Notifier {
      * as if its entry timeout had passed. It stays in the dentry cache and is revalidated (a LOOKUP) at its next
      * use instead of being dropped at once, so a current working directory or a mount on it is not torn away.
      *
+     * @param parent the directory holding the name
+     * @param name the cached name to expire
      * @throws UnsupportedOperationException naming FUSE_HAS_EXPIRE_ONLY if the kernel does not offer it
      *     (protocol 7.38, Linux 6.2)
      * @throws FuseException ENOENT if the kernel caches no such name
@@ -75,6 +82,9 @@ public interface Notifier {
      * empty directory dead), so {@code inotify} watchers see the deletion and processes holding the file see it
      * gone, as after an unlink through the mount.
      *
+     * @param parent the directory the name was removed from
+     * @param child the node the name pointed to
+     * @param name the deleted name
      * @throws FuseException ENOENT if the name is not cached or points to another node; ENOTEMPTY if
      *     {@code child} is a directory the kernel still caches entries in; EBUSY if it is a mount point
      */
@@ -85,11 +95,21 @@ public interface Notifier {
      * at {@code offset}, as if it had read them, growing the cached file size if they reach past it. Later reads
      * of those pages are served from the cache without a READ (while the file keeps its cache).
      *
+     * @param node the node whose page cache is filled
+     * @param offset the file offset of the first byte
+     * @param data the bytes to cache, from position to limit
      * @throws FuseException ENOENT if the kernel holds no inode for {@code node}
      */
     void store(long node, long offset, ByteBuffer data) throws IOException;
 
-    /** {@link #store(long, long, ByteBuffer)} of a byte array. */
+    /**
+     * {@link #store(long, long, ByteBuffer)} of a byte array.
+     *
+     * @param node the node whose page cache is filled
+     * @param offset the file offset of the first byte
+     * @param data the bytes to cache
+     * @throws IOException as {@link #store(long, long, ByteBuffer)}
+     */
     default void store(long node, long offset, byte[] data) throws IOException {
         store(node, offset, ByteBuffer.wrap(data));
     }
@@ -105,6 +125,11 @@ public interface Notifier {
      * {@code node}) or the session ends before the answer arrives. Cancelling it (or completing it, e.g. by
      * {@code orTimeout}) forgets the request; an answer arriving later is counted in
      * {@link #unmatchedReplies()} and otherwise ignored.
+     *
+     * @param node the node whose cached data is wanted
+     * @param offset the file offset to start from
+     * @param size the most bytes wanted
+     * @return a future completing with the cached bytes (possibly none), or failing as described
      */
     CompletableFuture<byte[]> retrieve(long node, long offset, int size);
 
@@ -112,6 +137,10 @@ public interface Notifier {
      * FUSE_NOTIFY_POLL: wakes the processes waiting in {@code poll(2)}, {@code select(2)} or {@code epoll} on the
      * file whose POLL request carried {@code kh} (see {@link Filesystem#poll}); the kernel then sends POLL again
      * to learn the new events. A handle the kernel no longer knows (the file was closed) is ignored by the kernel.
+     *
+     * @param kh the handle from the POLL request ({@link Filesystem#poll}'s {@code kh})
+     * @throws IOException if the session has ended ({@link FuseException} ENOTCONN) or the kernel refuses the
+     *     notification
      */
     void pollWakeup(long kh) throws IOException;
 
@@ -122,6 +151,8 @@ public interface Notifier {
      *
      * @throws UnsupportedOperationException naming FUSE_HAS_RESEND if the kernel does not offer it (7.40, Linux
      *     6.9)
+     * @throws IOException if the session has ended ({@link FuseException} ENOTCONN) or the kernel refuses the
+     *     notification
      */
     void resend() throws IOException;
 
@@ -131,6 +162,8 @@ public interface Notifier {
      * (after a bulk change such as a snapshot switch).
      *
      * @throws UnsupportedOperationException if the kernel speaks a protocol older than 7.44
+     * @throws IOException if the session has ended ({@link FuseException} ENOTCONN) or the kernel refuses the
+     *     notification
      */
     void incEpoch() throws IOException;
 
@@ -139,10 +172,17 @@ public interface Notifier {
      * inodes no process uses are evicted and FORGET reaches the filesystem soon (to reclaim memory of a large
      * tree). Nodes in use, and nodes the kernel does not know, are skipped silently.
      *
+     * @param nodes the nodes whose unused names the kernel should drop
      * @throws UnsupportedOperationException if the kernel speaks a protocol older than 7.45
+     * @throws IOException if the session has ended ({@link FuseException} ENOTCONN) or the kernel refuses the
+     *     notification
      */
     void prune(long... nodes) throws IOException;
 
-    /** NOTIFY_REPLY messages that matched no pending {@link #retrieve} (late, after a cancel, or unknown). */
+    /**
+     * NOTIFY_REPLY messages that matched no pending {@link #retrieve} (late, after a cancel, or unknown).
+     *
+     * @return how many such replies arrived since the session started
+     */
     long unmatchedReplies();
 }

@@ -50,6 +50,12 @@ public final class Request {
      * A request context with the kernel's {@code open_flags} (OPEN, CREATE, TMPFILE); built by the session, public
      * for test doubles and adapters.
      *
+     * @param unique the request's unique id, as in the kernel's header
+     * @param opcode the request's operation
+     * @param nodeId the node the request is about
+     * @param uid the caller's user id
+     * @param gid the caller's group id
+     * @param pid the caller's process id
      * @param supplementaryGroups as for {@link #Request(long, Opcode, long, int, int, int, int[])}
      * @param openFlags the {@code open_flags} field of the request, see {@link #openFlags()}
      */
@@ -132,6 +138,8 @@ public final class Request {
      * The kernel's {@code open_flags} for OPEN, CREATE and TMPFILE (0 for other requests): requests about the open
      * beyond the {@code O_*} flags the method receives. Defined so far: {@link #OPEN_KILL_SUIDGID}, sent with
      * {@code O_TRUNC} by a caller without {@code CAP_FSETID} when {@code HANDLE_KILLPRIV_V2} is negotiated.
+     *
+     * @return the kernel's {@code FUSE_OPEN_*} bits; 0 for requests other than OPEN, CREATE and TMPFILE
      */
     public int openFlags() {
         return openFlags;
@@ -140,6 +148,8 @@ public final class Request {
     /**
      * Whether this open or create asks the filesystem to clear set-uid, and set-gid when group execute is set, as
      * Linux does when an unprivileged caller truncates ({@link #OPEN_KILL_SUIDGID} in {@link #openFlags()}).
+     *
+     * @return {@code true} if the filesystem should clear set-uid (and set-gid, with group execute) on this open
      */
     public boolean killSuidgid() {
         return (openFlags & OPEN_KILL_SUIDGID) != 0;

@@ -51,6 +51,12 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
      */
     public static final SessionOptions DEFAULT = new SessionOptions(2, 10_000, 64, null);
 
+    /**
+     * Checks the settings: {@code readerThreads} 1 to 64, {@code maxInFlight} and {@code maxWriteBuffers} at least
+     * 1, {@code ringDepth} 1 to 1024, a transport; {@code inline} is copied (null means none).
+     *
+     * @throws IllegalArgumentException if a setting is out of range, with the method that sets it and its default
+     */
     public SessionOptions {
         inline = inline == null || inline.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(inline));
         if (readerThreads < 1 || readerThreads > 64) {
@@ -78,25 +84,46 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
     /**
      * Options with nothing inline, the transport from the system property {@value Transport#PROPERTY}, the
      * default ring depth, ring-thread pinning from {@value #PIN_RING_THREADS_PROPERTY}, and unmounting on exit.
+     *
+     * @param readerThreads how many threads read requests from the kernel (1 to 64)
+     * @param maxInFlight the most requests being handled at once; further requests wait in the kernel
+     * @param maxWriteBuffers the most WRITE payload buffers held at once; a WRITE beyond them waits to be read
+     * @param debug where every request and reply is printed, or null for no tracing
      */
     public SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuffers, PrintStream debug) {
         this(readerThreads, maxInFlight, maxWriteBuffers, debug, Set.of(), Transport.fromSystemProperty(),
                 DEFAULT_RING_DEPTH, !"false".equalsIgnoreCase(System.getProperty(PIN_RING_THREADS_PROPERTY)), true);
     }
 
-    /** These options with {@code readerThreads} readers. */
+    /**
+     * These options with {@code readerThreads} readers.
+     *
+     * @param readerThreads how many platform threads read /dev/fuse (1 to 64), each on its own cloned descriptor
+     * @return a copy of these options with only that setting changed
+     */
     public SessionOptions withReaderThreads(int readerThreads) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
                 pinRingThreads, unmountOnExit);
     }
 
-    /** These options with at most {@code maxInFlight} requests handled at once. */
+    /**
+     * These options with at most {@code maxInFlight} requests handled at once.
+     *
+     * @param maxInFlight the most requests being handled at once (at least 1); when it is reached the readers stop
+     *     reading and further requests wait in the kernel's queue
+     * @return a copy of these options with only that setting changed
+     */
     public SessionOptions withMaxInFlight(int maxInFlight) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
                 pinRingThreads, unmountOnExit);
     }
 
-    /** These options printing every request and reply to {@code out} (null: off). */
+    /**
+     * These options printing every request and reply to {@code out} (null: off).
+     *
+     * @param out where the trace goes, one line per request and per reply (e.g. {@code System.err}); null for none
+     * @return a copy of these options with only that setting changed
+     */
     public SessionOptions withDebug(PrintStream out) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, out, inline, transport, ringDepth,
                 pinRingThreads, unmountOnExit);
@@ -109,6 +136,9 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
      * answered from memory — because a reader busy in a method reads no other request, and an INTERRUPT cannot
      * interrupt it. Has no effect on an {@link AsyncFilesystem}, which always starts on the reader. FORGET always
      * runs inline.
+     *
+     * @param ops the opcodes whose methods run on the reader thread (none: every method on its own virtual thread)
+     * @return a copy of these options with only that setting changed
      */
     public SessionOptions withInline(Opcode... ops) {
         Set<Opcode> set = EnumSet.noneOf(Opcode.class);
@@ -117,13 +147,24 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
                 pinRingThreads, unmountOnExit);
     }
 
-    /** These options over {@code transport}. */
+    /**
+     * These options over {@code transport}.
+     *
+     * @param transport how requests are read and replies written: /dev/fuse reads and writes, io_uring, or
+     *     {@link Transport#AUTO} (io_uring when the kernel offers it)
+     * @return a copy of these options with only that setting changed
+     */
     public SessionOptions withTransport(Transport transport) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
                 pinRingThreads, unmountOnExit);
     }
 
-    /** These options with {@code ringDepth} io_uring entries per queue. */
+    /**
+     * These options with {@code ringDepth} io_uring entries per queue.
+     *
+     * @param ringDepth how many requests each per-CPU queue can hold at once (1 to 1024); ignored over /dev/fuse
+     * @return a copy of these options with only that setting changed
+     */
     public SessionOptions withRingDepth(int ringDepth) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
                 pinRingThreads, unmountOnExit);
@@ -135,6 +176,9 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
      * already there, which measured best for metadata and reads (one caller's stat 1.48x of libfuse C bound,
      * 0.58x unbound). But it then shares that CPU with the callers queued there: sixteen writers of 1 MiB blocks
      * got 0.52x of libfuse C bound and 1.20x unbound. Write-heavy filesystems may prefer {@code false}.
+     *
+     * @param pin whether each io_uring queue thread is bound to the CPU its queue serves
+     * @return a copy of these options with only that setting changed
      */
     public SessionOptions withRingThreadsPinned(boolean pin) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,
@@ -155,6 +199,9 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
      * {@value #EXIT_DESTROY_SECONDS} s more for {@code destroy}. No hook survives SIGKILL: there, the
      * {@code auto_unmount} mount option is the answer ({@link MountOptions#autoUnmount()}). For
      * {@link Fuse#serve}, which does not unmount, the hook only ends the session.
+     *
+     * @param unmountOnExit whether the JVM's shutdown unmounts the mount and lets the session end first
+     * @return a copy of these options with only that setting changed
      */
     public SessionOptions withUnmountOnExit(boolean unmountOnExit) {
         return new SessionOptions(readerThreads, maxInFlight, maxWriteBuffers, debug, inline, transport, ringDepth,

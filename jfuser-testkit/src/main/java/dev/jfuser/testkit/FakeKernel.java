@@ -556,6 +556,7 @@ public final class FakeKernel implements AutoCloseable {
      * handle's node, whose answer must name that node (else EIO) with the handle's generation (else ESTALE); ENOENT
      * and a negative entry become ESTALE. The lookup taken is forgotten again.
      *
+     * @param handle a handle as {@code name_to_handle_at(2)} made it: node id and generation
      * @return the attributes of the node the handle names
      * @throws FuseException ESTALE for a stale handle, or the filesystem's error
      */
@@ -567,6 +568,7 @@ public final class FakeKernel implements AutoCloseable {
      * The parent of directory {@code nodeId} as the kernel asks when it reconnects a decoded directory handle
      * ({@code fuse_get_parent}): a LOOKUP of "..". The lookup taken is forgotten again.
      *
+     * @param nodeId the directory whose parent is asked for
      * @return the parent's node id
      * @throws FuseException ESTALE without export support or when the filesystem answers ENOENT
      */
@@ -950,7 +952,16 @@ public final class FakeKernel implements AutoCloseable {
         return names;
     }
 
-    /** One entry of a directory listing; {@code attr} is set for READDIRPLUS entries that carried attributes. */
+    /**
+     * One entry of a directory listing; {@code attr} is set for READDIRPLUS entries that carried attributes.
+     *
+     * @param name the entry's name, as the filesystem listed it
+     * @param ino the inode number it reported ({@code d_ino})
+     * @param type the file type it reported ({@code d_type})
+     * @param nextOffset the offset a listing resumes at after this entry
+     * @param nodeId the node id of a READDIRPLUS entry with attributes (a lookup count the kernel took), else 0
+     * @param attr the attributes of such an entry, else null
+     */
     public record DirEntry(String name, long ino, FileType type, long nextOffset, long nodeId, FileAttr attr) {
     }
 
@@ -1239,17 +1250,29 @@ public final class FakeKernel implements AutoCloseable {
 
     // ---------------------------------------------------------------- notifications
 
-    /** The notifier of the session: the one the filesystem's init received. */
+    /**
+     * The notifier of the session: the one the filesystem's init received.
+     *
+     * @return the same notifier the filesystem was handed in {@code init}
+     */
     public Notifier notifier() {
         return session.notifier();
     }
 
-    /** Every notification the filesystem sent so far, oldest first (also those refused). */
+    /**
+     * Every notification the filesystem sent so far, oldest first (also those refused).
+     *
+     * @return a copy of the notifications recorded, oldest first
+     */
     public List<Notification> notifications() {
         return List.copyOf(notifications);
     }
 
-    /** The notifications sent so far, oldest first, and forgets them. */
+    /**
+     * The notifications sent so far, oldest first, and forgets them.
+     *
+     * @return the notifications recorded since the last take, oldest first
+     */
     public List<Notification> takeNotifications() {
         synchronized (notifications) {
             List<Notification> taken = List.copyOf(notifications);
@@ -1262,6 +1285,9 @@ public final class FakeKernel implements AutoCloseable {
      * Decides how this kernel answers each notification: {@code verdict} returns the errno to fail it with (the
      * filesystem's notifier then throws a {@link FuseException} with it), or null to apply it. The default applies
      * everything.
+     *
+     * @param verdict the errno for each notification, or null to apply it; null as the function applies everything
+     * @return this kernel, for chaining
      */
     public FakeKernel refuseNotifications(Function<Notification, Errno> verdict) {
         this.notificationVerdict = verdict == null ? n -> null : verdict;
@@ -1271,13 +1297,22 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * Whether retrieves are answered (default true). With false they are recorded and never answered, like a
      * kernel that went away before its NOTIFY_REPLY: for testing what a filesystem does with a pending retrieve.
+     *
+     * @param answer whether retrieves are answered with a NOTIFY_REPLY
+     * @return this kernel, for chaining
      */
     public FakeKernel answerRetrieves(boolean answer) {
         this.answerRetrieves = answer;
         return this;
     }
 
-    /** Sets what this kernel has cached of {@code node}'s data, from offset 0 (null: nothing). */
+    /**
+     * Sets what this kernel has cached of {@code node}'s data, from offset 0 (null: nothing).
+     *
+     * @param node the node whose cached data is set
+     * @param content the bytes cached from offset 0 (copied), or null to drop them
+     * @return this kernel, for chaining
+     */
     public FakeKernel pageCache(long node, byte[] content) {
         if (content == null) {
             pageCache.remove(node);
@@ -1287,7 +1322,12 @@ public final class FakeKernel implements AutoCloseable {
         return this;
     }
 
-    /** What this kernel has cached of {@code node}'s data, from offset 0 (null: nothing). */
+    /**
+     * What this kernel has cached of {@code node}'s data, from offset 0 (null: nothing).
+     *
+     * @param node the node asked about
+     * @return a copy of the cached bytes, or null if none
+     */
     public byte[] pageCache(long node) {
         byte[] c = pageCache.get(node);
         return c == null ? null : c.clone();
@@ -1380,6 +1420,11 @@ public final class FakeKernel implements AutoCloseable {
     /**
      * Sends a NOTIFY_REPLY as the kernel does to answer a retrieve ({@code unique} is the retrieve's notify_unique),
      * e.g. to test a late or unexpected answer; it expects no reply.
+     *
+     * @param unique the notify_unique of the retrieve being answered (or any value, to test a stray answer)
+     * @param node the node the data belongs to
+     * @param offset the file offset of the first byte
+     * @param data the cached bytes sent back
      */
     public void notifyReply(long unique, long node, long offset, byte[] data) {
         byte[] body = new Wire().u64(0).u64(offset).u32(data.length).u32(0).u64(0).u64(0).bytes(data).build();

@@ -18,17 +18,29 @@ public final class Fd implements AutoCloseable {
         this.fd = fd;
     }
 
-    /** The descriptor number, e.g. for {@link dev.jfuser.BackingFiles#open(int)}. */
+    /**
+     * The descriptor number, e.g. for {@link dev.jfuser.BackingFiles#open(int)}.
+     *
+     * @return the descriptor number in this process
+     */
     public int intValue() {
         return fd;
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return whether the descriptor was closed through this object
+     */
     public boolean isClosed() {
         return closed.get();
     }
 
-    /** The {@code /proc/self/fd/N} path that reaches this descriptor's file (for calls that need a path). */
+    /**
+     * The {@code /proc/self/fd/N} path that reaches this descriptor's file (for calls that need a path).
+     *
+     * @return the path's bytes, valid while this descriptor is open
+     */
     public byte[] procPath() {
         return ("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }

@@ -43,7 +43,14 @@ public final class Posix {
         return new FuseException(Errno.of(e.errno()), e.getMessage(), e);
     }
 
-    /** Opens {@code path} (absolute or relative to the working directory) with {@code flags}. */
+    /**
+     * Opens {@code path} (absolute or relative to the working directory) with {@code flags}.
+     *
+     * @param path the file to open
+     * @param flags {@code O_*} flags of this class, e.g. {@code O_RDONLY | O_DIRECTORY}
+     * @return the open descriptor; close it when done
+     * @throws FuseException with the call's errno if it fails
+     */
     public static Fd open(Path path, int flags) throws FuseException {
         try {
             return new Fd(AtCalls.openat(AT_FDCWD, path.toString().getBytes(StandardCharsets.UTF_8),
@@ -53,7 +60,16 @@ public final class Posix {
         }
     }
 
-    /** {@code openat(2)}: opens {@code name} in directory {@code dir}; O_CLOEXEC is always added. */
+    /**
+     * {@code openat(2)}: opens {@code name} in directory {@code dir}; O_CLOEXEC is always added.
+     *
+     * @param dir a descriptor of the directory the name is resolved in ({@link #AT_FDCWD} for the working directory)
+     * @param name the entry's name in {@code dir}, raw bytes without '/'
+     * @param flags {@code O_*} flags of this class; {@code O_NOFOLLOW} keeps a final symlink from being followed
+     * @param mode the permission bits of a file {@code O_CREAT} or {@code O_TMPFILE} makes, else ignored
+     * @return the open descriptor; close it when done
+     * @throws FuseException with the call's errno if it fails
+     */
     public static Fd openat(Fd dir, byte[] name, int flags, int mode) throws FuseException {
         try {
             return new Fd(AtCalls.openat(dir.intValue(), name, flags | O_CLOEXEC, mode));
@@ -65,6 +81,11 @@ public final class Posix {
     /**
      * Opens the file an {@code O_PATH} handle refers to, for I/O, with {@code flags} (O_CREAT, O_EXCL and
      * O_NOFOLLOW are dropped): through {@code /proc/self/fd}, which reaches the very inode, never a path.
+     *
+     * @param file the {@code O_PATH} handle
+     * @param flags {@code O_*} flags for the new open, e.g. {@code O_RDWR | O_APPEND}
+     * @return a new descriptor of the same inode; close it when done
+     * @throws FuseException with the call's errno if it fails
      */
     public static Fd reopen(Fd file, int flags) throws FuseException {
         try {
@@ -75,7 +96,14 @@ public final class Posix {
         }
     }
 
-    /** {@code statx(2)} of {@code name} in {@code dir}, not following a final symlink. */
+    /**
+     * {@code statx(2)} of {@code name} in {@code dir}, not following a final symlink.
+     *
+     * @param dir a descriptor of the directory the name is resolved in ({@link #AT_FDCWD} for the working directory)
+     * @param name the entry's name in {@code dir}, raw bytes without '/'
+     * @return the entry's status, of the symlink itself if it is one
+     * @throws FuseException with the call's errno if it fails
+     */
     public static Stat stat(Fd dir, byte[] name) throws FuseException {
         try {
             return AtCalls.statx(dir.intValue(), name, AT_SYMLINK_NOFOLLOW | (name.length == 0 ? AT_EMPTY_PATH : 0));
@@ -84,12 +112,25 @@ public final class Posix {
         }
     }
 
-    /** {@code statx(2)} of the file {@code file} refers to (also an {@code O_PATH} handle). */
+    /**
+     * {@code statx(2)} of the file {@code file} refers to (also an {@code O_PATH} handle).
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @return the file's status
+     * @throws FuseException with the call's errno if it fails
+     */
     public static Stat stat(Fd file) throws FuseException {
         return stat(file, EMPTY);
     }
 
-    /** {@code mkdirat(2)}. */
+    /**
+     * {@code mkdirat(2)}.
+     *
+     * @param dir a descriptor of the directory the name is resolved in ({@link #AT_FDCWD} for the working directory)
+     * @param name the new directory's name in {@code dir}
+     * @param mode its permission bits (the process umask applies)
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void mkdirat(Fd dir, byte[] name, int mode) throws FuseException {
         try {
             AtCalls.mkdirat(dir.intValue(), name, mode);
@@ -98,7 +139,15 @@ public final class Posix {
         }
     }
 
-    /** {@code mknodat(2)} of a device file, FIFO or socket; {@code rdev} in the kernel's 32-bit encoding. */
+    /**
+     * {@code mknodat(2)} of a device file, FIFO or socket; {@code rdev} in the kernel's 32-bit encoding.
+     *
+     * @param dir a descriptor of the directory the name is resolved in ({@link #AT_FDCWD} for the working directory)
+     * @param name the new node's name in {@code dir}
+     * @param mode its full {@code st_mode}: type ({@code S_IFCHR}, {@code S_IFIFO}, …) and permission bits
+     * @param rdev the device number of a device node, else 0
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void mknodat(Fd dir, byte[] name, int mode, int rdev) throws FuseException {
         long major = (rdev & 0xfff00L) >>> 8;
         long minor = (rdev & 0xffL) | ((rdev >>> 12) & 0xfff00L);
@@ -110,7 +159,14 @@ public final class Posix {
         }
     }
 
-    /** {@code symlinkat(2)}: {@code name} in {@code dir} becomes a symlink holding {@code target} verbatim. */
+    /**
+     * {@code symlinkat(2)}: {@code name} in {@code dir} becomes a symlink holding {@code target} verbatim.
+     *
+     * @param target the link's content, stored as given
+     * @param dir a descriptor of the directory the name is resolved in ({@link #AT_FDCWD} for the working directory)
+     * @param name the link's name in {@code dir}
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void symlinkat(byte[] target, Fd dir, byte[] name) throws FuseException {
         try {
             AtCalls.symlinkat(target, dir.intValue(), name);
@@ -119,7 +175,13 @@ public final class Posix {
         }
     }
 
-    /** {@code readlinkat(2)} of the symlink an {@code O_PATH | O_NOFOLLOW} handle refers to: its target as stored. */
+    /**
+     * {@code readlinkat(2)} of the symlink an {@code O_PATH | O_NOFOLLOW} handle refers to: its target as stored.
+     *
+     * @param symlink an {@code O_PATH | O_NOFOLLOW} handle of the symlink
+     * @return the target's bytes
+     * @throws FuseException with the call's errno if it fails
+     */
     public static byte[] readlink(Fd symlink) throws FuseException {
         try {
             return AtCalls.readlinkat(symlink.intValue(), EMPTY);
@@ -128,7 +190,14 @@ public final class Posix {
         }
     }
 
-    /** {@code unlinkat(2)}; {@link #AT_REMOVEDIR} removes a directory. */
+    /**
+     * {@code unlinkat(2)}; {@link #AT_REMOVEDIR} removes a directory.
+     *
+     * @param dir a descriptor of the directory the name is resolved in ({@link #AT_FDCWD} for the working directory)
+     * @param name the name to remove from {@code dir}
+     * @param flags 0 for a file, {@link #AT_REMOVEDIR} for an empty directory
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void unlinkat(Fd dir, byte[] name, int flags) throws FuseException {
         try {
             AtCalls.unlinkat(dir.intValue(), name, flags);
@@ -137,7 +206,16 @@ public final class Posix {
         }
     }
 
-    /** {@code renameat2(2)} with RENAME_NOREPLACE (1), RENAME_EXCHANGE (2), RENAME_WHITEOUT (4) flags. */
+    /**
+     * {@code renameat2(2)} with RENAME_NOREPLACE (1), RENAME_EXCHANGE (2), RENAME_WHITEOUT (4) flags.
+     *
+     * @param oldDir the directory the entry is in
+     * @param oldName its name there
+     * @param newDir the directory it moves to
+     * @param newName its name there
+     * @param flags 0 or {@code RENAME_*} bits
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void renameat2(Fd oldDir, byte[] oldName, Fd newDir, byte[] newName, int flags)
             throws FuseException {
         try {
@@ -147,7 +225,14 @@ public final class Posix {
         }
     }
 
-    /** {@code linkat(2)}: a new name {@code newName} in {@code newDir} for the file {@code file} refers to. */
+    /**
+     * {@code linkat(2)}: a new name {@code newName} in {@code newDir} for the file {@code file} refers to.
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @param newDir the directory the new name goes in
+     * @param newName the new name
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void link(Fd file, Fd newDir, byte[] newName) throws FuseException {
         try {
             AtCalls.linkat(AT_FDCWD, file.procPath(), newDir.intValue(), newName, AT_SYMLINK_FOLLOW);
@@ -156,7 +241,13 @@ public final class Posix {
         }
     }
 
-    /** Changes the permission bits of the file {@code file} refers to (not of a symlink: EOPNOTSUPP). */
+    /**
+     * Changes the permission bits of the file {@code file} refers to (not of a symlink: EOPNOTSUPP).
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @param mode the new permission bits (07777)
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void chmod(Fd file, int mode) throws FuseException {
         try {
             AtCalls.fchmodat(AT_FDCWD, file.procPath(), mode, 0);
@@ -165,7 +256,14 @@ public final class Posix {
         }
     }
 
-    /** {@code fchownat(2)} of the file {@code file} refers to, symlinks included; -1 keeps an id. */
+    /**
+     * {@code fchownat(2)} of the file {@code file} refers to, symlinks included; -1 keeps an id.
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @param uid the new owner, or -1 to keep it
+     * @param gid the new group, or -1 to keep it
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void chown(Fd file, int uid, int gid) throws FuseException {
         try {
             AtCalls.fchownat(file.intValue(), EMPTY, uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
@@ -177,6 +275,13 @@ public final class Posix {
     /**
      * {@code utimensat(2)} of the file {@code file} refers to, symlinks included; nanoseconds may be
      * {@link #UTIME_NOW} or {@link #UTIME_OMIT}.
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @param atimeSec the new access time, seconds since the epoch
+     * @param atimeNsec its nanoseconds, or {@link #UTIME_NOW} / {@link #UTIME_OMIT}
+     * @param mtimeSec the new modification time, seconds since the epoch
+     * @param mtimeNsec its nanoseconds, or {@link #UTIME_NOW} / {@link #UTIME_OMIT}
+     * @throws FuseException with the call's errno if it fails
      */
     public static void utimens(Fd file, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec)
             throws FuseException {
@@ -188,7 +293,13 @@ public final class Posix {
         }
     }
 
-    /** {@code ftruncate(2)} of an open file. */
+    /**
+     * {@code ftruncate(2)} of an open file.
+     *
+     * @param file an open descriptor of the file, opened for writing
+     * @param size the new length in bytes
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void truncate(Fd file, long size) throws FuseException {
         try {
             AtCalls.ftruncate(file.intValue(), size);
@@ -197,7 +308,15 @@ public final class Posix {
         }
     }
 
-    /** {@code pread(2)}: up to {@code size} bytes at {@code offset}, fewer at the end of the file. */
+    /**
+     * {@code pread(2)}: up to {@code size} bytes at {@code offset}, fewer at the end of the file.
+     *
+     * @param file an open descriptor of the file, opened for I/O
+     * @param size the most bytes to read
+     * @param offset where reading starts
+     * @return the bytes read; shorter than {@code size} only at the end of the file
+     * @throws FuseException with the call's errno if it fails
+     */
     public static byte[] pread(Fd file, int size, long offset) throws FuseException {
         try {
             return AtCalls.pread(file.intValue(), size, offset);
@@ -206,7 +325,15 @@ public final class Posix {
         }
     }
 
-    /** {@code pwrite(2)} of {@code data}'s remaining bytes at {@code offset}; returns the count. */
+    /**
+     * {@code pwrite(2)} of {@code data}'s remaining bytes at {@code offset}; returns the count.
+     *
+     * @param file an open descriptor of the file, opened for I/O
+     * @param data the bytes to write, from position to limit (the position is not moved)
+     * @param offset where writing starts
+     * @return the number of bytes written
+     * @throws FuseException with the call's errno if it fails
+     */
     public static int pwrite(Fd file, ByteBuffer data, long offset) throws FuseException {
         try {
             return AtCalls.pwrite(file.intValue(), data, offset);
@@ -215,7 +342,13 @@ public final class Posix {
         }
     }
 
-    /** {@code fsync(2)}, or {@code fdatasync(2)} when {@code dataOnly}. */
+    /**
+     * {@code fsync(2)}, or {@code fdatasync(2)} when {@code dataOnly}.
+     *
+     * @param file an open descriptor of the file, opened for I/O
+     * @param dataOnly {@code true} for {@code fdatasync(2)}
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void fsync(Fd file, boolean dataOnly) throws FuseException {
         try {
             AtCalls.fsync(file.intValue(), dataOnly);
@@ -224,7 +357,12 @@ public final class Posix {
         }
     }
 
-    /** {@code syncfs(2)} of the filesystem holding {@code file}. */
+    /**
+     * {@code syncfs(2)} of the filesystem holding {@code file}.
+     *
+     * @param file any open descriptor on that filesystem
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void syncfs(Fd file) throws FuseException {
         try {
             AtCalls.syncfs(file.intValue());
@@ -233,7 +371,15 @@ public final class Posix {
         }
     }
 
-    /** {@code fallocate(2)}. */
+    /**
+     * {@code fallocate(2)}.
+     *
+     * @param file an open descriptor of the file, opened for writing
+     * @param mode 0 or {@code FALLOC_FL_*} bits, as {@link dev.jfuser.Filesystem#fallocate} receives them
+     * @param offset the start of the range
+     * @param length the range's length
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void fallocate(Fd file, int mode, long offset, long length) throws FuseException {
         try {
             AtCalls.fallocate(file.intValue(), mode, offset, length);
@@ -242,7 +388,15 @@ public final class Posix {
         }
     }
 
-    /** {@code lseek(2)}, e.g. with {@link #SEEK_DATA} or {@link #SEEK_HOLE}. */
+    /**
+     * {@code lseek(2)}, e.g. with {@link #SEEK_DATA} or {@link #SEEK_HOLE}.
+     *
+     * @param file an open descriptor of the file, opened for I/O
+     * @param offset the offset, interpreted by {@code whence}
+     * @param whence one of the {@code SEEK_*} values of this class
+     * @return the resulting offset
+     * @throws FuseException with the call's errno if it fails
+     */
     public static long lseek(Fd file, long offset, int whence) throws FuseException {
         try {
             return AtCalls.lseek(file.intValue(), offset, whence);
@@ -251,7 +405,18 @@ public final class Posix {
         }
     }
 
-    /** {@code copy_file_range(2)} between explicit offsets; returns the bytes copied. */
+    /**
+     * {@code copy_file_range(2)} between explicit offsets; returns the bytes copied.
+     *
+     * @param in the source, open for reading
+     * @param offIn where reading starts in it
+     * @param out the destination, open for writing
+     * @param offOut where writing starts in it
+     * @param length the most bytes to copy
+     * @param flags 0 (no flags are defined)
+     * @return the bytes copied; 0 at the source's end
+     * @throws FuseException with the call's errno if it fails
+     */
     public static long copyFileRange(Fd in, long offIn, Fd out, long offOut, long length, int flags)
             throws FuseException {
         try {
@@ -261,7 +426,13 @@ public final class Posix {
         }
     }
 
-    /** {@code flock(2)}: LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8. */
+    /**
+     * {@code flock(2)}: LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8.
+     *
+     * @param file an open descriptor of the file, opened for I/O
+     * @param operation {@code LOCK_SH}, {@code LOCK_EX} or {@code LOCK_UN}, optionally with {@code LOCK_NB}
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void flock(Fd file, int operation) throws FuseException {
         try {
             AtCalls.flock(file.intValue(), operation);
@@ -270,7 +441,13 @@ public final class Posix {
         }
     }
 
-    /** {@code fstatvfs(3)} of the filesystem holding {@code file} (an {@code O_PATH} handle will do). */
+    /**
+     * {@code fstatvfs(3)} of the filesystem holding {@code file} (an {@code O_PATH} handle will do).
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @return the filesystem's sizes and limits
+     * @throws FuseException with the call's errno if it fails
+     */
     public static StatFs statfs(Fd file) throws FuseException {
         try {
             return AtCalls.fstatvfs(file.intValue());
@@ -279,7 +456,14 @@ public final class Posix {
         }
     }
 
-    /** The value of extended attribute {@code name} of the file {@code file} refers to. */
+    /**
+     * The value of extended attribute {@code name} of the file {@code file} refers to.
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @param name the attribute's full name, with its namespace
+     * @return the value's bytes
+     * @throws FuseException ENODATA if the attribute is absent, else the call's errno
+     */
     public static byte[] getxattr(Fd file, byte[] name) throws FuseException {
         try {
             return AtCalls.getxattr(file.procPath(), name);
@@ -288,7 +472,15 @@ public final class Posix {
         }
     }
 
-    /** Sets extended attribute {@code name}; {@code flags} XATTR_CREATE 1, XATTR_REPLACE 2. */
+    /**
+     * Sets extended attribute {@code name}; {@code flags} XATTR_CREATE 1, XATTR_REPLACE 2.
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @param name the attribute's full name, with its namespace
+     * @param value the new value
+     * @param flags 0, {@code XATTR_CREATE} or {@code XATTR_REPLACE}
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void setxattr(Fd file, byte[] name, byte[] value, int flags) throws FuseException {
         try {
             AtCalls.setxattr(file.procPath(), name, value, flags);
@@ -297,7 +489,13 @@ public final class Posix {
         }
     }
 
-    /** The names of the extended attributes of the file {@code file} refers to. */
+    /**
+     * The names of the extended attributes of the file {@code file} refers to.
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @return each attribute name's bytes
+     * @throws FuseException with the call's errno if it fails
+     */
     public static List<byte[]> listxattr(Fd file) throws FuseException {
         try {
             return AtCalls.listxattr(file.procPath());
@@ -306,7 +504,13 @@ public final class Posix {
         }
     }
 
-    /** Removes extended attribute {@code name}. */
+    /**
+     * Removes extended attribute {@code name}.
+     *
+     * @param file an open descriptor of the file (an {@code O_PATH} handle will do)
+     * @param name the attribute's full name, with its namespace
+     * @throws FuseException with the call's errno if it fails
+     */
     public static void removexattr(Fd file, byte[] name) throws FuseException {
         try {
             AtCalls.removexattr(file.procPath(), name);
@@ -318,6 +522,10 @@ public final class Posix {
     /**
      * Every entry of directory {@code dir} ("." and ".." included), read through a descriptor of its own so
      * {@code dir} (an {@code O_PATH} handle will do) keeps no position.
+     *
+     * @param dir a descriptor of the directory
+     * @return the entries in the order the kernel lists them
+     * @throws FuseException with the call's errno if it fails
      */
     public static List<DirEntry> readdir(Fd dir) throws FuseException {
         try (Fd d = openat(dir, ".".getBytes(StandardCharsets.US_ASCII), O_RDONLY | O_DIRECTORY, 0)) {

@@ -22,7 +22,11 @@ import java.time.Instant;
  */
 public record Stat(long dev, long ino, int mode, int nlink, int uid, int gid, int rdevMajor, int rdevMinor,
                    long size, long blocks, int blksize, Instant atime, Instant mtime, Instant ctime) {
-    /** The device number of a device file in the kernel's 32-bit encoding, as FUSE's {@code rdev} carries it. */
+    /**
+     * The device number of a device file in the kernel's 32-bit encoding, as FUSE's {@code rdev} carries it.
+     *
+     * @return {@code minor & 0xff | major << 8 | (minor & ~0xff) << 12}, as {@code new_encode_dev} makes it
+     */
     public int rdev() {
         return (rdevMinor & 0xff) | (rdevMajor << 8) | ((rdevMinor & ~0xff) << 12);
     }

@@ -35,6 +35,11 @@ public final class DirentWriter {
     /**
      * Writes a dirent at the buffer's position if it fits before the limit, advancing the position.
      *
+     * @param out the reply buffer; the entry goes at its position
+     * @param ino the inode number shown in {@code d_ino}
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @param direntType the {@code d_type} ({@code DT_*}: 4 directory, 8 regular file, 10 symlink, …)
+     * @param name the name's bytes (no '/' or NUL)
      * @return whether it fitted; when not, the buffer is unchanged
      */
     public static boolean writeDirent(ByteBuffer out, long ino, long nextOffset, int direntType, byte[] name) {
@@ -60,6 +65,12 @@ public final class DirentWriter {
     /**
      * Writes a direntplus: an entry_out (from {@link ReplyEncoder#entryOut}) followed by the dirent.
      *
+     * @param out the reply buffer; the entry goes at its position
+     * @param entry the entry_out to write first; the kernel takes a lookup count on its node
+     * @param ino the inode number shown in {@code d_ino}
+     * @param nextOffset the offset at which a listing resumes after this entry
+     * @param direntType the {@code d_type} ({@code DT_*}: 4 directory, 8 regular file, 10 symlink, …)
+     * @param name the name's bytes (no '/' or NUL)
      * @return whether it fitted; when not, the buffer is unchanged
      */
     public static boolean writeDirentPlus(ByteBuffer out, EntryOutWriter entry, long ino, long nextOffset,

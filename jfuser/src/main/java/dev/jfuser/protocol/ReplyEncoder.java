@@ -86,6 +86,13 @@ public final class ReplyEncoder {
     /**
      * {@code fuse_entry_out}. A negative entry has node id 0 and zeroed attributes.
      *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param nodeId the node id the kernel will use for the name, 0 for a negative entry
+     * @param generation the node's generation (with the node id unique for the filesystem's life)
+     * @param entryTimeout how long the kernel may cache the name
+     * @param attrTimeout how long the kernel may cache the attributes
+     * @param attr the node's attributes (ignored for a negative entry)
      * @return bytes written (always the full 128; callers send {@link #entryOutSize} of them)
      */
     public static int entryOut(ByteBuffer b, int p, long nodeId, long generation, Duration entryTimeout,
@@ -255,6 +262,9 @@ public final class ReplyEncoder {
     /**
      * {@code fuse_init_out}. Before 7.5 the kernel takes 8 bytes, before 7.23 24 bytes.
      *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param o the negotiated values to send
      * @return the number of bytes the kernel expects at {@code minor}
      */
     public static int initOut(ByteBuffer b, int p, InitOut o) {
@@ -443,6 +453,13 @@ public final class ReplyEncoder {
     /**
      * {@code fuse_notify_prune_out} (count, padding, spare) followed by {@code count} node ids from
      * {@code nodes[from..]}.
+     *
+     * @param b the reply buffer
+     * @param p the absolute position where the struct starts
+     * @param nodes the node ids the kernel is asked to forget if unused
+     * @param from the index of the first id to send
+     * @param count how many ids to send from there
+     * @return the bytes written
      */
     public static int notifyPrune(ByteBuffer b, int p, long[] nodes, int from, int count) {
         b.putInt(p, count);
