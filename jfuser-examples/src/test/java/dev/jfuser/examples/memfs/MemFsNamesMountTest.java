@@ -130,15 +130,7 @@ class MemFsNamesMountTest {
 
     @AfterAll
     void unmountBoth() throws Exception {
-        try {
-            if (oracle != null) {
-                oracle.close();
-            }
-        } finally {
-            if (mounted != null) {
-                mounted.close();
-            }
-        }
+        TmpfsOracle.closeBoth(oracle, mounted);
     }
 
     private static String py(String program, Path dir) throws Exception {

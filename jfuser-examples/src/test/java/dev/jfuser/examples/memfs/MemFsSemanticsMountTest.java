@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.jfuser.examples.contract.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,25 +38,14 @@ class MemFsSemanticsMountTest {
 
     @AfterAll
     void unmountBoth() throws Exception {
-        try {
-            if (oracle != null) {
-                oracle.close();
-            }
-        } finally {
-            if (mounted != null) {
-                mounted.close();
-            }
-        }
+        TmpfsOracle.closeBoth(oracle, mounted);
     }
 
     @BeforeEach
     void fresh(TestInfo info) throws Exception {
-        String name = info.getTestMethod().orElseThrow().getName();
-        onMemfs = Files.createDirectory(mounted.mountpoint.resolve(name));
-        onTmpfs = Files.createDirectory(tmpfs.resolve(name));
-        for (Path p : new Path[] {onMemfs, onTmpfs}) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
+        Path[] dirs = oracle.freshDirs(mounted.mountpoint, info.getTestMethod().orElseThrow().getName());
+        onMemfs = dirs[0];
+        onTmpfs = dirs[1];
     }
 
     @AfterEach

@@ -30,6 +30,31 @@ final class TmpfsOracle implements AutoCloseable {
         return new TmpfsOracle(base, root);
     }
 
+    /**
+     * A fresh directory, mode 0755, named after the test, on memfs (under {@code memfsRoot}) and on this tmpfs:
+     * [memfs's, tmpfs's].
+     */
+    Path[] freshDirs(Path memfsRoot, String name) throws IOException {
+        Path[] both = {Files.createDirectory(memfsRoot.resolve(name)), Files.createDirectory(root.resolve(name))};
+        for (Path p : both) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return both;
+    }
+
+    /** Closes {@code oracle} and then {@code memfs}, each if it was made, the second even if the first fails. */
+    static void closeBoth(TmpfsOracle oracle, MemFsMount memfs) throws Exception {
+        try {
+            if (oracle != null) {
+                oracle.close();
+            }
+        } finally {
+            if (memfs != null) {
+                memfs.close();
+            }
+        }
+    }
+
     @Override
     public void close() throws IOException {
         try {
