@@ -10,8 +10,6 @@ import dev.jfuser.Request;
 import dev.jfuser.SetAttr;
 import dev.jfuser.protocol.Opcode;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,23 +42,6 @@ class MemFsSemanticsTest {
         return fs.create(ROOT, parent, name, 0100000 | perm, 0, 2).entry().nodeId();
     }
 
-    /** Names a READDIR listing holds, decoded from the dirent wire format; their offsets go to {@code offsets}. */
-    static List<String> names(DirectoryListing l, List<Long> offsets) {
-        ByteBuffer b = l.encoded().order(ByteOrder.LITTLE_ENDIAN);
-        List<String> out = new ArrayList<>();
-        while (b.remaining() >= 24) {
-            int start = b.position();
-            long off = b.getLong(start + 8);
-            int len = b.getInt(start + 16);
-            byte[] name = new byte[len];
-            b.get(start + 24, name);
-            out.add(new String(name, StandardCharsets.UTF_8));
-            offsets.add(off);
-            b.position(start + ((24 + len + 7) & ~7));
-        }
-        return out;
-    }
-
     // ------------------------------------------------------------------------------------------------ exec
 
     @Test
@@ -80,7 +61,7 @@ class MemFsSemanticsTest {
     private List<String> readdir(long fh, long offset, int entries, List<Long> offsets) throws Exception {
         DirectoryListing l = new DirectoryListing(entries * 32, false);
         fs.readdir(ROOT, 1, fh, offset, l);
-        return names(l, offsets);
+        return MemFsTest.names(l, offsets);
     }
 
     @Test

@@ -47,8 +47,8 @@ class MemFsTest {
         return fs.create(ROOT, parent, name, 0100644, 0, 2).entry().nodeId();
     }
 
-    /** Names a READDIR listing holds, decoded from the dirent wire format (name, next offset). */
-    private static List<String> names(DirectoryListing l, List<Long> offsets) {
+    /** Names a READDIR listing holds, decoded from the dirent wire format; their offsets go to {@code offsets}. */
+    static List<String> names(DirectoryListing l, List<Long> offsets) {
         ByteBuffer b = l.encoded().order(ByteOrder.LITTLE_ENDIAN);
         List<String> out = new ArrayList<>();
         while (b.remaining() >= 24) {
