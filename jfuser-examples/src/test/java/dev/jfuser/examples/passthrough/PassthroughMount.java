@@ -41,8 +41,14 @@ final class PassthroughMount {
         return mount(kernelPassthrough, timeout, SIZE);
     }
 
-    /** Mounts passthrough over a fresh tmpfs of {@code size} bytes. */
+    /** Mounts passthrough over a fresh tmpfs of {@code size} bytes, for every user. */
     static PassthroughMount mount(boolean kernelPassthrough, Duration timeout, long size) throws Exception {
+        return mount(kernelPassthrough, timeout, size, "allow_other,default_permissions");
+    }
+
+    /** Mounts passthrough over a fresh tmpfs of {@code size} bytes with {@code options}. */
+    static PassthroughMount mount(boolean kernelPassthrough, Duration timeout, long size, String options)
+            throws Exception {
         MountSupport.assumeRootAndFuse();
         Path base = Files.createTempDirectory("jfuser-test-passthrough-");
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -54,7 +60,7 @@ final class PassthroughMount {
         Path mp = Files.createDirectory(base.resolve("mnt"));
         PassthroughFs fs = new PassthroughFs(src, kernelPassthrough, timeout);
         Mount m = Fuse.mount(fs, mp, MountOptions.parse(
-                "fsname=passthrough-test,subtype=passthrough,allow_other,default_permissions"));
+                "fsname=passthrough-test,subtype=passthrough," + options));
         return new PassthroughMount(base, src, mp, fs, m);
     }
 
