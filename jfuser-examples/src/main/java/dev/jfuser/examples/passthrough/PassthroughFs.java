@@ -59,7 +59,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Kernel passthrough.</b> With {@code kernelPassthrough}, opens of regular files are answered with a backing
  * file (one per node while it is open), so the kernel reads and writes the source file itself and READ/WRITE never
  * reach this filesystem. When the kernel refuses (not root, an old kernel, a source on FUSE or overlayfs) the open
- * is served the ordinary way and the reason is logged once.
+ * is served the ordinary way and the reason is logged once. Set-user/group-ID files are served here (direct I/O),
+ * since only here can a write by an unprivileged caller drop their bits.
+ *
+ * <p><b>Privileges.</b> {@code HANDLE_KILLPRIV_V2} is negotiated: the kernel says when a write, truncate or
+ * truncating open must drop set-ID bits and file capabilities, and this filesystem drops them on the source; in
+ * exchange the kernel stops asking for {@code security.capability} before every write.
+ *
+ * <p><b>Locks</b> are left to the kernel: the mount's users exclude each other, processes using the source
+ * directly do not see them.
  */
 public final class PassthroughFs implements Filesystem, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.passthrough");
