@@ -1,5 +1,10 @@
 package dev.jfuser.testkit;
 
+import static dev.jfuser.OpenFlags.O_CREAT;
+import static dev.jfuser.OpenFlags.O_RDONLY;
+import static dev.jfuser.OpenFlags.O_TRUNC;
+import static dev.jfuser.OpenFlags.O_WRONLY;
+
 import dev.jfuser.AsyncFilesystem;
 import dev.jfuser.Errno;
 import dev.jfuser.FileAttr;
@@ -10,6 +15,7 @@ import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Names;
 import dev.jfuser.Notifier;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.internal.session.BlockingAdapter;
 import dev.jfuser.internal.session.Session;
@@ -81,10 +87,6 @@ public final class FakeKernel implements AutoCloseable {
     /** Everything the 7.45 kernel offers at INIT that a userspace filesystem may ask for. */
     public static final long ALL_CAPABILITIES = 0x7ff_ffff_ffffL & ~Abi.INIT_RESERVED;
     private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 1;
-    private static final int O_CREAT = 0100;
-    private static final int O_TRUNC = 01000;
 
     private final Channel channel = new Channel();
     private final Session session;
@@ -1124,7 +1126,7 @@ public final class FakeKernel implements AutoCloseable {
     }
 
     /**
-     * Opens an existing file ({@code open(2)} flags such as O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_APPEND).
+     * Opens an existing file (the {@code open(2)} flags of {@link OpenFlags}).
      *
      * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
      * @param flags the {@code open(2)} flags

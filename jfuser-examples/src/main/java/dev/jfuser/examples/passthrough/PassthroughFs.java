@@ -13,6 +13,7 @@ import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
+import dev.jfuser.Mode;
 import dev.jfuser.Names;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
@@ -64,9 +65,6 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.passthrough");
     private static final byte[] DOT = {'.'};
     private static final byte[] DOTDOT = {'.', '.'};
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_ISGID = 02000;
 
     private final Fd rootFd;
     private final Node root;
@@ -181,7 +179,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
             if (n != null) {
                 fd.close();
             } else {
-                n = new Node(nextNode.getAndIncrement(), fd, key, (st.mode() & S_IFMT) == S_IFDIR);
+                n = new Node(nextNode.getAndIncrement(), fd, key, Mode.isDirectory(st.mode()));
                 byInode.put(key, n);
                 nodes.put(n.id, n);
             }
@@ -302,7 +300,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
      */
     private static void fixMode(Fd fd, int mode) throws IOException {
         Stat st = Posix.stat(fd);
-        int want = (mode & 07777) | ((st.mode() & S_IFMT) == S_IFDIR ? st.mode() & S_ISGID : 0);
+        int want = Mode.permissions(mode) | (Mode.isDirectory(st.mode()) ? st.mode() & Mode.S_ISGID : 0);
         if ((st.mode() & 07777) != want) {
             Posix.chmod(fd, want);
         }
@@ -310,7 +308,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
 
     private void own(Request req, Node parent, Fd fd) throws IOException {
         if (asRoot) {
-            boolean setgidDir = (Posix.stat(parent.fd).mode() & S_ISGID) != 0;
+            boolean setgidDir = (Posix.stat(parent.fd).mode() & Mode.S_ISGID) != 0;
             Posix.chown(fd, req.uid(), setgidDir ? -1 : req.gid());
         }
     }
