@@ -44,6 +44,16 @@ final class FakeKernelClient implements FsClient {
     }
 
     @Override
+    public void rename(String from, String to, int flags) throws FuseException {
+        k.rename(from, to, flags);
+    }
+
+    @Override
+    public void mknod(String path, int mode, int rdev) throws FuseException {
+        k.mknod(path, mode, rdev);
+    }
+
+    @Override
     public void writeFile(String path, byte[] content) throws FuseException {
         k.writeFile(path, content);
     }
