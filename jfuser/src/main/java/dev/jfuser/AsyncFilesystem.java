@@ -265,7 +265,8 @@ public interface AsyncFilesystem {
      * @param name the entry's current name in {@code parent}
      * @param newParent the directory the entry moves or is linked into
      * @param newName the entry's name in {@code newParent}
-     * @param flags {@code renameat2(2)} flags: 0, {@code RENAME_NOREPLACE} (1) or {@code RENAME_EXCHANGE} (2)
+     * @param flags {@code renameat2(2)} flags ({@link RenameFlags}): 0, {@code RENAME_NOREPLACE} (1) or {@code
+     *     RENAME_EXCHANGE} (2), and {@code RENAME_WHITEOUT} (4) from overlayfs
      * @return a stage that completes when the operation is done, or completes exceptionally to fail the request
      */
     default CompletionStage<Void> rename(Request req, long parent, String name, long newParent, String newName,
@@ -487,7 +488,7 @@ public interface AsyncFilesystem {
      * Sets an extended attribute.
      *
      * @param flags {@code XATTR_CREATE} (1: fail with EEXIST if present) or {@code XATTR_REPLACE} (2: fail with
-     *     ENODATA if absent)
+     *     ENODATA if absent), or 0; {@link XattrFlags#check} applies them
      * @param setxattrFlags {@code SETXATTR_ACL_KILL_SGID} with {@link Capability#SETXATTR_EXT}, else 0
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)
@@ -544,7 +545,8 @@ public interface AsyncFilesystem {
      *
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)
-     * @param mask {@code R_OK} 4, {@code W_OK} 2, {@code X_OK} 1 or'ed together, or {@code F_OK} 0 (existence only)
+     * @param mask {@link Access} bits: {@code R_OK} 4, {@code W_OK} 2, {@code X_OK} 1 or'ed together, or {@code F_OK}
+     *     0 (existence only)
      * @return a stage that completes when the operation is done, or completes exceptionally to fail the request
      */
     default CompletionStage<Void> access(Request req, long nodeId, int mask) {
@@ -673,8 +675,8 @@ public interface AsyncFilesystem {
      *     left to its default)
      * @param offset the start of the range
      * @param length the number of bytes in the range
-     * @param mode 0, or {@code FALLOC_FL_*} bits: {@code KEEP_SIZE} (1), {@code PUNCH_HOLE} (2), {@code ZERO_RANGE}
-     *     (0x10), …
+     * @param mode 0, or {@link FallocateMode} bits: {@code KEEP_SIZE} (1), {@code PUNCH_HOLE} (2), {@code
+     *     ZERO_RANGE} (0x10)
      * @return a stage that completes when the operation is done, or completes exceptionally to fail the request
      */
     default CompletionStage<Void> fallocate(Request req, long nodeId, long fh, long offset, long length, int mode) {

@@ -1,5 +1,6 @@
 package dev.jfuser.examples.httpfs;
 
+import dev.jfuser.Access;
 import dev.jfuser.AsyncFilesystem;
 import dev.jfuser.AttrReply;
 import dev.jfuser.DirectoryListing;
@@ -9,6 +10,7 @@ import dev.jfuser.FileAttr;
 import dev.jfuser.FileType;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -72,8 +74,6 @@ import java.util.function.Supplier;
 public final class HttpFs implements AsyncFilesystem {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.httpfs");
     private static final long ROOT = 1;
-    private static final int O_ACCMODE = 3;
-    private static final int W_OK = 2;
 
     /**
      * Sends one request and completes with its response (body as bytes), or fails with the transport's exception.
@@ -289,7 +289,7 @@ public final class HttpFs implements AsyncFilesystem {
         if (n.dir) {
             return failed(Errno.EISDIR);
         }
-        if ((flags & O_ACCMODE) != 0) {
+        if (OpenFlags.accessMode(flags) != OpenFlags.O_RDONLY) {
             return failed(Errno.EROFS);
         }
         // Without a known length the kernel's idea of the size (0) must not cut reads short.
@@ -521,7 +521,7 @@ public final class HttpFs implements AsyncFilesystem {
 
     @Override
     public CompletionStage<Void> access(Request req, long nodeId, int mask) {
-        return (mask & W_OK) != 0 ? failed(Errno.EROFS) : CompletableFuture.completedFuture(null);
+        return (mask & Access.W_OK) != 0 ? failed(Errno.EROFS) : CompletableFuture.completedFuture(null);
     }
 
     // ---- the tree ----

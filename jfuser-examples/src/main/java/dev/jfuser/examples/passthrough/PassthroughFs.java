@@ -13,6 +13,7 @@ import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
+import dev.jfuser.Mode;
 import dev.jfuser.Names;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
@@ -73,11 +74,6 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.passthrough");
     private static final byte[] DOT = {'.'};
     private static final byte[] DOTDOT = {'.', '.'};
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_ISGID = 02000;
-    private static final int S_ISUID = 04000;
-    private static final int S_IXGRP = 00010;
     private static final byte[] CAPABILITY = Names.bytes("security.capability");
 
     private final Fd rootFd;
@@ -194,7 +190,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
             if (n != null) {
                 fd.close();
             } else {
-                n = new Node(nextNode.getAndIncrement(), fd, key, (st.mode() & S_IFMT) == S_IFDIR);
+                n = new Node(nextNode.getAndIncrement(), fd, key, Mode.isDirectory(st.mode()));
                 byInode.put(key, n);
                 nodes.put(n.id, n);
             }
@@ -322,7 +318,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
      */
     private static void fixMode(Fd fd, int mode) throws IOException {
         Stat st = Posix.stat(fd);
-        int want = (mode & 07777) | ((st.mode() & S_IFMT) == S_IFDIR ? st.mode() & S_ISGID : 0);
+        int want = Mode.permissions(mode) | (Mode.isDirectory(st.mode()) ? st.mode() & Mode.S_ISGID : 0);
         if ((st.mode() & 07777) != want) {
             Posix.chmod(fd, want);
         }
@@ -330,7 +326,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
 
     private void own(Request req, Node parent, Fd fd) throws IOException {
         if (asRoot) {
-            boolean setgidDir = (Posix.stat(parent.fd).mode() & S_ISGID) != 0;
+            boolean setgidDir = (Posix.stat(parent.fd).mode() & Mode.S_ISGID) != 0;
             Posix.chown(fd, req.uid(), setgidDir ? -1 : req.gid());
         }
     }
@@ -428,7 +424,8 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
 
     /** Set-user-ID, or set-group-ID with group execute (without it, the bit marks mandatory locking). */
     private static boolean isSetId(int mode) {
-        return (mode & S_ISUID) != 0 || (mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+        return (mode & Mode.S_ISUID) != 0
+                || (mode & (Mode.S_ISGID | Mode.S_IXGRP)) == (Mode.S_ISGID | Mode.S_IXGRP);
     }
 
     /**
@@ -437,13 +434,13 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
      */
     private static void killSuidgid(Fd node) throws IOException {
         Stat st = Posix.stat(node);
-        if ((st.mode() & S_IFMT) == S_IFDIR) {
+        if (Mode.isDirectory(st.mode())) {
             return;
         }
         int mode = st.mode() & 07777;
-        int kept = mode & ~S_ISUID;
-        if ((kept & S_IXGRP) != 0) {
-            kept &= ~S_ISGID;
+        int kept = mode & ~Mode.S_ISUID;
+        if ((kept & Mode.S_IXGRP) != 0) {
+            kept &= ~Mode.S_ISGID;
         }
         if (kept != mode) {
             Posix.chmod(node, kept);
