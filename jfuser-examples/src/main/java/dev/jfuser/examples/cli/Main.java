@@ -81,7 +81,9 @@ public final class Main {
             httpfs options:
               --timeout S          seconds to wait for a response (default 30); then EIO
               --connect-timeout S  seconds to wait for a connection (default 5)
-              --ttl S              seconds names, sizes and listings are trusted (default 5)
+              --ttl S              seconds names, sizes and listings are trusted (default 5);
+                                   then a HEAD revalidates, and a file whose ETag, size or
+                                   date changed is dropped from the kernel's page cache
               --cache MIB          block cache budget in MiB (default 64)
               --blocking           the blocking variant (Filesystem, HttpClient.send on
                                    virtual threads) instead of AsyncFilesystem + sendAsync
