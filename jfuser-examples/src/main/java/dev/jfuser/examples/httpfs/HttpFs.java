@@ -412,7 +412,8 @@ public final class HttpFs implements AsyncFilesystem {
     }
 
     private CompletableFuture<byte[]> block(Node n, Attrs a, long index) {
-        return settle(cache.get(new BlockKey(n.id, a.size(), a.mtime(), a.etag(), index), () -> fetchBlock(n, a, index)));
+        return settle(cache.get(new BlockKey(n.id, a.size(), a.mtime(), a.etag(), index),
+                () -> fetchBlock(n, a, index)));
     }
 
     private CompletableFuture<byte[]> fetchBlock(Node n, Attrs a, long index) {
