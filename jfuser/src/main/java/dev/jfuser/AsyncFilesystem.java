@@ -643,10 +643,10 @@ public interface AsyncFilesystem {
 
     /**
      * Polls a file for I/O readiness ({@code poll(2)}, {@code select(2)}, {@code epoll}); returns the ready
-     * {@code POLL*} events among {@code events} ({@code POLLIN} 1, {@code POLLOUT} 4, …) without waiting.
+     * {@link PollEvents} bits among {@code events} ({@code POLLIN}, {@code POLLOUT}, …) without waiting.
      *
      * <p>{@code kh} is the kernel's handle of this open file's waiters. When {@code flags} has
-     * {@code POLL_SCHEDULE_NOTIFY} (1), a process is about to sleep until an event: keep {@code kh} and, when the
+     * {@link PollEvents#SCHEDULE_NOTIFY}, a process is about to sleep until an event: keep {@code kh} and, when the
      * file becomes ready, call {@link Notifier#pollWakeup}{@code (kh)}; the kernel wakes the sleepers and polls
      * again. The handle stays the same for the life of the open file (it is valid until its release). Leaving
      * this method to its default (ENOSYS) makes the kernel treat the file as always readable and writable.
@@ -656,7 +656,7 @@ public interface AsyncFilesystem {
      * @param fh the handle the filesystem chose when the file was opened ({@link OpenReply#of(long)}; 0 if open is
      *     left to its default)
      * @param kh the kernel's handle for this open file's pollers, to pass to {@link Notifier#pollWakeup}
-     * @param flags {@code POLL_SCHEDULE_NOTIFY} (1) when the caller will sleep and wants a wakeup, else 0
+     * @param flags {@link PollEvents#SCHEDULE_NOTIFY} when the caller will sleep and wants a wakeup, else 0
      * @param events the {@code POLL*} events the caller waits for
      * @return a stage completing with the {@code POLL*} events ready now
      */

@@ -23,17 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The constant classes against the machine's C headers: a C program compiled with gcc prints every constant by name,
  * and each {@code public static final int} of {@link OpenFlags}, {@link RenameFlags}, {@link XattrFlags},
- * {@link FallocateMode}, {@link Mode} and {@link Access} must equal the C value of the same name. Open flags come from
+ * {@link FallocateMode}, {@link Mode}, {@link Access} and {@link PollEvents} must equal the C value of the same name. Open flags come from
  * the kernel's {@code <linux/fcntl.h>} (what FUSE carries; the C library's {@code O_LARGEFILE} is 0 on 64-bit),
- * modes and access bits from {@code <sys/stat.h>} and {@code <unistd.h>}. Skipped, saying so, without gcc.
+ * modes, access and poll bits from {@code <sys/stat.h>}, {@code <unistd.h>} and {@code <poll.h>}. Skipped, saying so, without gcc.
  */
 class ConstantsGoldenTest {
     private static final List<Class<?>> CLASSES = List.of(OpenFlags.class, RenameFlags.class, XattrFlags.class,
-            FallocateMode.class, Mode.class, Access.class);
+            FallocateMode.class, Mode.class, Access.class, PollEvents.class);
     /** Names that are jfuser's own (kernel-internal bits, masks), not in any C header. */
     private static final Set<String> NOT_IN_C = Set.of("FMODE_EXEC", "PERMISSION_BITS");
     /** Names the kernel headers spell differently: the kernel's {@code FASYNC} is the C library's O_ASYNC. */
-    private static final Map<String, String> C_NAME = Map.of("O_ASYNC", "FASYNC");
+    private static final Map<String, String> C_NAME = Map.of("O_ASYNC", "FASYNC", "SCHEDULE_NOTIFY",
+            "FUSE_POLL_SCHEDULE_NOTIFY");
 
     static Map<String, Integer> javaConstants() throws IllegalAccessException {
         Map<String, Integer> out = new TreeMap<>();
@@ -56,8 +57,11 @@ class ConstantsGoldenTest {
                 + "headers");
         Map<String, Integer> java = javaConstants();
         StringBuilder c = new StringBuilder("""
+                #define _GNU_SOURCE
                 #include <sys/stat.h>
                 #include <unistd.h>
+                #include <poll.h>
+                #include <linux/fuse.h>
                 #include <linux/fcntl.h>
                 #include <linux/fs.h>
                 #include <linux/falloc.h>
