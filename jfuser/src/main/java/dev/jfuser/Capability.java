@@ -15,7 +15,8 @@ import dev.jfuser.protocol.Abi;
  *
  * <p>The INIT flags of protocol 7.45 that are not here are the library's to set or not reachable: FUSE_BIG_WRITES,
  * FUSE_MAX_PAGES and FUSE_INIT_EXT are always sent when offered ({@link KernelConfig#maxWrite(int)} sets the
- * sizes they carry), FUSE_REQUEST_TIMEOUT is sent with {@link KernelConfig#requestTimeoutSeconds(int)},
+ * sizes they carry), and so is FUSE_ABORT_ERROR (an aborted connection then reads as ECONNABORTED rather than
+ * ENODEV, so the session can tell an abort from an unmount and log it), FUSE_REQUEST_TIMEOUT is sent with {@link KernelConfig#requestTimeoutSeconds(int)},
  * FUSE_OVER_IO_URING with {@link Transport#IO_URING}; FUSE_FILE_OPS, FUSE_SPLICE_READ, FUSE_SPLICE_WRITE,
  * FUSE_SPLICE_MOVE and FUSE_INIT_RESERVED are neither offered nor read by the kernel; FUSE_MAP_ALIGNMENT,
  * FUSE_SUBMOUNTS and FUSE_HAS_INODE_DAX belong to virtiofs (DAX windows, submounts), which /dev/fuse never offers;
@@ -52,7 +53,10 @@ public enum Capability {
      * the filesystem overrides {@code setlk}.
      */
     FLOCK_LOCKS(Abi.FLOCK_LOCKS, "FUSE_FLOCK_LOCKS"),
-    /** ioctl on directories reaches the filesystem. On by default. */
+    /**
+     * An announcement more than a request: the kernel (7.18+) sends ioctls on directories to the filesystem
+     * ({@code FUSE_IOCTL_DIR} in their flags) whether or not this is asked for. On by default.
+     */
     IOCTL_DIR(Abi.HAS_IOCTL_DIR, "FUSE_HAS_IOCTL_DIR"),
     /**
      * The kernel drops cached pages when it sees the file's mtime or size change (in a GETATTR or LOOKUP answer).
@@ -127,12 +131,6 @@ public enum Capability {
      * {@code default_permissions} (it refuses the INIT otherwise, and the mount fails).
      */
     ALLOW_IDMAP(Abi.ALLOW_IDMAP, "FUSE_ALLOW_IDMAP"),
-    /**
-     * After the connection is aborted (through {@code /sys/fs/fuse/connections/N/abort}, or by the kernel when a
-     * request outlived {@link KernelConfig#requestTimeoutSeconds(int)}) system calls on the mount fail with
-     * ECONNABORTED instead of ENOTCONN, so a caller can tell an abort from a daemon that went away.
-     */
-    ABORT_ERROR(Abi.ABORT_ERROR, "FUSE_ABORT_ERROR"),
     /**
      * An announcement, not a behaviour: the kernel can expire a cached name without dropping it
      * ({@link Notifier#expireEntry}, 7.38). Enabling it only makes the mount fail on a kernel without it.

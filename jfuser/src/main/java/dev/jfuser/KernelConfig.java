@@ -376,8 +376,9 @@ public final class KernelConfig {
 
     /**
      * Asks the kernel (7.43, Linux 6.14+) to abort the connection when a request waits longer than {@code seconds}
-     * for its answer, so a hung filesystem fails its callers (ECONNABORTED with {@link Capability#ABORT_ERROR},
-     * else ENOTCONN) instead of leaving them blocked in the kernel; the session then ends, logging why. The kernel
+     * for its answer, so a hung filesystem fails its callers instead of leaving them blocked in the kernel: those
+     * waiting get ECONNABORTED, later ones ENOTCONN. The session then ends, logging why, and the dead mount stays
+     * until unmounted ({@link Mount#close()} removes it). The kernel
      * checks every 15 seconds and treats anything shorter as 15, so an abort comes between the timeout and 15
      * seconds after it; the sysctl {@code /proc/sys/fs/fuse/max_request_timeout} caps it, and
      * {@code default_request_timeout} applies to filesystems that send none. A request counts from when the kernel

@@ -153,7 +153,9 @@ public final class Session {
     private volatile int minor = Abi.KERNEL_MINOR_VERSION;
     private volatile int bufferSize = KernelConfig.MAX_MAX_WRITE + HEADER_ROOM;
     private volatile KernelConfig config;
-    /** Set when a /dev/fuse reader saw the connection end before the session was asked to stop. */
+    /** Set when a /dev/fuse reader saw the kernel abort the connection (ECONNABORTED: fusectl's abort). */
+    private volatile boolean abortedByKernel;
+    /** Set when a /dev/fuse reader saw the connection end (ENODEV) before the session was asked to stop. */
     private volatile boolean endedByKernel;
     /** Where the kernel's max_pages limit is read at INIT; another file in tests. */
     volatile Path maxPagesLimitFile = Path.of(KernelConfig.MAX_PAGES_LIMIT_FILE);
@@ -444,7 +446,8 @@ public final class Session {
         }
         int stackDepth = (flags & Abi.PASSTHROUGH) != 0 ? cfg.maxStackDepth() : 0;
         // Always wanted when offered: large writes, the max_pages field, and flags2 for capabilities above bit 31.
-        flags |= offered & (Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT);
+        // ABORT_ERROR: an abort then reads as ECONNABORTED, not ENODEV, so the end can say it was one.
+        flags |= offered & (Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT | Abi.ABORT_ERROR);
         int maxWrite = cfg.maxWrite();
         int maxPages = cfg.maxPages();
         int requestTimeout = (offered & Abi.REQUEST_TIMEOUT) != 0 ? cfg.requestTimeoutSeconds() : 0;
@@ -485,8 +488,13 @@ public final class Session {
 
     /** The max_pages limit in {@code file}; the kernel's fixed 256 where it does not exist (before Linux 6.13). */
     static int maxPagesLimit(Path file) {
-        try {
-            return Math.clamp(Integer.parseInt(Files.readString(file).strip()), 1, 65535);
+        // One read(2) with room for the whole value: a sysctl answers a read at an offset past 0 with end of file,
+        // and a reader that starts small (Files.readString on a file of size 0) would see only its first digit.
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] b = new byte[32];
+            int n = in.read(b);
+            return Math.clamp(Integer.parseInt(new String(b, 0, Math.max(n, 0),
+                    java.nio.charset.StandardCharsets.US_ASCII).strip()), 1, 65535);
         } catch (IOException | NumberFormatException e) {
             return KernelConfig.DEFAULT_MAX_PAGES_LIMIT;
         }
@@ -554,7 +562,9 @@ public final class Session {
             while (true) {
                 int n = ch.receive(buffer);
                 if (n < 0) {
-                    if (!stopping.get()) {
+                    if (ch.abortedByKernel()) {
+                        abortedByKernel = true;
+                    } else if (!stopping.get()) {
                         endedByKernel = true;
                     }
                     // Unmounted, aborted or stopped: the rings' threads must end too (an entry the filesystem
@@ -1178,11 +1188,16 @@ public final class Session {
             return;
         }
         int unanswered = inFlight.size();
-        if (endedByKernel && requestTimeoutSeconds > 0 && unanswered > 0) {
-            log(System.Logger.Level.WARNING, "the kernel ended the connection with " + unanswered
-                    + " request(s) unanswered: a request waited longer than the request timeout of "
-                    + requestTimeoutSeconds + " s, so the kernel aborted the connection (its callers got"
-                    + " ECONNABORTED or ENOTCONN); the mount answers nothing more until it is unmounted", null);
+        // A timeout's abort reads as ENODEV, like an unmount (the kernel sets the ECONNABORTED of ABORT_ERROR
+        // only for fusectl's abort); but an unmount waits for no request, so unanswered ones mean the timeout.
+        boolean timedOut = endedByKernel && requestTimeoutSeconds > 0 && unanswered > 0;
+        if (abortedByKernel || timedOut) {
+            log(System.Logger.Level.WARNING, "the kernel aborted the connection with " + unanswered
+                    + " request(s) unanswered" + (timedOut
+                    ? ": a request waited longer than the request timeout of " + requestTimeoutSeconds + " s"
+                    : ", through /sys/fs/fuse/connections/N/abort")
+                    + "; the callers waiting got ECONNABORTED, later ones get ENOTCONN until the dead mount is"
+                    + " unmounted", null);
         }
         failParked(Errno.EIO);
         long deadline = System.currentTimeMillis() + drainMillis;

@@ -148,9 +148,14 @@ class InitKnobsTest extends SessionFixture {
     @Test
     void requiredCapabilitiesTheKernelOffersAreSent() throws Exception {
         Plain fs = new Plain();
-        fs.onInit = c -> c.enable(Capability.ABORT_ERROR).enable(Capability.HAS_EXPIRE_ONLY);
+        fs.onInit = c -> c.enable(Capability.HAS_RESEND).enable(Capability.HAS_EXPIRE_ONLY);
         long f = flags(start(fs, OFFERED));
-        assertEquals(Abi.ABORT_ERROR | Abi.HAS_EXPIRE_ONLY, f & (Abi.ABORT_ERROR | Abi.HAS_EXPIRE_ONLY));
+        assertEquals(Abi.HAS_RESEND | Abi.HAS_EXPIRE_ONLY, f & (Abi.HAS_RESEND | Abi.HAS_EXPIRE_ONLY));
+    }
+
+    @Test
+    void abortErrorIsAlwaysAskedForSoAnAbortIsToldFromAnUnmount() throws Exception {
+        assertTrue((flags(start(new Plain(), OFFERED)) & Abi.ABORT_ERROR) != 0);
     }
 
     @Test
