@@ -27,9 +27,11 @@ import dev.jfuser.protocol.RequestDecoder;
 import dev.jfuser.protocol.WireFormat;
 import dev.jfuser.protocol.WireRequest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -490,11 +492,11 @@ public final class Session {
     static int maxPagesLimit(Path file) {
         // One read(2) with room for the whole value: a sysctl answers a read at an offset past 0 with end of file,
         // and a reader that starts small (Files.readString on a file of size 0) would see only its first digit.
-        try (java.io.InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
             byte[] b = new byte[32];
             int n = in.read(b);
             return Math.clamp(Integer.parseInt(new String(b, 0, Math.max(n, 0),
-                    java.nio.charset.StandardCharsets.US_ASCII).strip()), 1, 65535);
+                    StandardCharsets.US_ASCII).strip()), 1, 65535);
         } catch (IOException | NumberFormatException e) {
             return KernelConfig.DEFAULT_MAX_PAGES_LIMIT;
         }
