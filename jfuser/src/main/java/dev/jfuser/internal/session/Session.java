@@ -1198,8 +1198,8 @@ public final class Session {
                     + " request(s) unanswered" + (timedOut
                     ? ": a request waited longer than the request timeout of " + requestTimeoutSeconds + " s"
                     : ", through /sys/fs/fuse/connections/N/abort")
-                    + "; the callers waiting got ECONNABORTED, later ones get ENOTCONN until the dead mount is"
-                    + " unmounted", null);
+                    + "; the callers waiting got ECONNABORTED, later ones get ENOTCONN while the dead mount stays",
+                    null);
         }
         failParked(Errno.EIO);
         long deadline = System.currentTimeMillis() + drainMillis;
