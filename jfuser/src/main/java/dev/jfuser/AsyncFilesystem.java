@@ -431,7 +431,9 @@ public interface AsyncFilesystem {
     }
 
     /**
-     * Lists a directory with attributes (requires {@link Capability#READDIRPLUS}); every entry added with an
+     * Lists a directory with attributes (with {@link Capability#READDIRPLUS}, which overriding this method turns on
+     * together with {@link Capability#READDIRPLUS_AUTO}, as libfuse does; {@link KernelConfig#disable} them in
+     * {@link #init} to keep plain READDIR); every entry added with an
      * {@link Entry} counts as a lookup, except {@code .} and {@code ..}, on which the kernel takes no count: list
      * those with {@link DirectoryListing#addWithoutAttributes}, as for {@link #readdir}.
      *
@@ -573,6 +575,8 @@ public interface AsyncFilesystem {
 
     /**
      * Tests for a conflicting POSIX lock ({@code F_GETLK}); answer {@link FileLock#unlocked()} if none.
+     * Overriding this method and {@link #setlk} turns {@link Capability#POSIX_LOCKS} on (disable it in {@link #init}
+     * to leave record locks to the kernel).
      *
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)
@@ -590,7 +594,9 @@ public interface AsyncFilesystem {
     /**
      * Acquires or releases a lock: a POSIX record lock, or with {@code flock} a BSD {@code flock()} lock. With
      * {@code sleep} ({@code F_SETLKW}) wait until it can be taken; otherwise fail with EAGAIN on conflict. Only called
-     * when {@link Capability#POSIX_LOCKS} / {@link Capability#FLOCK_LOCKS} are enabled.
+     * when {@link Capability#POSIX_LOCKS} / {@link Capability#FLOCK_LOCKS} are enabled: overriding this method turns
+     * FLOCK_LOCKS on, and with {@link #getlk} POSIX_LOCKS too ({@link KernelConfig#disable} them in {@link #init} to
+     * leave those locks to the kernel).
      *
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)

@@ -1,5 +1,6 @@
 package dev.jfuser;
 
+import dev.jfuser.protocol.Abi;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
@@ -8,20 +9,40 @@ import java.util.Set;
  * The INIT negotiation, as the filesystem sees it in {@link Filesystem#init}: what the kernel offers, and what
  * the filesystem asks for.
  *
- * <p>{@link #enable(Capability)} asks for a capability and fails loudly if the kernel does not offer it (the mount
- * then fails with that message); {@link #enableIfSupported(Capability)} asks quietly. Enabling
+ * <p>{@link #enable(Capability)} asks for a capability the filesystem requires: if the kernel does not offer it,
+ * it throws naming the kernel's flag, and the mount fails with that message; {@link #enableIfSupported(Capability)}
+ * asks quietly. Some are already on when {@code init} is called: the defaults below, and those the filesystem's
+ * implemented methods call for ({@link Capability#READDIRPLUS}, {@link Capability#POSIX_LOCKS},
+ * {@link Capability#FLOCK_LOCKS}: see {@link Capability}); {@link #disable} turns any of them off. Enabling
  * {@link Capability#EXPLICIT_INVAL_DATA} turns {@link Capability#AUTO_INVAL_DATA} off and the other way round
- * (the kernel honours only one). {@link #notifier()} is the filesystem's way to invalidate the kernel's caches. Limits ({@link #maxWrite}
- * and friends) are clamped to what the kernel accepts.
+ * (the kernel honours only one). {@link #notifier()} is the filesystem's way to invalidate the kernel's caches.
+ * Limits ({@link #maxWrite} and friends) are clamped to what the kernel accepts, except a {@code max_write} above
+ * the kernel's {@code max_pages} limit and a request timeout on a kernel without one, which throw saying why.
  */
 public final class KernelConfig {
-    /** Largest write the kernel can send with {@code max_pages} = 256: 1 MiB. */
+    /**
+     * Largest write the kernel can send with its default {@code max_pages} limit of 256 pages: 1 MiB, the default
+     * {@link #maxWrite()}. More needs a raised {@value #MAX_PAGES_LIMIT_FILE} (see {@link #maxWrite(int)}).
+     */
     public static final int MAX_MAX_WRITE = 1 << 20;
+
+    /** The sysctl bounding {@code max_pages} (Linux 6.13+; before, the bound is a fixed 256 pages). */
+    public static final String MAX_PAGES_LIMIT_FILE = "/proc/sys/fs/fuse/max_pages_limit";
+
+    /** The largest {@link #requestTimeoutSeconds(int)}: the INIT reply's field is 16 bits. */
+    public static final int MAX_REQUEST_TIMEOUT_SECONDS = 65535;
+
+    /** The kernel's {@code max_pages} limit unless root changed {@value #MAX_PAGES_LIMIT_FILE}: 256 pages. */
+    public static final int DEFAULT_MAX_PAGES_LIMIT = 256;
+
+    private static final int PAGE = 4096;
 
     private final int kernelMinor;
     private final long offered;
     private final Set<Capability> enabled = EnumSet.noneOf(Capability.class);
-    private int maxWrite = MAX_MAX_WRITE;
+    private final int maxPagesLimit;
+    private int maxWrite;
+    private int requestTimeoutSeconds;
     private int maxReadahead;
     private final int kernelMaxReadahead;
     private int maxBackground = 64;
@@ -77,6 +98,30 @@ public final class KernelConfig {
      */
     public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead, Notifier notifier,
                         BackingFiles backingFiles) {
+        this(kernelMinor, offeredFlags, kernelMaxReadahead, notifier, backingFiles, DEFAULT_MAX_PAGES_LIMIT);
+    }
+
+    /**
+     * Like {@link #KernelConfig(int, long, int, Notifier, BackingFiles)}, for a kernel whose {@code max_pages}
+     * limit is {@code maxPagesLimit} (the other constructors assume the kernel's default, 256). Public for test
+     * doubles; the session passes what {@value #MAX_PAGES_LIMIT_FILE} says.
+     *
+     * @param kernelMinor the minor FUSE protocol version the kernel announced in INIT (the major is 7)
+     * @param offeredFlags the INIT flag bits the kernel offered ({@link Capability#flag()} values), both words
+     * @param kernelMaxReadahead the readahead window the kernel proposed, in bytes; the most {@link #maxReadahead(int)}
+     *     accepts
+     * @param notifier the notifier handed to the filesystem, or null for none
+     * @param backingFiles the passthrough registry handed to the filesystem, or null for none
+     * @param maxPagesLimit the most pages the kernel lets one request carry, 1 .. 65535
+     * @throws IllegalArgumentException if {@code maxPagesLimit} is out of range
+     */
+    public KernelConfig(int kernelMinor, long offeredFlags, int kernelMaxReadahead, Notifier notifier,
+                        BackingFiles backingFiles, int maxPagesLimit) {
+        if (maxPagesLimit < 1 || maxPagesLimit > 65535) {
+            throw new IllegalArgumentException("max_pages limit must be 1..65535, got " + maxPagesLimit);
+        }
+        this.maxPagesLimit = maxPagesLimit;
+        this.maxWrite = Math.min(MAX_MAX_WRITE, maxPagesLimit * PAGE);
         this.notifier = notifier;
         this.backingFiles = backingFiles;
         this.kernelMinor = kernelMinor;
@@ -186,17 +231,19 @@ public final class KernelConfig {
     }
 
     /**
-     * Turns {@code capability} on.
+     * Turns on {@code capability}, which the filesystem requires: called in {@code init}, a kernel without it
+     * fails the mount with this method's message.
      *
-     * @throws UnsupportedOperationException naming the capability and the kernel's protocol version if the
-     *     kernel does not offer it
+     * @throws UnsupportedOperationException naming the kernel's flag, the capability and the kernel's protocol
+     *     version if the kernel does not offer it
      * @param capability the capability to request from the kernel
      * @return this configuration, for chaining
      */
     public KernelConfig enable(Capability capability) {
         if (!supports(capability)) {
             throw new UnsupportedOperationException("the kernel (FUSE protocol 7." + kernelMinor
-                    + ") does not offer " + capability + "; use enableIfSupported() to run without it, or a newer"
+                    + ") does not offer " + capability.kernelName() + " (Capability." + capability.name()
+                    + "), which this filesystem requires; use enableIfSupported() to run without it, or a newer"
                     + " kernel");
         }
         add(capability);
@@ -265,7 +312,7 @@ public final class KernelConfig {
     }
 
     /**
-     * Largest WRITE the kernel will send, in bytes (default and maximum 1 MiB).
+     * Largest WRITE the kernel will send, in bytes (default 1 MiB, or less if {@link #maxPagesLimit()} is lower).
      *
      * @return the {@code max_write} INIT's reply will send, in bytes
      */
@@ -274,13 +321,85 @@ public final class KernelConfig {
     }
 
     /**
-     * Sets the largest WRITE, clamped to 4 KiB .. 1 MiB.
+     * Sets the largest WRITE, at least 4 KiB. It also sets {@link #maxPages()}, the largest request of any kind
+     * (a READ's answer too), so the session's request buffers and io_uring payload buffers grow with it: each
+     * reader and each ring entry holds one buffer this large. Above 1 MiB the kernel's {@code max_pages} limit
+     * must allow it: {@value #MAX_PAGES_LIMIT_FILE} (256 pages unless root raised it; the file exists from Linux
+     * 6.13, before which 256 is fixed).
      *
      * @param bytes the largest WRITE payload the filesystem wants; larger writes are split by the kernel
      * @return this configuration, for chaining
+     * @throws IllegalArgumentException if {@code bytes} needs more pages than {@link #maxPagesLimit()}, naming the
+     *     sysctl and how to raise it
      */
     public KernelConfig maxWrite(int bytes) {
-        this.maxWrite = Math.clamp(bytes, 4096, MAX_MAX_WRITE);
+        int wanted = Math.max(bytes, PAGE);
+        int pages = (int) ((wanted + (long) PAGE - 1) / PAGE);
+        if (pages > maxPagesLimit) {
+            throw new IllegalArgumentException("max_write " + bytes + " needs max_pages " + pages
+                    + ", above the kernel's limit of " + maxPagesLimit + " pages (" + MAX_PAGES_LIMIT_FILE
+                    + "); as root raise it first (sysctl fs.fuse.max_pages_limit=" + pages + ", Linux 6.13+), or"
+                    + " ask for at most " + (long) maxPagesLimit * PAGE + " bytes");
+        }
+        this.maxWrite = wanted;
+        return this;
+    }
+
+    /**
+     * The {@code max_pages} INIT's reply will send: the pages of {@link #maxWrite()}, rounded up. The kernel sends
+     * no request carrying more data than this (writes and reads alike).
+     *
+     * @return the largest request payload in 4 KiB pages
+     */
+    public int maxPages() {
+        return (maxWrite + PAGE - 1) / PAGE;
+    }
+
+    /**
+     * The kernel's bound on {@link #maxPages()}: {@value #MAX_PAGES_LIMIT_FILE} as the session read it at INIT,
+     * 256 where that file does not exist.
+     *
+     * @return the most pages one request may carry on this machine
+     */
+    public int maxPagesLimit() {
+        return maxPagesLimit;
+    }
+
+    /**
+     * The request timeout INIT's reply will send, in seconds; 0 (the default) for none.
+     *
+     * @return the seconds after which the kernel aborts the connection if a request is still unanswered, or 0
+     */
+    public int requestTimeoutSeconds() {
+        return requestTimeoutSeconds;
+    }
+
+    /**
+     * Asks the kernel (7.43, Linux 6.14+) to abort the connection when a request waits longer than {@code seconds}
+     * for its answer, so a hung filesystem fails its callers instead of leaving them blocked in the kernel: those
+     * waiting get ECONNABORTED, later ones ENOTCONN. The session then ends, logging why, and the dead mount stays
+     * until unmounted ({@link Mount#close()} removes it). The kernel
+     * checks every 15 seconds and treats anything shorter as 15, so an abort comes between the timeout and 15
+     * seconds after it; the sysctl {@code /proc/sys/fs/fuse/max_request_timeout} caps it, and
+     * {@code default_request_timeout} applies to filesystems that send none. A request counts from when the kernel
+     * queued it, so a handler blocking on purpose (a lock wait, a poll) counts too.
+     *
+     * @param seconds 1 .. {@value #MAX_REQUEST_TIMEOUT_SECONDS}, or 0 for no timeout
+     * @return this configuration, for chaining
+     * @throws IllegalArgumentException if {@code seconds} is out of range
+     * @throws UnsupportedOperationException naming FUSE_REQUEST_TIMEOUT if the kernel does not offer it (and
+     *     {@code seconds} is not 0)
+     */
+    public KernelConfig requestTimeoutSeconds(int seconds) {
+        if (seconds < 0 || seconds > MAX_REQUEST_TIMEOUT_SECONDS) {
+            throw new IllegalArgumentException("request timeout must be 0.." + MAX_REQUEST_TIMEOUT_SECONDS
+                    + " seconds, got " + seconds);
+        }
+        if (seconds != 0 && (offered & Abi.REQUEST_TIMEOUT) == 0) {
+            throw new UnsupportedOperationException("the kernel (FUSE protocol 7." + kernelMinor
+                    + ") does not offer FUSE_REQUEST_TIMEOUT (7.43, Linux 6.14); mount without a request timeout");
+        }
+        this.requestTimeoutSeconds = seconds;
         return this;
     }
 
@@ -386,6 +505,8 @@ public final class KernelConfig {
     @Override
     public String toString() {
         return "KernelConfig[7." + kernelMinor + ", enabled=" + enabled + ", maxWrite=" + maxWrite
+                + (maxPages() > 256 ? ", maxPages=" + maxPages() : "")
+                + (requestTimeoutSeconds > 0 ? ", requestTimeout=" + requestTimeoutSeconds + "s" : "")
                 + ", maxReadahead=" + maxReadahead + ", maxBackground=" + maxBackground
                 + (isEnabled(Capability.PASSTHROUGH) ? ", maxStackDepth=" + maxStackDepth() : "") + "]";
     }

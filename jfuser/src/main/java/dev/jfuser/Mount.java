@@ -136,7 +136,8 @@ public final class Mount implements AutoCloseable {
     /**
      * Unmounts. A busy mount (a process has a file open in it or its working directory inside) is not unmounted:
      * this throws {@link MountBusyException} and the filesystem keeps serving. With {@code lazy}, the mount is
-     * detached from the namespace at once and the session ends when its last user lets go.
+     * detached from the namespace at once and the session ends when its last user lets go. A dead mount left
+     * behind by an aborted connection (the session ended, {@link #isMounted()} still true) is detached, lazily.
      *
      * @param lazy detach now and finish once no longer busy ({@code MNT_DETACH}) instead of failing
      * @throws IOException {@link MountBusyException} when the mount is busy and not {@code lazy}, or if umount fails
@@ -148,11 +149,16 @@ public final class Mount implements AutoCloseable {
         }
         if (!session.terminated().isDone()) {
             device.unmount(lazy);
+        } else if (device.isMounted()) {
+            // The kernel aborted the connection (a request timeout, fusectl's abort) and left a dead mount that
+            // answers nothing: detach it, whoever still holds it.
+            device.unmount(true);
         }
     }
 
     /**
-     * Unmounts (not lazily) and waits for the session to end; does nothing if already unmounted.
+     * Unmounts (not lazily) and waits for the session to end; does nothing if already unmounted, and removes the
+     * dead mount an aborted connection left behind.
      *
      * @throws MountBusyException if the mount is busy; it stays mounted and served
      */

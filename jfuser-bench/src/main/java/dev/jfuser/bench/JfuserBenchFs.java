@@ -66,8 +66,12 @@ public final class JfuserBenchFs implements Filesystem {
     @Override
     public void init(KernelConfig config) {
         config.maxWrite(KernelConfig.MAX_MAX_WRITE);
+        // readdirplus is implemented, which turns READDIRPLUS and READDIRPLUS_AUTO on: the benchmark chooses.
+        config.disable(Capability.READDIRPLUS_AUTO);
         if (readdirplus) {
             config.enableIfSupported(Capability.READDIRPLUS);
+        } else {
+            config.disable(Capability.READDIRPLUS);
         }
     }
 

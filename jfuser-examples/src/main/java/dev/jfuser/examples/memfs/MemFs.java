@@ -349,6 +349,10 @@ public final class MemFs implements Filesystem {
         if (options.filesystemLocks()) {
             config.enableIfSupported(Capability.POSIX_LOCKS);
             config.enableIfSupported(Capability.FLOCK_LOCKS);
+        } else {
+            // getlk and setlk are implemented, which turns both on: leave the locks to the kernel instead.
+            config.disable(Capability.POSIX_LOCKS);
+            config.disable(Capability.FLOCK_LOCKS);
         }
         config.timeGranularityNanos(1);
     }

@@ -27,11 +27,16 @@ import dev.jfuser.protocol.RequestDecoder;
 import dev.jfuser.protocol.WireFormat;
 import dev.jfuser.protocol.WireRequest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -150,6 +155,14 @@ public final class Session {
     private volatile int minor = Abi.KERNEL_MINOR_VERSION;
     private volatile int bufferSize = KernelConfig.MAX_MAX_WRITE + HEADER_ROOM;
     private volatile KernelConfig config;
+    /** Set when a /dev/fuse reader saw the kernel abort the connection (ECONNABORTED: fusectl's abort). */
+    private volatile boolean abortedByKernel;
+    /** Set when a /dev/fuse reader saw the connection end (ENODEV) before the session was asked to stop. */
+    private volatile boolean endedByKernel;
+    /** Where the kernel's max_pages limit is read at INIT; another file in tests. */
+    volatile Path maxPagesLimitFile = Path.of(KernelConfig.MAX_PAGES_LIMIT_FILE);
+    /** The request timeout sent at INIT, in seconds (0: none). */
+    private volatile int requestTimeoutSeconds;
     /** The io_uring queues when that transport was negotiated, else null. */
     private volatile UringTransport rings;
     /** Set when the kernel refused ring registration after INIT and went back to /dev/fuse. */
@@ -279,7 +292,8 @@ public final class Session {
         p.start();
         for (int i = 0; i < readerChannels.size(); i++) {
             FuseChannel ch = readerChannels.get(i);
-            MemorySegment b = i == 0 ? buffer : newBuffer();
+            // The INIT buffer is too small once max_write was raised above its default.
+            MemorySegment b = i == 0 && buffer.byteSize() >= bufferSize ? buffer : newBuffer();
             // Platform threads: a read(2) through FFM would pin a virtual thread's carrier anyway.
             Thread.ofPlatform().name("jfuser-reader-" + i).daemon(true).start(() -> readLoop(ch, b));
         }
@@ -418,7 +432,8 @@ public final class Session {
     private void negotiate(Operation.Init init, InFlight r) throws IOException {
         int negotiated = Math.min(init.minor(), Abi.KERNEL_MINOR_VERSION);
         KernelConfig cfg = new KernelConfig(init.minor(), init.flags(), init.maxReadahead(), notifier,
-                backingFiles);
+                backingFiles, maxPagesLimit(maxPagesLimitFile));
+        enableForImplementedMethods(cfg, DefaultMethods.of(fs));
         try {
             fs.init(cfg);
         } catch (IOException | RuntimeException e) {
@@ -434,9 +449,15 @@ public final class Session {
         }
         int stackDepth = (flags & Abi.PASSTHROUGH) != 0 ? cfg.maxStackDepth() : 0;
         // Always wanted when offered: large writes, the max_pages field, and flags2 for capabilities above bit 31.
-        flags |= offered & (Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT);
+        // ABORT_ERROR: an abort then reads as ECONNABORTED, not ENODEV, so the end can say it was one.
+        flags |= offered & (Abi.BIG_WRITES | Abi.MAX_PAGES | Abi.INIT_EXT | Abi.ABORT_ERROR);
         int maxWrite = cfg.maxWrite();
-        int maxPages = (maxWrite + 4095) / 4096;
+        int maxPages = cfg.maxPages();
+        int requestTimeout = (offered & Abi.REQUEST_TIMEOUT) != 0 ? cfg.requestTimeoutSeconds() : 0;
+        if (requestTimeout > 0) {
+            flags |= Abi.REQUEST_TIMEOUT;
+        }
+        this.requestTimeoutSeconds = requestTimeout;
         if ((offered & Abi.MAX_PAGES) == 0) {
             // Without max_pages the kernel caps requests at 32 pages.
             maxWrite = Math.min(maxWrite, 32 * 4096);
@@ -456,7 +477,8 @@ public final class Session {
         }
         dispatcher.negotiated(flags);
         InitOut out = new InitOut(Abi.KERNEL_VERSION, negotiated, cfg.maxReadahead(), flags, cfg.maxBackground(),
-                cfg.congestionThreshold(), maxWrite, cfg.timeGranularityNanos(), maxPages, 0, stackDepth, 0);
+                cfg.congestionThreshold(), maxWrite, cfg.timeGranularityNanos(), maxPages, 0, stackDepth,
+                requestTimeout);
         int size = negotiated < 5 ? Abi.COMPAT_INIT_OUT_SIZE
                 : negotiated < 23 ? Abi.COMPAT_22_INIT_OUT_SIZE : Abi.INIT_OUT_SIZE;
         debug.note("INIT: kernel 7." + init.minor() + ", negotiated 7." + negotiated + ", flags 0x"
@@ -465,6 +487,38 @@ public final class Session {
         r.replyStruct(size, (b, p) -> ReplyEncoder.initOut(b, p, out));
         notifier.negotiated(negotiated, offered);
         backingFiles.negotiated(whyNoPassthrough(init.minor(), offered, cfg, stackDepth), stackDepth);
+    }
+
+    /** The max_pages limit in {@code file}; the kernel's fixed 256 where it does not exist (before Linux 6.13). */
+    static int maxPagesLimit(Path file) {
+        // One read(2) with room for the whole value: a sysctl answers a read at an offset past 0 with end of file,
+        // and a reader that starts small (Files.readString on a file of size 0) would see only its first digit.
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] b = new byte[32];
+            int n = in.read(b);
+            return Math.clamp(Integer.parseInt(new String(b, 0, Math.max(n, 0),
+                    StandardCharsets.US_ASCII).strip()), 1, 65535);
+        } catch (IOException | NumberFormatException e) {
+            return KernelConfig.DEFAULT_MAX_PAGES_LIMIT;
+        }
+    }
+
+    /**
+     * The capabilities an implemented method calls for, as libfuse turns them on for a filesystem with the
+     * operation: READDIRPLUS (and READDIRPLUS_AUTO) for readdirplus, POSIX_LOCKS for getlk with setlk, FLOCK_LOCKS
+     * for setlk (which takes flock locks too here). Before the filesystem's init, which may disable them.
+     */
+    static void enableForImplementedMethods(KernelConfig cfg, Set<Opcode> defaulted) {
+        if (!defaulted.contains(Opcode.READDIRPLUS)) {
+            cfg.enableIfSupported(Capability.READDIRPLUS);
+            cfg.enableIfSupported(Capability.READDIRPLUS_AUTO);
+        }
+        if (!defaulted.contains(Opcode.SETLK)) {
+            if (!defaulted.contains(Opcode.GETLK)) {
+                cfg.enableIfSupported(Capability.POSIX_LOCKS);
+            }
+            cfg.enableIfSupported(Capability.FLOCK_LOCKS);
+        }
     }
 
     /** Empty when kernel passthrough was negotiated, else what is missing, for {@link BackingFiles}. */
@@ -511,6 +565,11 @@ public final class Session {
             while (true) {
                 int n = ch.receive(buffer);
                 if (n < 0) {
+                    if (ch.abortedByKernel()) {
+                        abortedByKernel = true;
+                    } else if (!stopping.get()) {
+                        endedByKernel = true;
+                    }
                     // Unmounted, aborted or stopped: the rings' threads must end too (an entry the filesystem
                     // still holds would otherwise keep its queue waiting).
                     if (rings != null) {
@@ -1130,6 +1189,18 @@ public final class Session {
         if (fatal != null) {
             shutdownAfterFatal(fatal);
             return;
+        }
+        int unanswered = inFlight.size();
+        // A timeout's abort reads as ENODEV, like an unmount (the kernel sets the ECONNABORTED of ABORT_ERROR
+        // only for fusectl's abort); but an unmount waits for no request, so unanswered ones mean the timeout.
+        boolean timedOut = endedByKernel && requestTimeoutSeconds > 0 && unanswered > 0;
+        if (abortedByKernel || timedOut) {
+            log(System.Logger.Level.WARNING, "the kernel aborted the connection with " + unanswered
+                    + " request(s) unanswered" + (timedOut
+                    ? ": a request waited longer than the request timeout of " + requestTimeoutSeconds + " s"
+                    : ", through /sys/fs/fuse/connections/N/abort")
+                    + "; the callers waiting got ECONNABORTED, later ones get ENOTCONN while the dead mount stays",
+                    null);
         }
         failParked(Errno.EIO);
         long deadline = System.currentTimeMillis() + drainMillis;

@@ -72,6 +72,13 @@ public final class DevFuseChannel implements FuseChannel {
         return fd;
     }
 
+    private volatile boolean aborted;
+
+    @Override
+    public boolean abortedByKernel() {
+        return aborted;
+    }
+
     @Override
     public int receive(MemorySegment buffer) throws IOException {
         while (true) {
@@ -91,8 +98,13 @@ public final class DevFuseChannel implements FuseChannel {
                 case EAGAIN -> awaitReadable();
                 // ENOENT: the request was interrupted before we got it; just read the next one.
                 case EINTR, ENOENT -> { }
-                // ENODEV: unmounted or aborted; the clean end of a session.
-                case ENODEV, ECONNABORTED -> {
+                // ENODEV: unmounted (or aborted, without FUSE_ABORT_ERROR); the clean end of a session.
+                case ENODEV -> {
+                    return -1;
+                }
+                // Aborted (fusectl's abort, a request timeout), with FUSE_ABORT_ERROR negotiated.
+                case ECONNABORTED -> {
+                    aborted = true;
                     return -1;
                 }
                 default -> throw new NativeException("read", "/dev/fuse fd " + fd, errno);

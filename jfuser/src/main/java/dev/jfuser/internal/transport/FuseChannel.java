@@ -18,6 +18,14 @@ public interface FuseChannel extends ReplyChannel {
      */
     int receive(MemorySegment buffer) throws IOException;
 
+    /**
+     * Whether a {@link #receive} ended because the kernel aborted the connection (ECONNABORTED, with
+     * FUSE_ABORT_ERROR negotiated) rather than because it was unmounted.
+     */
+    default boolean abortedByKernel() {
+        return false;
+    }
+
     /** Writes one message in one write; see {@link ReplyChannel#send}. */
     @Override
     void send(MemorySegment scratch, MemorySegment head, long headLength, MemorySegment payload, long payloadLength)

@@ -33,8 +33,16 @@ final class FakeKernel implements FuseChannel {
     record Reply(int length, int error, long unique, ByteBuffer body) {
     }
 
+    /** The size of the buffer of the latest {@link #receive}: what a reader offers the kernel to read into. */
+    private volatile long lastReadSize;
+
+    long lastReadSize() {
+        return lastReadSize;
+    }
+
     @Override
     public int receive(MemorySegment buffer) throws java.io.IOException {
+        lastReadSize = buffer.byteSize();
         if (ended) {
             return -1;
         }

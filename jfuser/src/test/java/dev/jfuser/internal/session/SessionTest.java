@@ -80,6 +80,8 @@ class SessionTest extends SessionFixture {
     private TestFs startWith(TestFs fs, int minor, long flags) throws IOException {
         kernel.push(FakeKernel.request(Opcode.INIT.code(), 1, 0, FakeKernel.init(7, minor, flags)));
         session = new Session(kernel, new BlockingAdapter(fs), SessionOptions.DEFAULT.withReaderThreads(1), -1);
+        // The kernel's default max_pages limit, whatever this machine's sysctl says at the moment.
+        session.maxPagesLimitFile = java.nio.file.Path.of("/nonexistent/max_pages_limit");
         session.start();
         return fs;
     }
