@@ -448,9 +448,24 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         try {
             Posix.removexattr(node, CAPABILITY);
         } catch (FuseException e) {
+            if (Errno.EPERM.equals(e.errno()) && !hasCapabilities(node)) {
+                return; // a daemon without CAP_SETFCAP may not remove it, but there was none to remove
+            }
             if (!Errno.ENODATA.equals(e.errno()) && !Errno.EOPNOTSUPP.equals(e.errno())) {
                 throw e;
             }
+        }
+    }
+
+    private static boolean hasCapabilities(Fd node) throws FuseException {
+        try {
+            Posix.getxattr(node, CAPABILITY);
+            return true;
+        } catch (FuseException e) {
+            if (Errno.ENODATA.equals(e.errno()) || Errno.EOPNOTSUPP.equals(e.errno())) {
+                return false;
+            }
+            throw e;
         }
     }
 
