@@ -230,6 +230,17 @@ public final class FakeKernel implements AutoCloseable {
     }
 
     /**
+     * The session's counters, as {@link dev.jfuser.Mount#stats()} gives them for a real mount: per opcode the
+     * requests answered, their errors by errno and their latencies, and the session's interrupts and
+     * notifications. Lets a test check, say, that a cached path costs no second LOOKUP.
+     *
+     * @return a snapshot of the counters now
+     */
+    public dev.jfuser.MountStats stats() {
+        return session.stats();
+    }
+
+    /**
      * The raw INIT reply ({@code fuse_init_out}).
      *
      * @return the reply to INIT
