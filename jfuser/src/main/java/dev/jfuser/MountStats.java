@@ -91,18 +91,18 @@ public record MountStats(Duration uptime, Transport transport, List<OperationSta
      */
     public String table() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-16s %10s %8s %9s %9s %9s %9s %9s  %s%n", "opcode", "count", "errors", "mean", "p50",
+        b.append(String.format(java.util.Locale.ROOT, "%-16s %10s %8s %9s %9s %9s %9s %9s  %s%n", "opcode", "count", "errors", "mean", "p50",
                 "p90", "p99", "max", "errors by errno"));
         for (OperationStats o : operations) {
             StringBuilder errnos = new StringBuilder();
             for (Map.Entry<Errno, Long> e : o.errorsByErrno().entrySet()) {
                 errnos.append(errnos.isEmpty() ? "" : " ").append(e.getKey().name()).append(' ').append(e.getValue());
             }
-            b.append(String.format("%-16s %10d %8d %9s %9s %9s %9s %9s  %s%n", o.opcode().name(), o.count(),
+            b.append(String.format(java.util.Locale.ROOT, "%-16s %10d %8d %9s %9s %9s %9s %9s  %s%n", o.opcode().name(), o.count(),
                     o.errors(), human(o.mean()), human(o.p50()), human(o.p90()), human(o.p99()), human(o.max()),
                     errnos));
         }
-        b.append(String.format("%d requests, %d errors in %s over %s; now %d in flight, %d parked; %d interrupts, "
+        b.append(String.format(java.util.Locale.ROOT, "%d requests, %d errors in %s over %s; now %d in flight, %d parked; %d interrupts, "
                         + "%d notifications (%d refused), %d unmatched notify replies, %d malformed requests, "
                         + "%d of unknown opcodes%n",
                 requests(), errors(), human(uptime), transport.name().toLowerCase(java.util.Locale.ROOT), inFlight,

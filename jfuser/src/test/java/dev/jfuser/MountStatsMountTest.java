@@ -71,6 +71,12 @@ class MountStatsMountTest {
                     // a LOOKUP answered ENOENT
                 }
             }
+            // A reply reaches the caller before its event is committed, and the event before the reply is counted.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (mount.stats().operation(Opcode.LOOKUP).map(o -> o.errors(Errno.ENOENT)).orElse(0L) < 20
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
             recording.stop();
             recording.dump(file);
         }

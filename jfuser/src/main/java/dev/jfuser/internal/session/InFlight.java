@@ -664,10 +664,11 @@ final class InFlight implements BiConsumer<Object, Throwable> {
             session.log(System.Logger.Level.ERROR, "could not send the reply to request " + unique + " ("
                     + opcode + ")", e);
         } finally {
-            session.stats.replied(opcode, error, startNanos);
             if (event != null) {
                 event.commit(this, error, total);
             }
+            // After the event: once a reply is counted its event is committed (tests wait on the count).
+            session.stats.replied(opcode, error, startNanos);
             session.finished(this);
         }
     }

@@ -224,9 +224,15 @@ public final class SessionStats {
         long total;
         long max;
 
-        /** The latency below which a fraction {@code q} of the replies fall: its bucket's middle, at most the max. */
+        /**
+         * The latency a fraction {@code q} of the replies stayed within: the middle of its bucket (at most the
+         * maximum), or the maximum itself when that is the value asked for.
+         */
         long percentile(double q) {
             long rank = Math.max(1, (long) Math.ceil(q * count));
+            if (rank >= count) {
+                return max; // the largest value, known exactly (a p99 of fewer than 100 replies, or of one)
+            }
             long seen = 0;
             for (int b = 0; b < BUCKETS; b++) {
                 seen += buckets[b];

@@ -38,6 +38,11 @@ class RequestEventTest extends SessionFixture {
             kernel.push(FakeKernel.request(Opcode.LOOKUP.code(), missing, 1, FakeKernel.name("nope")));
             assertEquals(-Errno.ENOENT.code(), kernel.await(missing).error());
             assertEquals(0, kernel.call(Opcode.GETATTR.code(), 2, new byte[16]).error());
+            // The reply reaches the kernel before its event is committed, and the event before the reply is counted.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (session.stats().requests() < 4 && System.nanoTime() < deadline) { // INIT, 2 LOOKUPs, GETATTR
+                Thread.sleep(1);
+            }
             recording.stop();
             recording.dump(file);
         }
