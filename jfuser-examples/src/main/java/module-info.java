@@ -4,6 +4,8 @@
 module dev.jfuser.examples {
     requires transitive dev.jfuser;
     requires transitive java.net.http;
+    // sun.misc.Signal: the jfuser command prints its statistics on SIGUSR1.
+    requires jdk.unsupported;
 
     exports dev.jfuser.examples.hello;
     exports dev.jfuser.examples.httpfs;

@@ -3,6 +3,8 @@
  */
 @SuppressWarnings("module") // the test kit is a separate artifact; it need not be present to build the core
 module dev.jfuser {
+    // Each request is a JFR event (dev.jfuser.Request) while a recording asks for it.
+    requires jdk.jfr;
     exports dev.jfuser;
     exports dev.jfuser.protocol;
     exports dev.jfuser.posix;

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeoutException;
  * while it serves leaves no dead mount behind. The hook goes away when the session ends.
  */
 public final class Mount implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.jfuser");
+    private static final System.Logger LOG = System.getLogger("dev.jfuser.mount");
 
     private final Path mountpoint;
     private final MountedDevice device;
@@ -79,6 +79,19 @@ public final class Mount implements AutoCloseable {
      */
     public Transport transport() {
         return session.transport();
+    }
+
+    /**
+     * A snapshot of the session's counters: per kind of request how many were answered, with which errors and how
+     * fast (p50, p90, p99, max), and the session's INTERRUPTs, notifications and requests in flight. Counting is
+     * always on and allocates nothing per request; taking a snapshot adds the counters up. Also after the session
+     * ended (the counts of the whole session). {@link MountStats#table()} formats it; the {@code jfuser} command
+     * prints it with {@code --stats}.
+     *
+     * @return the counters now
+     */
+    public MountStats stats() {
+        return session.stats();
     }
 
     /**

@@ -56,7 +56,10 @@ public final class Main {
                              e.g. jfuser httpfs http://127.0.0.1:8000/ /mnt/web
 
             options:
-              -d             print every request and reply (debug)
+              -d             print every request and reply (debug); also -Djfuser.debug=true
+              --stats        print per-operation counts, errors and latencies (p50, p90,
+                             p99, max) at unmount, and whenever the process gets SIGUSR1
+                             (kill -USR1 PID) while mounted
               -o OPT[,OPT]   mount options: fsname=, subtype= (empty: type plain fuse),
                              allow_other, allow_root, default_permissions, ro, nosuid,
                              nodev, noexec, relatime (default), strictatime, noatime,
@@ -109,6 +112,7 @@ public final class Main {
         List<String> mountOptions = new ArrayList<>();
         Map<String, String> values = new HashMap<>();
         boolean debug = false;
+        boolean stats = false;
         boolean blocking = false;
         boolean kernelLocks = false;
         boolean store = false;
@@ -123,6 +127,7 @@ public final class Main {
                     return 0;
                 }
                 case "-d", "--debug" -> debug = true;
+                case "--stats" -> stats = true;
                 case "-f", "--foreground" -> { } // always in the foreground
                 case "--blocking" -> blocking = true;
                 case "--kernel-locks" -> kernelLocks = true;
@@ -286,7 +291,7 @@ public final class Main {
         // A memfs image that could not be saved at unmount means the mount's changes are lost: not a clean end.
         Supplier<String> failure = memfs == null ? () -> null
                 : () -> memfs.saveFailure().map(Throwable::getMessage).orElse(null);
-        return serve(fs, mountpoint, options, session, out, err, failure);
+        return serve(fs, mountpoint, options, session, out, err, failure, stats);
     }
 
     /**
@@ -386,7 +391,7 @@ public final class Main {
     }
 
     private static int serve(Example fs, Path mountpoint, MountOptions options, SessionOptions session,
-                             PrintStream out, PrintStream err, Supplier<String> failure) {
+                             PrintStream out, PrintStream err, Supplier<String> failure, boolean stats) {
         Mount mount;
         try {
             mount = fs.mount(mountpoint, options, session);
@@ -398,7 +403,10 @@ public final class Main {
         // hanging) and lets the session end. This hook of ours only reports that end and sets the exit status: a
         // clean, requested stop is not a failure (as for libfuse daemons), so exit 0 rather than the JVM's
         // 128+signal. The JVM would otherwise halt as soon as the library's hook returns, before main gets to it.
-        Outcome outcome = new Outcome(mount, mountpoint, out, err, failure);
+        Outcome outcome = new Outcome(mount, mountpoint, out, err, failure, stats);
+        if (stats) {
+            printStatsOnSignal(mount, out, err);
+        }
         Thread reporter = new Thread(() -> {
             int status = 1;
             try {
@@ -440,6 +448,38 @@ public final class Main {
         return outcome.report();
     }
 
+    /**
+     * Prints the mount's statistics whenever the process gets SIGUSR1, as dd prints its progress: the signal the JVM
+     * leaves free (it takes SIGQUIT for thread dumps, SIGUSR2 internally, SIGHUP/SIGINT/SIGTERM for its shutdown).
+     * Through {@code sun.misc.Signal} of module jdk.unsupported (JEP 260 keeps it for this very use), reached
+     * reflectively: javac's warning for a direct use of it cannot be suppressed, and the build allows none.
+     */
+    private static void printStatsOnSignal(Mount mount, PrintStream out, PrintStream err) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object print = java.lang.reflect.Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("handle")) {
+                            out.print(mount.stats().table());
+                            out.flush();
+                            return null;
+                        }
+                        return switch (method.getName()) {
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            case "equals" -> proxy == args[0];
+                            default -> "print the jfuser statistics";
+                        };
+                    });
+            signal.getMethod("handle", signal, handler)
+                    .invoke(null, signal.getConstructor(String.class).newInstance("USR1"), print);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Throwable why = e instanceof java.lang.reflect.InvocationTargetException t ? t.getCause() : e;
+            err.println("jfuser: SIGUSR1 cannot print the statistics in this JVM (" + why
+                    + "); they are printed at unmount");
+        }
+    }
+
     /** A little longer than the library's shutdown hook waits for the session to end. */
     private static final Duration EXIT_WAIT = Duration.ofSeconds(
             SessionOptions.EXIT_UNMOUNT_SECONDS + SessionOptions.EXIT_DESTROY_SECONDS + 5);
@@ -451,19 +491,25 @@ public final class Main {
         private final PrintStream out;
         private final PrintStream err;
         private final Supplier<String> failure;
+        private final boolean stats;
         private Integer status;
 
-        Outcome(Mount mount, Path mountpoint, PrintStream out, PrintStream err, Supplier<String> failure) {
+        Outcome(Mount mount, Path mountpoint, PrintStream out, PrintStream err, Supplier<String> failure,
+                boolean stats) {
             this.mount = mount;
             this.mountpoint = mountpoint;
             this.out = out;
             this.err = err;
             this.failure = failure;
+            this.stats = stats;
         }
 
         /** The end as it is; a filesystem's failure at its end (memfs's last image save) makes it status 1. */
         synchronized int report() {
             if (status == null) {
+                if (stats) {
+                    out.print(mount.stats().table());
+                }
                 status = ended(mount, mountpoint, out, err);
                 String failed = failure.get();
                 if (failed != null) {

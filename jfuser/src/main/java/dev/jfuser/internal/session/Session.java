@@ -74,7 +74,7 @@ import java.util.concurrent.locks.LockSupport;
  * give that thread room for its log line, the filesystem's destroy and the unmount.
  */
 public final class Session {
-    private static final System.Logger LOG = System.getLogger("dev.jfuser");
+    private static final System.Logger LOG = System.getLogger("dev.jfuser.session");
 
     /** Requests that may wait parked beyond maxInFlight at least (a small limit still leaves room for INTERRUPTs). */
     private static final int MIN_PARKED = 64;
@@ -105,6 +105,8 @@ public final class Session {
     /** Uid allowed besides root when emulating allow_root; -1 when anyone the kernel lets in may ask. */
     private final int allowRootOwner;
     final DebugLog debug;
+    /** Per-opcode counts, errors and latencies, and the session's own counters; see {@link #stats()}. */
+    final SessionStats stats = new SessionStats();
     final ReplyBuffer.Pool replyBuffers = new ReplyBuffer.Pool();
     private final Dispatcher dispatcher;
     private final InFlightTable inFlight = new InFlightTable();
@@ -177,7 +179,7 @@ public final class Session {
         this.fs = fs;
         this.options = options;
         this.allowRootOwner = allowRootOwner;
-        this.debug = new DebugLog(options.debug());
+        this.debug = DebugLog.of(options.debug());
         this.dispatcher = new Dispatcher(fs);
         this.permits = new Semaphore(options.maxInFlight());
         this.parkLimit = Math.max(options.maxInFlight(), MIN_PARKED);
@@ -214,6 +216,11 @@ public final class Session {
      */
     public void onAbort(Runnable action) {
         this.afterAbort = action;
+    }
+
+    /** A snapshot of the session's counters (see {@link dev.jfuser.MountStats}). */
+    public dev.jfuser.MountStats stats() {
+        return stats.snapshot(transport(), inFlightCount(), parkedCount(), notifier.unmatchedReplies());
     }
 
     /** The negotiated protocol minor version. */
@@ -697,9 +704,11 @@ public final class Session {
         try {
             w = RequestDecoder.decode(bytes, format);
         } catch (ProtocolException e) {
+            stats.malformed();
             malformed.log("malformed request (" + e.kind() + "): " + e.getMessage(), this::logMalformed);
             if (e.unique() != 0) {
-                rawError(ch, e.unique(), null, Errno.EIO);
+                // The header was read (the decoder made the view little-endian): answered under its opcode.
+                rawError(ch, e.unique(), bytes.limit() >= 8 ? Opcode.of(bytes.getInt(4)) : null, Errno.EIO);
             }
             return null;
         }
@@ -708,13 +717,17 @@ public final class Session {
         debug.request(h, op, ch);
         switch (op) {
             case Operation.Forget f -> {
+                long start = System.nanoTime();
                 forget(h.nodeId(), f.nlookup());
+                stats.replied(Opcode.FORGET, null, start);
                 return null;
             }
             case Operation.BatchForget b -> {
+                long start = System.nanoTime();
                 for (int i = 0; i < b.nodeIds().length; i++) {
                     forget(b.nodeIds()[i], b.nlookups()[i]);
                 }
+                stats.replied(Opcode.BATCH_FORGET, null, start);
                 return null;
             }
             case Operation.Interrupt i -> {
@@ -934,6 +947,7 @@ public final class Session {
      * started), else remembers the INTERRUPT until the request arrives (see {@link PendingInterrupts}).
      */
     private void interrupt(ReplyChannel ch, long interruptUnique, long target) {
+        stats.interrupted();
         InFlight r;
         boolean remembered = true;
         synchronized (pendingInterrupts) {
