@@ -39,6 +39,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -51,7 +56,6 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -163,6 +167,8 @@ public final class S3Fs implements AsyncFilesystem {
     private final AtomicBoolean reachable = new AtomicBoolean(true);
     private final AtomicBoolean credentialsLogged = new AtomicBoolean();
     private volatile Notifier notifier;
+    /** Where S3 calls are started (see {@link #call}): a virtual thread each. */
+    private final ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
      * An s3fs over {@code client}.
@@ -251,6 +257,7 @@ public final class S3Fs implements AsyncFilesystem {
                 u.abandon();
             }
         }
+        starter.shutdown();
         if (ownsClient) {
             s3.close();
         }
@@ -435,6 +442,15 @@ public final class S3Fs implements AsyncFilesystem {
             }
             for (S3Object o : r.contents()) {
                 String name = o.key().substring(base.length());
+                if (name.endsWith("/") && valid(name.substring(0, name.length() - 1))) {
+                    // an empty directory's marker, listed as an object by servers that do not fold it
+                    String dname = name.substring(0, name.length() - 1);
+                    Node n = node(join(dir, dname), true);
+                    n.meta = new Meta(0, mounted, null);
+                    n.metaAt = at;
+                    add(dname, n);
+                    continue;
+                }
                 if (!valid(name) || names.contains(name) || byPath.containsKey("d:" + join(dir, name))) {
                     continue; // the directory's own marker, an unnameable key, or a file shadowed by a directory
                 }
@@ -706,7 +722,10 @@ public final class S3Fs implements AsyncFilesystem {
 
     @Override
     public CompletionStage<Void> flush(Request req, long nodeId, long fh, long lockOwner) {
-        if (handles.get(fh) instanceof Upload u) {
+        // A close of a descriptor that wrote nothing yet is not the end of the file: a shell's `> f` opens, dups
+        // the descriptor and closes the original (a FLUSH) before its first write. The object is made at the
+        // first close after data, or at release for a file left empty.
+        if (handles.get(fh) instanceof Upload u && u.written() > 0) {
             return u.finish();
         }
         return done(null);
@@ -714,7 +733,10 @@ public final class S3Fs implements AsyncFilesystem {
 
     @Override
     public CompletionStage<Void> fsync(Request req, long nodeId, long fh, boolean datasync) {
-        return flush(req, nodeId, fh, 0);
+        if (handles.get(fh) instanceof Upload u) {
+            return u.finish();
+        }
+        return done(null);
     }
 
     @Override
@@ -782,14 +804,19 @@ public final class S3Fs implements AsyncFilesystem {
             return failed(Errno.EXDEV);
         }
         Node n = byPath.get("f:" + from);
-        if (n != null && n.writer != null) {
-            return failed(Errno.EBUSY, from + " is still being written");
-        }
         Calls calls = new Calls();
+        // A file still open for writing (rsync renames its temporary file as soon as it closed it, and an empty
+        // one is only made at release, which may come later) is made first: then it is renamed as written.
+        Upload w = n == null ? null : n.writer;
+        CompletableFuture<Void> made = w == null ? CompletableFuture.completedFuture(null) : w.finish();
+        return calls.bind(made.thenCompose(v -> renameObject(calls, n, from, to, flags)));
+    }
+
+    private CompletableFuture<Void> renameObject(Calls calls, Node n, String from, String to, int flags) {
         CompletableFuture<Meta> source = head(calls, options.prefix() + from);
         CompletableFuture<Meta> target = (flags & RENAME_NOREPLACE) != 0 ? head(calls, options.prefix() + to)
                 : CompletableFuture.completedFuture(null);
-        return calls.bind(source.thenCombine(target, (s, t) -> {
+        return source.thenCombine(target, (s, t) -> {
             if (s == null) {
                 throw fail(Errno.ENOENT);
             }
@@ -800,7 +827,7 @@ public final class S3Fs implements AsyncFilesystem {
                 throw fail(Errno.EXDEV);
             }
             return s;
-        }).thenCompose(s -> calls.track(count(s3.copyObject(b -> b.sourceBucket(options.bucket())
+        }).thenCompose(s -> calls.track(call(() -> s3.copyObject(b -> b.sourceBucket(options.bucket())
                 .sourceKey(options.prefix() + from).destinationBucket(options.bucket())
                 .destinationKey(options.prefix() + to).copySourceIfMatch(s.etag()))))
                 .thenCompose(c -> calls.track(delete(options.prefix() + from))).thenRun(() -> {
@@ -813,7 +840,7 @@ public final class S3Fs implements AsyncFilesystem {
                     moved.path = to;
                     moved.meta = null;
                     byPath.put("f:" + to, moved);
-                })));
+                }));
     }
 
     @Override
@@ -950,11 +977,10 @@ public final class S3Fs implements AsyncFilesystem {
         }
 
         private Chunk fetch(long start, int length, boolean budgeted) {
-            calls.incrementAndGet();
-            CompletableFuture<ResponseBytes<GetObjectResponse>> get = s3.getObject(b -> b.bucket(options.bucket())
-                    .key(key).range("bytes=" + start + "-" + (start + length - 1)).ifMatch(meta.etag()),
-                    AsyncResponseTransformer.toBytes());
-            CompletableFuture<byte[]> data = translated(get).thenApply(ResponseBytes::asByteArrayUnsafe);
+            CompletableFuture<ResponseBytes<GetObjectResponse>> get = call(() -> s3.getObject(b -> b
+                    .bucket(options.bucket()).key(key).range("bytes=" + start + "-" + (start + length - 1))
+                    .ifMatch(meta.etag()), AsyncResponseTransformer.toBytes()));
+            CompletableFuture<byte[]> data = get.thenApply(ResponseBytes::asByteArrayUnsafe);
             Chunk c = new Chunk(start, length, data, budgeted);
             data.whenComplete((v, e) -> {
                 if (e instanceof CancellationException) {
@@ -1068,14 +1094,12 @@ public final class S3Fs implements AsyncFilesystem {
             buffer = null;
             buffered = 0;
             if (uploadId == null) {
-                calls.incrementAndGet();
-                uploadId = translated(s3.createMultipartUpload(b -> b.bucket(options.bucket()).key(key)))
+                uploadId = call(() -> s3.createMultipartUpload(b -> b.bucket(options.bucket()).key(key)))
                         .thenApply(r -> r.uploadId());
             }
             int number = parts.size() + 1;
             CompletableFuture<CompletedPart> part = uploadId.thenCompose(id -> {
-                calls.incrementAndGet();
-                return translated(s3.uploadPart(b -> b.bucket(options.bucket()).key(key).uploadId(id)
+                return call(() -> s3.uploadPart(b -> b.bucket(options.bucket()).key(key).uploadId(id)
                         .partNumber(number).contentLength((long) len), AsyncRequestBody.fromBytesUnsafe(
                         len == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, len))));
             }).thenApply(r -> CompletedPart.builder().partNumber(number).eTag(r.eTag()).build());
@@ -1118,8 +1142,7 @@ public final class S3Fs implements AsyncFilesystem {
                 made = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenCompose(v -> {
                     List<CompletedPart> done = all.stream().map(CompletableFuture::join)
                             .sorted(Comparator.comparing(CompletedPart::partNumber)).toList();
-                    calls.incrementAndGet();
-                    return translated(s3.completeMultipartUpload(b -> b.bucket(options.bucket()).key(key)
+                    return call(() -> s3.completeMultipartUpload(b -> b.bucket(options.bucket()).key(key)
                             .uploadId(id.join()).multipartUpload(m -> m.parts(done)))).thenApply(r -> r.eTag());
                 });
                 made = made.whenComplete((etag, e) -> {
@@ -1167,8 +1190,7 @@ public final class S3Fs implements AsyncFilesystem {
 
         private void abort(CompletableFuture<String> id) {
             id.thenCompose(i -> {
-                calls.incrementAndGet();
-                return s3.abortMultipartUpload(b -> b.bucket(options.bucket()).key(key).uploadId(i));
+                return call(() -> s3.abortMultipartUpload(b -> b.bucket(options.bucket()).key(key).uploadId(i)));
             }).exceptionally(e -> {
                 LOG.log(System.Logger.Level.WARNING, "s3fs: could not abort the multipart upload of " + key
                         + " (a lifecycle rule for incomplete uploads will clean it up): " + unwrap(e).getMessage());
@@ -1213,63 +1235,81 @@ public final class S3Fs implements AsyncFilesystem {
         }
     }
 
-    private <T> CompletableFuture<T> count(CompletableFuture<T> f) {
-        calls.incrementAndGet();
-        return translated(f);
-    }
-
-    /** HEAD of {@code key}: its metadata, or null if there is no such object. */
-    private CompletableFuture<Meta> head(Calls c, String key) {
-        calls.incrementAndGet();
-        CompletableFuture<HeadObjectResponse> raw = s3.headObject(b -> b.bucket(options.bucket()).key(key));
-        c.track(raw);
-        return raw.handle((r, e) -> {
-            if (e == null) {
-                reachable(true, null);
-                return new Meta(r.contentLength(), r.lastModified(), r.eTag());
-            }
-            Throwable t = unwrap(e);
-            if (t instanceof NoSuchKeyException || t instanceof S3Exception s && s.statusCode() == 404) {
-                reachable(true, null);
-                return null;
-            }
-            throw new CompletionException(translate(t));
-        });
-    }
-
-    private CompletableFuture<ListObjectsV2Response> list(String prefix, String token, int max) {
-        return count(s3.listObjectsV2(b -> b.bucket(options.bucket()).prefix(prefix).delimiter("/").maxKeys(max)
-                .continuationToken(token)));
-    }
-
-    private CompletableFuture<String> put(String key, byte[] bytes, int length) {
-        byte[] body = length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length);
-        return count(s3.putObject(b -> b.bucket(options.bucket()).key(key).contentLength((long) length),
-                AsyncRequestBody.fromBytesUnsafe(body))).thenApply(r -> r.eTag());
-    }
-
-    private CompletableFuture<Void> delete(String key) {
-        return count(s3.deleteObject(b -> b.bucket(options.bucket()).key(key))).thenApply(r -> null);
-    }
-
     /**
-     * The SDK's future with its failure turned into the errno to answer. Cancelling the result cancels the SDK's
-     * future (which aborts the request).
+     * Starts one S3 call on the starter executor, never on the caller's thread: the SDK marshals, signs and
+     * hands the request to the HTTP client synchronously, which can take long enough (class loading, credential
+     * refresh, a full connection pool) to stall a reader thread. The result fails with the errno to answer;
+     * cancelling it cancels the SDK's future, which aborts the HTTP exchange.
      */
-    private <T> CompletableFuture<T> translated(CompletableFuture<T> sdk) {
-        CompletableFuture<T> out = sdk.handle((v, e) -> {
-            if (e != null) {
-                throw new CompletionException(translate(unwrap(e)));
-            }
-            reachable(true, null);
-            return v;
-        });
+    private <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> start) {
+        calls.incrementAndGet();
+        CompletableFuture<T> out = new CompletableFuture<>();
+        AtomicReference<CompletableFuture<T>> inner = new AtomicReference<>();
+        try {
+            starter.execute(() -> {
+                if (out.isDone()) {
+                    return;
+                }
+                CompletableFuture<T> sdk;
+                try {
+                    sdk = start.get();
+                } catch (RuntimeException e) {
+                    sdk = CompletableFuture.failedFuture(e);
+                }
+                inner.set(sdk);
+                sdk.whenComplete((v, e) -> {
+                    if (e == null) {
+                        reachable(true, null);
+                        out.complete(v);
+                    } else {
+                        out.completeExceptionally(translate(unwrap(e)));
+                    }
+                });
+                if (out.isCancelled()) {
+                    sdk.cancel(true);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            out.completeExceptionally(new FuseException(Errno.EIO, "s3fs is shutting down"));
+        }
         out.whenComplete((v, e) -> {
-            if (e instanceof CancellationException) {
+            CompletableFuture<T> sdk = inner.get();
+            if (e instanceof CancellationException && sdk != null) {
                 sdk.cancel(true);
             }
         });
         return out;
+    }
+
+    /** HEAD of {@code key}: its metadata, or null if there is no such object. */
+    private CompletableFuture<Meta> head(Calls c, String key) {
+        CompletableFuture<HeadObjectResponse> raw = c.track(call(() -> s3.headObject(b -> b
+                .bucket(options.bucket()).key(key))));
+        return raw.handle((r, e) -> {
+            if (e == null) {
+                return new Meta(r.contentLength(), r.lastModified(), r.eTag());
+            }
+            Throwable t = unwrap(e);
+            if (t instanceof FuseException f && f.errno().equals(Errno.ENOENT)) {
+                return null;
+            }
+            throw new CompletionException(t);
+        });
+    }
+
+    private CompletableFuture<ListObjectsV2Response> list(String prefix, String token, int max) {
+        return call(() -> s3.listObjectsV2(b -> b.bucket(options.bucket()).prefix(prefix).delimiter("/")
+                .maxKeys(max).continuationToken(token)));
+    }
+
+    private CompletableFuture<String> put(String key, byte[] bytes, int length) {
+        byte[] body = length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length);
+        return call(() -> s3.putObject(b -> b.bucket(options.bucket()).key(key).contentLength((long) length),
+                AsyncRequestBody.fromBytesUnsafe(body))).thenApply(r -> r.eTag());
+    }
+
+    private CompletableFuture<Void> delete(String key) {
+        return call(() -> s3.deleteObject(b -> b.bucket(options.bucket()).key(key))).thenApply(r -> null);
     }
 
     private Throwable translate(Throwable t) {
