@@ -54,6 +54,16 @@ final class S3Server {
         return name;
     }
 
+    /** The keys in {@code bucket}, as the store holds them. */
+    java.util.Set<String> keys(String bucket) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (var m : context.getBlobStore().list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder
+                .recursive())) {
+            out.add(m.getName());
+        }
+        return out;
+    }
+
     /** Options for {@code bucket} on this server with short timeouts, so a failing test fails fast. */
     S3FsOptions options(String bucket) {
         return S3FsOptions.of(bucket, "").withEndpoint(endpoint)
