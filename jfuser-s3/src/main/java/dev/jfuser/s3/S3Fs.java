@@ -197,17 +197,29 @@ public final class S3Fs implements AsyncFilesystem {
         return new S3Fs(options, S3Clients.create(options, credentials), true);
     }
 
-    /** @return the options this filesystem was made with */
+    /**
+     * The options this filesystem was made with.
+     *
+     * @return the options
+     */
     public S3FsOptions options() {
         return options;
     }
 
-    /** @return the S3 calls started so far */
+    /**
+     * How many S3 calls were started so far (for tests and statistics).
+     *
+     * @return the count
+     */
     public long callCount() {
         return calls.get();
     }
 
-    /** @return the bytes of read-ahead held now, within {@link S3FsOptions#prefetchBytes()} */
+    /**
+     * The read-ahead memory held now, always within {@link S3FsOptions#prefetchBytes()}.
+     *
+     * @return bytes
+     */
     public long prefetchedBytes() {
         return prefetched.get();
     }

@@ -101,6 +101,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Sends requests to another endpoint.
+     *
      * @param uri the endpoint to send requests to (path-style addressing is used with it)
      * @return these options with that endpoint
      */
@@ -110,6 +112,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Signs for another region.
+     *
      * @param r the signing region
      * @return these options with that region
      */
@@ -119,6 +123,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Makes the mount read-only or read-write.
+     *
      * @param ro whether every change is refused with EROFS
      * @return these options, read-only or not
      */
@@ -128,6 +134,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Trusts metadata for another time.
+     *
      * @param t how long metadata is trusted
      * @return these options with that TTL
      */
@@ -137,6 +145,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Buffers and uploads writes in other parts.
+     *
      * @param size the multipart part size
      * @param inFlight how many parts of one file may upload at once
      * @return these options with that write buffering
@@ -147,6 +157,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Reads ahead within another budget.
+     *
      * @param budget the read-ahead memory budget across all open files
      * @param window the largest read-ahead window of one reader
      * @return these options with that read-ahead
@@ -157,6 +169,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Changes the timeouts and attempts.
+     *
      * @param connect the TCP connect timeout
      * @param request the timeout of one S3 call, retries included
      * @param attempts how many times a call is tried
@@ -168,6 +182,8 @@ public record S3FsOptions(String bucket, String prefix, Optional<URI> endpoint, 
     }
 
     /**
+     * Shows another owner.
+     *
      * @param u the owner shown for every file
      * @param g the group shown for every file
      * @return these options with that owner
