@@ -161,6 +161,28 @@ class S3FaultMountTest {
     }
 
     @Test
+    void throttlingIsRetriedWithBackoffAndPersistentThrottlingIsEio() throws Exception {
+        direct.putObject(b -> b.bucket(bucket).key("f"), software.amazon.awssdk.core.async.AsyncRequestBody
+                .fromString("content")).get(20, TimeUnit.SECONDS);
+        proxy = new TcpProxy(server.endpoint);
+        S3FsOptions o = at(proxy.endpoint(), Duration.ofSeconds(20)).withTimeouts(Duration.ofSeconds(1),
+                Duration.ofSeconds(20), 4);
+        Path mp = mounts.mount(S3Fs.create(o, S3Server.credentials()));
+        // Each of the first three connections is answered 503 SlowDown: the calls are retried and succeed.
+        proxy.throttleNext(3);
+        Shell.Result cat = Shell.sh("cat \"$1\"/f", mp.toString());
+        assertEquals("content", cat.output());
+        assertEquals(3, proxy.throttled());
+        // Throttled beyond the attempts: an error, not a hang.
+        proxy.throttleNext(1000);
+        long t0 = System.nanoTime();
+        Shell.Result ls = Shell.sh(60, "ls \"$1\"/d", mp.toString());
+        assertFalse(ls.ok(), ls.output());
+        assertTrue(ls.output().contains("Input/output error"), ls.output());
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 20_000, "took too long");
+    }
+
+    @Test
     void refusedCredentialsAreOneClearLogLine() throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
         Handler h = new Handler() {

@@ -258,7 +258,8 @@ class S3MountTest {
     @Test
     void largeFileStreamsThroughAndHashesTheSame() throws Exception {
         long size = Long.getLong("jfuser.s3.bigFileBytes", 256L << 20);
-        Path mp = mounts.mount(fs(opts().withPrefetch(64L << 20, 8 << 20)));
+        S3Fs fs = fs(opts().withPrefetch(64L << 20, 8 << 20));
+        Path mp = mounts.mount(fs);
         Path local = dir.resolve("big");
         ok(Shell.sh(300, "head -c $2 /dev/urandom > \"$1\"", local.toString(), Long.toString(size)));
         ok(Shell.sh(600, "cp \"$1\" \"$2\"/big", local.toString(), mp.toString()));
@@ -267,6 +268,8 @@ class S3MountTest {
         ok(sums);
         String[] lines = sums.output().split("\n");
         assertEquals(lines[0], lines[1], sums.output());
+        // every read-ahead buffer went back to the budget when the file was closed
+        assertEquals(0, fs.prefetchedBytes());
         Files.delete(local);
         assertFalse(Files.exists(local));
     }

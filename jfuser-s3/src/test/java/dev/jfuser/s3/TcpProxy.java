@@ -24,6 +24,8 @@ final class TcpProxy implements AutoCloseable {
     private final AtomicInteger stalledClosed = new AtomicInteger();
     private final AtomicInteger stalledOpened = new AtomicInteger();
     private volatile boolean stall;
+    private final AtomicInteger failNext = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
     private final Thread acceptor;
 
     TcpProxy(URI target) throws IOException {
@@ -51,6 +53,22 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers the next {@code n} new connections' first request with {@code 503 Slow Down} (S3's throttling
+     * answer) and closes them; connections already open are closed first, so the client has to reconnect.
+     */
+    void throttleNext(int n) {
+        failNext.set(n);
+        for (Socket s : sockets) {
+            closeQuietly(s);
+        }
+    }
+
+    /** Requests answered 503 so far. */
+    int throttled() {
+        return failed.get();
+    }
+
     /** Stalled connections the client has given up on (closed) so far. */
     int stalledClosed() {
         return stalledClosed.get();
@@ -70,6 +88,10 @@ final class TcpProxy implements AutoCloseable {
                 return;
             }
             sockets.add(client);
+            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                Thread.ofPlatform().daemon().start(() -> slowDown(client));
+                continue;
+            }
             if (stall) {
                 stalledOpened.incrementAndGet();
                 Thread.ofPlatform().daemon().start(() -> drain(client));
@@ -99,6 +121,32 @@ final class TcpProxy implements AutoCloseable {
             stalledClosed.incrementAndGet();
         } finally {
             closeQuietly(client);
+        }
+    }
+
+    /** Reads one request's head and answers it 503 SlowDown, closing the connection. */
+    private void slowDown(Socket client) {
+        try (client) {
+            InputStream in = client.getInputStream();
+            int matched = 0;
+            String end = "\r\n\r\n";
+            while (matched < 4) {
+                int b = in.read();
+                if (b < 0) {
+                    return;
+                }
+                matched = b == end.charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+            }
+            String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
+                    + "<Message>Please reduce your request rate.</Message></Error>";
+            String response = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
+                    + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+            OutputStream out = client.getOutputStream();
+            out.write(response.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            failed.incrementAndGet();
+        } catch (IOException ignored) {
+            // the client went away
         }
     }
 
