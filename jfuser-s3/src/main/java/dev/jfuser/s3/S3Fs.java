@@ -110,6 +110,8 @@ public final class S3Fs implements AsyncFilesystem {
     private static final int PAGE = 1000;
     private static final int FILE_PERM = 0644;
     private static final int DIR_PERM = 0755;
+    /** Part buffers kept for reuse: large allocations per part would keep the collector busy. */
+    private static final int SPARE_PARTS = 4;
 
     /** What S3 said about an object. */
     record Meta(long size, Instant mtime, String etag) {
@@ -163,6 +165,9 @@ public final class S3Fs implements AsyncFilesystem {
     private final ConcurrentHashMap<Long, Object> handles = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Node> writing = new ConcurrentHashMap<>();
     private final AtomicLong prefetched = new AtomicLong();
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> spareParts =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger spareCount = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong calls = new AtomicLong();
     private final AtomicBoolean reachable = new AtomicBoolean(true);
     private final AtomicBoolean credentialsLogged = new AtomicBoolean();
@@ -468,8 +473,13 @@ public final class S3Fs implements AsyncFilesystem {
                 }
                 Node n = node(join(dir, name), false);
                 if (n.writer == null) {
+                    Meta before = n.meta;
                     n.meta = new Meta(o.size(), o.lastModified(), o.eTag());
                     n.metaAt = at;
+                    if (before != null && before.size() != o.size()) {
+                        // Changed elsewhere: the kernel's cached size of this file is stale.
+                        invalidateAttributes(n);
+                    }
                 }
                 add(name, n);
             }
@@ -734,11 +744,12 @@ public final class S3Fs implements AsyncFilesystem {
 
     @Override
     public CompletionStage<Void> flush(Request req, long nodeId, long fh, long lockOwner) {
-        // A close of a descriptor that wrote nothing yet is not the end of the file: a shell's `> f` opens, dups
-        // the descriptor and closes the original (a FLUSH) before its first write. The object is made at the
-        // first close after data, or at release for a file left empty.
-        if (handles.get(fh) instanceof Upload u && u.written() > 0) {
-            return u.finish();
+        // A close of a descriptor that wrote nothing yet may not be the end of the file: a shell's `> f` opens,
+        // dups the descriptor and closes the original (a FLUSH) before its first write. Such a close puts the
+        // empty object (so `cp` of an empty file, or `touch`, is visible at close) and leaves the file open for
+        // writing; the first close after data completes the upload.
+        if (handles.get(fh) instanceof Upload u) {
+            return u.written() > 0 ? u.finish() : u.putEmpty();
         }
         return done(null);
     }
@@ -1017,6 +1028,25 @@ public final class S3Fs implements AsyncFilesystem {
         }
     }
 
+    /** A buffer of one part's size: a spare one if there is, else a new one. */
+    private byte[] partBuffer() {
+        byte[] b = spareParts.poll();
+        if (b != null) {
+            spareCount.decrementAndGet();
+            return b;
+        }
+        return new byte[options.partSize()];
+    }
+
+    /** Keeps a part-size buffer for the next writer (a few at most); others are left to the collector. */
+    private void recycle(byte[] b) {
+        if (b.length == options.partSize() && spareCount.incrementAndGet() <= SPARE_PARTS) {
+            spareParts.offer(b);
+        } else if (b.length == options.partSize()) {
+            spareCount.decrementAndGet();
+        }
+    }
+
     private boolean reserve(int bytes) {
         while (true) {
             long now = prefetched.get();
@@ -1059,6 +1089,8 @@ public final class S3Fs implements AsyncFilesystem {
         private Throwable failure;
         private CompletableFuture<Void> finished;
         private boolean abandoned;
+        /** The empty object put by a close before any write, if there was one. */
+        private CompletableFuture<String> emptyPut;
 
         Upload(Node node) {
             this.node = node;
@@ -1085,13 +1117,21 @@ public final class S3Fs implements AsyncFilesystem {
             int n = data.remaining();
             CompletableFuture<Void> room = CompletableFuture.completedFuture(null);
             while (data.hasRemaining()) {
+                // The buffer grows from 64 KiB to a part, so a small file costs little; full-size part buffers
+                // are reused across files.
                 if (buffer == null) {
-                    buffer = new byte[options.partSize()];
+                    buffer = data.remaining() >= options.partSize() / 2 ? partBuffer()
+                            : new byte[Math.max(64 << 10, data.remaining())];
+                } else if (buffered == buffer.length) {
+                    byte[] bigger = buffer.length * 2 >= options.partSize() ? partBuffer()
+                            : new byte[buffer.length * 2];
+                    System.arraycopy(buffer, 0, bigger, 0, buffered);
+                    buffer = bigger;
                 }
                 int k = Math.min(data.remaining(), buffer.length - buffered);
                 data.get(buffer, buffered, k);
                 buffered += k;
-                if (buffered == buffer.length) {
+                if (buffered == options.partSize()) {
                     room = shipPart();
                 }
             }
@@ -1105,6 +1145,10 @@ public final class S3Fs implements AsyncFilesystem {
             int len = buffered;
             buffer = null;
             buffered = 0;
+            byte[] body = len == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, len);
+            if (body != bytes) {
+                recycle(bytes);
+            }
             if (uploadId == null) {
                 uploadId = call(() -> s3.createMultipartUpload(b -> b.bucket(options.bucket()).key(key)))
                         .thenApply(r -> r.uploadId());
@@ -1112,10 +1156,12 @@ public final class S3Fs implements AsyncFilesystem {
             int number = parts.size() + 1;
             CompletableFuture<CompletedPart> part = uploadId.thenCompose(id -> {
                 return call(() -> s3.uploadPart(b -> b.bucket(options.bucket()).key(key).uploadId(id)
-                        .partNumber(number).contentLength((long) len), AsyncRequestBody.fromBytesUnsafe(
-                        len == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, len))));
+                        .partNumber(number).contentLength((long) len), AsyncRequestBody.fromBytesUnsafe(body)));
             }).thenApply(r -> CompletedPart.builder().partNumber(number).eTag(r.eTag()).build());
             part.whenComplete((r, e) -> {
+                if (e == null) {
+                    recycle(body); // sent: its bytes are free (after a failure the client may still hold them)
+                }
                 if (e != null) {
                     synchronized (this) {
                         if (failure == null) {
@@ -1133,6 +1179,29 @@ public final class S3Fs implements AsyncFilesystem {
             return parts.stream().filter(p -> !p.isDone()).findFirst().orElse(part).thenApply(p -> null);
         }
 
+        /** Puts the file as it is now, empty, without ending the writing (see {@link S3Fs#flush}). */
+        synchronized CompletableFuture<Void> putEmpty() {
+            if (finished != null) {
+                return finished;
+            }
+            if (abandoned || written > 0) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (emptyPut == null) {
+                emptyPut = put(key, new byte[0], 0);
+            }
+            return emptyPut.handle((etag, e) -> {
+                if (e != null) {
+                    throw new CompletionException(new FuseException(Errno.EIO, "creating " + key + " failed",
+                            unwrap(e)));
+                }
+                if (node.writer == this) {
+                    node.remember(new Meta(0, Instant.now(), etag));
+                }
+                return null;
+            });
+        }
+
         /** Makes the object (once; later calls share the result). */
         synchronized CompletableFuture<Void> finish() {
             if (finished != null) {
@@ -1142,9 +1211,14 @@ public final class S3Fs implements AsyncFilesystem {
                 return finished = CompletableFuture.completedFuture(null);
             }
             CompletableFuture<String> made;
-            if (uploadId == null) {
+            if (uploadId == null && written == 0 && emptyPut != null) {
+                made = emptyPut; // already there
+            } else if (uploadId == null) {
                 byte[] bytes = buffer == null ? new byte[0] : buffer;
                 made = put(key, bytes, buffered);
+                if (buffered != bytes.length) {
+                    recycle(bytes); // put took a copy
+                }
             } else {
                 if (buffered > 0 || parts.isEmpty()) {
                     shipPart();
@@ -1190,6 +1264,9 @@ public final class S3Fs implements AsyncFilesystem {
                 return;
             }
             abandoned = true;
+            if (buffer != null) {
+                recycle(buffer);
+            }
             buffer = null;
             writing.remove(node.id, node);
             if (node.writer == this) {

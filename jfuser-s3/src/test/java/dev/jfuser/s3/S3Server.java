@@ -26,10 +26,23 @@ final class S3Server {
     private final S3Proxy proxy;
     final URI endpoint;
 
+    /** A server over jclouds' in-memory store (objects up to 2 GiB: it keeps each in one array). */
     S3Server() throws Exception {
+        this(null);
+    }
+
+    /**
+     * A server over jclouds' filesystem store in {@code dir} (objects of any size), or in memory if null.
+     *
+     * @param dir where the store keeps its buckets, or null for memory
+     */
+    S3Server(java.nio.file.Path dir) throws Exception {
         Properties p = new Properties();
-        context = ContextBuilder.newBuilder("transient").credentials("unused", "unused").overrides(p)
-                .build(BlobStoreContext.class);
+        if (dir != null) {
+            p.setProperty("jclouds.filesystem.basedir", dir.toString());
+        }
+        context = ContextBuilder.newBuilder(dir == null ? "transient" : "filesystem").credentials("unused", "unused")
+                .overrides(p).build(BlobStoreContext.class);
         proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
         proxy.start();
