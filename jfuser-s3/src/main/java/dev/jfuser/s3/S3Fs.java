@@ -635,6 +635,9 @@ public final class S3Fs implements AsyncFilesystem {
             handles.put(fh, u);
             return done(OpenReply.of(fh));
         }
+        if (n.writer != null) {
+            return failed(Errno.EBUSY, n.path + " is being written: it can be read once it is closed");
+        }
         Calls calls = new Calls();
         return calls.bind(head(calls, n.key()).thenApply(m -> {
             if (m == null) {
@@ -1210,6 +1213,7 @@ public final class S3Fs implements AsyncFilesystem {
             if (abandoned) {
                 return finished = CompletableFuture.completedFuture(null);
             }
+            long size = written;
             CompletableFuture<String> made;
             if (uploadId == null && written == 0 && emptyPut != null) {
                 made = emptyPut; // already there
@@ -1228,8 +1232,12 @@ public final class S3Fs implements AsyncFilesystem {
                 made = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenCompose(v -> {
                     List<CompletedPart> done = all.stream().map(CompletableFuture::join)
                             .sorted(Comparator.comparing(CompletedPart::partNumber)).toList();
+                    // S3 joins the parts while the request is open, which takes longer the larger the object
+                    // (S3 itself may take minutes): the call gets the request timeout plus 1 s per 32 MiB.
+                    Duration limit = options.requestTimeout().plusSeconds(size >> 25);
                     return call(() -> s3.completeMultipartUpload(b -> b.bucket(options.bucket()).key(key)
-                            .uploadId(id.join()).multipartUpload(m -> m.parts(done)))).thenApply(r -> r.eTag());
+                            .uploadId(id.join()).multipartUpload(m -> m.parts(done))
+                            .overrideConfiguration(o -> o.apiCallTimeout(limit)))).thenApply(r -> r.eTag());
                 });
                 made = made.whenComplete((etag, e) -> {
                     if (e != null) {
@@ -1237,7 +1245,6 @@ public final class S3Fs implements AsyncFilesystem {
                     }
                 });
             }
-            long size = written;
             buffer = null;
             finished = made.handle((etag, e) -> {
                 writing.remove(node.id, node);
