@@ -8,6 +8,8 @@ module dev.jfuser.examples {
     exports dev.jfuser.examples.hello;
     exports dev.jfuser.examples.httpfs;
     exports dev.jfuser.examples.memfs;
+    exports dev.jfuser.examples.notifyentry;
+    exports dev.jfuser.examples.poll;
     exports dev.jfuser.examples.passthrough;
     exports dev.jfuser.examples.cli;
 }

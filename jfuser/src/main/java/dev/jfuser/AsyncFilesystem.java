@@ -265,7 +265,8 @@ public interface AsyncFilesystem {
      * @param name the entry's current name in {@code parent}
      * @param newParent the directory the entry moves or is linked into
      * @param newName the entry's name in {@code newParent}
-     * @param flags {@code renameat2(2)} flags: 0, {@code RENAME_NOREPLACE} (1) or {@code RENAME_EXCHANGE} (2)
+     * @param flags {@code renameat2(2)} flags ({@link RenameFlags}): 0, {@code RENAME_NOREPLACE} (1) or {@code
+     *     RENAME_EXCHANGE} (2), and {@code RENAME_WHITEOUT} (4) from overlayfs
      * @return a stage that completes when the operation is done, or completes exceptionally to fail the request
      */
     default CompletionStage<Void> rename(Request req, long parent, String name, long newParent, String newName,
@@ -487,7 +488,7 @@ public interface AsyncFilesystem {
      * Sets an extended attribute.
      *
      * @param flags {@code XATTR_CREATE} (1: fail with EEXIST if present) or {@code XATTR_REPLACE} (2: fail with
-     *     ENODATA if absent)
+     *     ENODATA if absent), or 0; {@link XattrFlags#check} applies them
      * @param setxattrFlags {@code SETXATTR_ACL_KILL_SGID} with {@link Capability#SETXATTR_EXT}, else 0
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)
@@ -544,7 +545,8 @@ public interface AsyncFilesystem {
      *
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)
-     * @param mask {@code R_OK} 4, {@code W_OK} 2, {@code X_OK} 1 or'ed together, or {@code F_OK} 0 (existence only)
+     * @param mask {@link Access} bits: {@code R_OK} 4, {@code W_OK} 2, {@code X_OK} 1 or'ed together, or {@code F_OK}
+     *     0 (existence only)
      * @return a stage that completes when the operation is done, or completes exceptionally to fail the request
      */
     default CompletionStage<Void> access(Request req, long nodeId, int mask) {
@@ -641,10 +643,10 @@ public interface AsyncFilesystem {
 
     /**
      * Polls a file for I/O readiness ({@code poll(2)}, {@code select(2)}, {@code epoll}); returns the ready
-     * {@code POLL*} events among {@code events} ({@code POLLIN} 1, {@code POLLOUT} 4, …) without waiting.
+     * {@link PollEvents} bits among {@code events} ({@code POLLIN}, {@code POLLOUT}, …) without waiting.
      *
      * <p>{@code kh} is the kernel's handle of this open file's waiters. When {@code flags} has
-     * {@code POLL_SCHEDULE_NOTIFY} (1), a process is about to sleep until an event: keep {@code kh} and, when the
+     * {@link PollEvents#SCHEDULE_NOTIFY}, a process is about to sleep until an event: keep {@code kh} and, when the
      * file becomes ready, call {@link Notifier#pollWakeup}{@code (kh)}; the kernel wakes the sleepers and polls
      * again. The handle stays the same for the life of the open file (it is valid until its release). Leaving
      * this method to its default (ENOSYS) makes the kernel treat the file as always readable and writable.
@@ -654,7 +656,7 @@ public interface AsyncFilesystem {
      * @param fh the handle the filesystem chose when the file was opened ({@link OpenReply#of(long)}; 0 if open is
      *     left to its default)
      * @param kh the kernel's handle for this open file's pollers, to pass to {@link Notifier#pollWakeup}
-     * @param flags {@code POLL_SCHEDULE_NOTIFY} (1) when the caller will sleep and wants a wakeup, else 0
+     * @param flags {@link PollEvents#SCHEDULE_NOTIFY} when the caller will sleep and wants a wakeup, else 0
      * @param events the {@code POLL*} events the caller waits for
      * @return a stage completing with the {@code POLL*} events ready now
      */
@@ -673,8 +675,8 @@ public interface AsyncFilesystem {
      *     left to its default)
      * @param offset the start of the range
      * @param length the number of bytes in the range
-     * @param mode 0, or {@code FALLOC_FL_*} bits: {@code KEEP_SIZE} (1), {@code PUNCH_HOLE} (2), {@code ZERO_RANGE}
-     *     (0x10), …
+     * @param mode 0, or {@link FallocateMode} bits: {@code KEEP_SIZE} (1), {@code PUNCH_HOLE} (2), {@code
+     *     ZERO_RANGE} (0x10)
      * @return a stage that completes when the operation is done, or completes exceptionally to fail the request
      */
     default CompletionStage<Void> fallocate(Request req, long nodeId, long fh, long offset, long length, int mode) {

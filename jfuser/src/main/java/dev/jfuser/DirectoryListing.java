@@ -2,8 +2,11 @@ package dev.jfuser;
 
 import dev.jfuser.protocol.DirentWriter;
 import dev.jfuser.protocol.ReplyEncoder;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * A directory listing being filled for one READDIR or READDIRPLUS request, sized to the kernel's buffer.
@@ -149,6 +152,130 @@ public final class DirectoryListing {
             entries++;
         }
         return fitted;
+    }
+
+    /**
+     * One entry of a plain listing, for {@link #fill(long, List)}.
+     *
+     * @param name the entry's name (not containing '/' or NUL)
+     * @param ino the inode number shown in {@code d_ino}
+     * @param type the file type shown in {@code d_type}
+     */
+    public record Item(String name, long ino, FileType type) {
+        /**
+         * Checks the parts.
+         *
+         * @param name the entry's name
+         * @param ino the inode number
+         * @param type the file type
+         */
+        public Item {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(type, "type");
+        }
+    }
+
+    /**
+     * Adds one element of a directory to a listing, for {@link #fill(long, List, Adder)}: typically one call of
+     * {@link #add(String, long, FileType, long)} or, for READDIRPLUS, {@link #add(String, long, Entry)} followed by
+     * counting the lookup the kernel then holds.
+     *
+     * @param <T> the filesystem's type of directory entries
+     */
+    @FunctionalInterface
+    public interface Adder<T> {
+        /**
+         * Adds {@code element} with {@code nextOffset}.
+         *
+         * @param listing the listing being filled
+         * @param element the directory entry to add
+         * @param nextOffset the offset to pass as the entry's {@code nextOffset}
+         * @return what {@code add} returned: {@code false} if the entry did not fit, which ends the page
+         * @throws IOException to fail the request (e.g. the entry's attributes could not be read)
+         */
+        boolean add(DirectoryListing listing, T element, long nextOffset) throws IOException;
+    }
+
+    /**
+     * Fills this listing from {@code items}, a directory's entries in order, resuming at {@code offset}: the entry
+     * at index {@code i} is given the offset {@code i + 1}, so the kernel's next request (which carries the offset
+     * of the last entry it got) resumes at the first entry not sent yet, and offset 0 starts from the beginning.
+     * Entries are added until the listing is full or the list ends; an offset at or past the end adds nothing,
+     * which ends the listing. In a READDIRPLUS listing the entries go without attributes
+     * ({@link #addWithoutAttributes}); use {@link #fill(long, List, Adder)} to send attributes.
+     *
+     * <p>Index offsets are right only if the list is the same, in the same order, for every request of one listing
+     * (the kernel reads a large directory in several requests, and a program may pause between them): list an
+     * immutable or sorted snapshot, taken in {@code opendir} and kept with the handle, or a structure that only
+     * grows at its end. A list that changes under a listing makes it skip or repeat names; keep a stable cookie per
+     * entry instead (an ever-increasing number) and call {@link #add} directly.
+     *
+     * <p>FUSE lists only what the filesystem lists: for {@code ls -a} to show "." and "..", put them first in the
+     * list (the directory's own inode number and its parent's, type {@link FileType#DIRECTORY}). The kernel takes
+     * no lookup count for "." and ".." in READDIRPLUS, so they need no counting.
+     *
+     * <pre>{@code
+     * public void readdir(Request req, long node, long fh, long offset, DirectoryListing listing) {
+     *     List<DirectoryListing.Item> items = handles.get(fh).snapshot(); // taken in opendir
+     *     listing.fill(offset, items);
+     * }
+     * }</pre>
+     *
+     * @param offset the offset of the request: where the previous page ended, 0 for the first
+     * @param items the directory's entries in listing order
+     * @return the number of entries added by this call
+     * @throws IllegalArgumentException if a name contains '/' or NUL, or is empty
+     */
+    public int fill(long offset, List<? extends Item> items) {
+        int before = entries;
+        for (int i = startIndex(offset, items.size()); i < items.size(); i++) {
+            Item item = items.get(i);
+            if (!addWithoutAttributes(item.name(), item.ino(), item.type(), i + 1L)) {
+                break;
+            }
+        }
+        return entries - before;
+    }
+
+    /**
+     * Fills this listing from {@code elements} as {@link #fill(long, List)} does (the element at index {@code i}
+     * gets the offset {@code i + 1}; the same rules about a list that stays the same and about "." and ".."),
+     * letting {@code adder} add each element, so it can send attributes in READDIRPLUS and count the lookups:
+     *
+     * <pre>{@code
+     * public void readdirplus(Request req, long node, long fh, long offset, DirectoryListing listing)
+     *         throws IOException {
+     *     listing.fill(offset, handles.get(fh).children(), (l, child, next) -> {
+     *         if (!l.add(child.name(), next, child.entry())) {
+     *             return false;               // full: the kernel asks again from this entry
+     *         }
+     *         child.lookups.incrementAndGet(); // added: the kernel now holds one more lookup of it
+     *         return true;
+     *     });
+     * }
+     * }</pre>
+     *
+     * @param <T> the filesystem's type of directory entries
+     * @param offset the offset of the request: where the previous page ended, 0 for the first
+     * @param elements the directory's entries in listing order
+     * @param adder adds one element with the offset given, returning whether it fitted
+     * @return the number of elements added by this call (those for which {@code adder} returned {@code true})
+     * @throws IOException what {@code adder} throws, after the entries added before it
+     */
+    public <T> int fill(long offset, List<? extends T> elements, Adder<? super T> adder) throws IOException {
+        int added = 0;
+        for (int i = startIndex(offset, elements.size()); i < elements.size(); i++) {
+            if (!adder.add(this, elements.get(i), i + 1L)) {
+                break;
+            }
+            added++;
+        }
+        return added;
+    }
+
+    /** The index a listing resumes at: {@code offset}, or the end for an offset past it (or above 2^63). */
+    private static int startIndex(long offset, int size) {
+        return offset < 0 || offset > size ? size : (int) offset;
     }
 
     /**

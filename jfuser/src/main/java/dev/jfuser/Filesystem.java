@@ -35,16 +35,17 @@ import java.util.OptionalLong;
  *
  * <h2>Flag values</h2>
  * Flags are passed as the kernel sends them, as plain {@code int}s holding Linux's own constants (the values of
- * {@code <fcntl.h>}, {@code <linux/fs.h>} and the FUSE protocol header), not Java enums; {@link dev.jfuser.posix.Posix}
- * defines the common {@code O_*} ones under their C names:
+ * {@code <fcntl.h>}, {@code <linux/fs.h>} and the FUSE protocol header), not Java enums; {@link OpenFlags},
+ * {@link RenameFlags}, {@link XattrFlags}, {@link FallocateMode}, {@link Mode} and {@link Access} define them under
+ * their C names, with helpers such as {@link OpenFlags#accessMode} and {@link Mode#type}:
  * <ul>
  * <li>{@code flags} of {@link #open}, {@link #create}, {@link #tmpfile} and {@link #opendir} are the caller's
  *     {@code open(2)} flags: the access mode in the low two bits ({@code O_RDONLY} 0, {@code O_WRONLY} 1,
  *     {@code O_RDWR} 2; test with {@code flags & 3}), then {@code O_TRUNC} 0x200, {@code O_APPEND} 0x400,
  *     {@code O_NONBLOCK} 0x800, {@code O_DIRECT} 0x4000, {@code O_NOATIME} 0x40000, {@code O_SYNC} 0x101000 and so
- *     on (values for x86-64; a few, {@code O_DIRECT} among them, differ on arm64). OPEN never carries
- *     {@code O_CREAT}, {@code O_EXCL} or {@code O_NOCTTY} (the kernel handles them); CREATE keeps
- *     {@code O_CREAT} and {@code O_EXCL}.</li>
+ *     on (values for x86-64; a few, {@code O_DIRECT} among them, differ on arm64, which {@link OpenFlags}
+ *     handles). OPEN never carries {@code O_CREAT}, {@code O_EXCL} or {@code O_NOCTTY} (the kernel handles them);
+ *     CREATE keeps {@code O_CREAT} and {@code O_EXCL}.</li>
  * <li>{@code flags} of {@link #read}, {@link #write}, {@link #release} and {@link #releasedir} are those same open
  *     flags of the open file, as they are now (after any {@code fcntl(F_SETFL)}).</li>
  * <li>The kernel's own requests about an open ({@code FUSE_OPEN_*}, such as {@link Request#OPEN_KILL_SUIDGID}) come
@@ -275,7 +276,8 @@ public interface Filesystem {
      * @param name the entry's current name in {@code parent}
      * @param newParent the directory the entry moves or is linked into
      * @param newName the entry's name in {@code newParent}
-     * @param flags {@code renameat2(2)} flags: 0, {@code RENAME_NOREPLACE} (1) or {@code RENAME_EXCHANGE} (2)
+     * @param flags {@code renameat2(2)} flags ({@link RenameFlags}): 0, {@code RENAME_NOREPLACE} (1) or {@code
+     *     RENAME_EXCHANGE} (2), and {@code RENAME_WHITEOUT} (4) from overlayfs
      * @throws IOException to fail the request: a {@link FuseException} with its {@link Errno}, or a {@code
      *     java.nio.file} exception mapped to its errno; anything else is answered EIO
      */
@@ -508,7 +510,7 @@ public interface Filesystem {
      * Sets an extended attribute.
      *
      * @param flags {@code XATTR_CREATE} (1: fail with EEXIST if present) or {@code XATTR_REPLACE} (2: fail with
-     *     ENODATA if absent)
+     *     ENODATA if absent), or 0; {@link XattrFlags#check} applies them
      * @param setxattrFlags {@code SETXATTR_ACL_KILL_SGID} with {@link Capability#SETXATTR_EXT}, else 0
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)
@@ -571,7 +573,8 @@ public interface Filesystem {
      *
      * @param req who made the system call (uid, gid, pid, supplementary groups) and the request's unique id
      * @param nodeId the node the request is about, as numbered in an earlier {@link Entry} (1 is the root)
-     * @param mask {@code R_OK} 4, {@code W_OK} 2, {@code X_OK} 1 or'ed together, or {@code F_OK} 0 (existence only)
+     * @param mask {@link Access} bits: {@code R_OK} 4, {@code W_OK} 2, {@code X_OK} 1 or'ed together, or {@code F_OK}
+     *     0 (existence only)
      * @throws IOException to fail the request: a {@link FuseException} with its {@link Errno}, or a {@code
      *     java.nio.file} exception mapped to its errno; anything else is answered EIO
      */
@@ -678,10 +681,10 @@ public interface Filesystem {
 
     /**
      * Polls a file for I/O readiness ({@code poll(2)}, {@code select(2)}, {@code epoll}); returns the ready
-     * {@code POLL*} events among {@code events} ({@code POLLIN} 1, {@code POLLOUT} 4, …) without waiting.
+     * {@link PollEvents} bits among {@code events} ({@code POLLIN}, {@code POLLOUT}, …) without waiting.
      *
      * <p>{@code kh} is the kernel's handle of this open file's waiters. When {@code flags} has
-     * {@code POLL_SCHEDULE_NOTIFY} (1), a process is about to sleep until an event: keep {@code kh} and, when the
+     * {@link PollEvents#SCHEDULE_NOTIFY}, a process is about to sleep until an event: keep {@code kh} and, when the
      * file becomes ready, call {@link Notifier#pollWakeup}{@code (kh)}; the kernel wakes the sleepers and polls
      * again. The handle stays the same for the life of the open file (it is valid until its release). Leaving
      * this method to its default (ENOSYS) makes the kernel treat the file as always readable and writable.
@@ -691,7 +694,7 @@ public interface Filesystem {
      * @param fh the handle the filesystem chose when the file was opened ({@link OpenReply#of(long)}; 0 if open is
      *     left to its default)
      * @param kh the kernel's handle for this open file's pollers, to pass to {@link Notifier#pollWakeup}
-     * @param flags {@code POLL_SCHEDULE_NOTIFY} (1) when the caller will sleep and wants a wakeup, else 0
+     * @param flags {@link PollEvents#SCHEDULE_NOTIFY} when the caller will sleep and wants a wakeup, else 0
      * @param events the {@code POLL*} events the caller waits for
      * @return the {@code POLL*} events ready now
      * @throws IOException to fail the request: a {@link FuseException} with its {@link Errno}, or a {@code
@@ -712,8 +715,8 @@ public interface Filesystem {
      *     left to its default)
      * @param offset the start of the range
      * @param length the number of bytes in the range
-     * @param mode 0, or {@code FALLOC_FL_*} bits: {@code KEEP_SIZE} (1), {@code PUNCH_HOLE} (2), {@code ZERO_RANGE}
-     *     (0x10), …
+     * @param mode 0, or {@link FallocateMode} bits: {@code KEEP_SIZE} (1), {@code PUNCH_HOLE} (2), {@code
+     *     ZERO_RANGE} (0x10)
      * @throws IOException to fail the request: a {@link FuseException} with its {@link Errno}, or a {@code
      *     java.nio.file} exception mapped to its errno; anything else is answered EIO
      */

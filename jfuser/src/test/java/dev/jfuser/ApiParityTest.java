@@ -96,6 +96,19 @@ class ApiParityTest {
         assertEquals(List.of(), missing, "BlockingAdapter does not override these; they would answer ENOSYS");
     }
 
+    @Test
+    void theDelegatingFilesystemForwardsEveryOperation() {
+        List<String> missing = new ArrayList<>();
+        for (Method a : operations(AsyncFilesystem.class).values()) {
+            try {
+                DelegatingAsyncFilesystem.class.getDeclaredMethod(a.getName(), a.getParameterTypes());
+            } catch (NoSuchMethodException e) {
+                missing.add(signature(a));
+            }
+        }
+        assertEquals(List.of(), missing, "DelegatingAsyncFilesystem does not forward these to the blocking one");
+    }
+
     private static Type boxed(Type t) {
         if (t == void.class) {
             return Void.class;

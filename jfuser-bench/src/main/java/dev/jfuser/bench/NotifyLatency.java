@@ -13,8 +13,10 @@ import dev.jfuser.MountOptions;
 import dev.jfuser.Notifier;
 import dev.jfuser.Request;
 import dev.jfuser.SessionOptions;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.OptionalLong;
@@ -22,7 +24,7 @@ import java.util.OptionalLong;
 /**
  * Notification round trip: the time one {@code invalInode} call takes (a write(2) on /dev/fuse that returns once
  * the kernel applied it), for an inode the kernel holds. Mounts a one-file filesystem on a temporary directory,
- * stats the file so the kernel has its inode, then times {@code count} calls after a warm-up.
+ * opens the file so the kernel has its inode (and keeps it), then times {@code count} calls after a warm-up.
  *
  * <p>Usage: {@code java -cp ... dev.jfuser.bench.NotifyLatency [count]} (as root); the transport follows
  * {@code -Djfuser.transport} (notifications go over /dev/fuse on both).
@@ -55,8 +57,9 @@ public final class NotifyLatency {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         Path dir = Files.createTempDirectory("jfuser-notify-latency");
         Path mp = Files.createDirectory(dir.resolve("mnt"));
-        try (Mount mount = Fuse.mount(new OneFile(), mp, MountOptions.defaults(), SessionOptions.DEFAULT)) {
-            Files.size(mp.resolve("f"));
+        try (Mount mount = Fuse.mount(new OneFile(), mp, MountOptions.defaults(), SessionOptions.DEFAULT);
+             // Held open, so the kernel keeps the inode even when memory pressure evicts unused ones (ENOENT).
+             FileChannel pin = FileChannel.open(mp.resolve("f"), StandardOpenOption.READ)) {
             Notifier n = mount.notifier();
             for (int i = 0; i < count / 2; i++) {
                 n.invalInode(2, 0, 0);

@@ -1,5 +1,10 @@
 package dev.jfuser.testkit;
 
+import static dev.jfuser.OpenFlags.O_CREAT;
+import static dev.jfuser.OpenFlags.O_RDONLY;
+import static dev.jfuser.OpenFlags.O_TRUNC;
+import static dev.jfuser.OpenFlags.O_WRONLY;
+
 import dev.jfuser.AsyncFilesystem;
 import dev.jfuser.Errno;
 import dev.jfuser.FileAttr;
@@ -10,6 +15,7 @@ import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Names;
 import dev.jfuser.Notifier;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.internal.session.BlockingAdapter;
 import dev.jfuser.internal.session.Session;
@@ -81,10 +87,6 @@ public final class FakeKernel implements AutoCloseable {
     /** Everything the 7.45 kernel offers at INIT that a userspace filesystem may ask for. */
     public static final long ALL_CAPABILITIES = 0x7ff_ffff_ffffL & ~Abi.INIT_RESERVED;
     private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 1;
-    private static final int O_CREAT = 0100;
-    private static final int O_TRUNC = 01000;
 
     private final Channel channel = new Channel();
     private final Session session;
@@ -969,11 +971,16 @@ public final class FakeKernel implements AutoCloseable {
      * Reads a whole directory with OPENDIR, READDIR or READDIRPLUS until an empty chunk, RELEASEDIR. Lookup
      * counts READDIRPLUS hands out are forgotten afterwards.
      *
+     * <p>A listing that would make the kernel loop fails fast instead of hanging the test: if the filesystem gives
+     * a next offset that was requested already (offsets that never advance, or go back to 0), or lists a name
+     * twice, this throws an {@link AssertionError} naming the entry and the offsets.
+     *
      * @param chunk the buffer size per request (the kernel uses 4 KiB pages; small values test offsets)
      * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
      * @param plus whether to read with READDIRPLUS
      * @return the entries, in the filesystem's order
      * @throws FuseException with the errno the filesystem answered
+     * @throws AssertionError if the listing repeats an offset or a name, as above
      */
     public List<DirEntry> readdir(String path, boolean plus, int chunk) throws FuseException {
         List<Long> held = new ArrayList<>();
@@ -982,9 +989,19 @@ public final class FakeKernel implements AutoCloseable {
             long fh = call(Opcode.OPENDIR, node, new Wire().u32(0).u32(0).build()).body().getLong(0);
             String key = trackOpen("dir " + path);
             List<DirEntry> out = new ArrayList<>();
+            // What makes a kernel's listing loop or repeat: an offset asked for twice, a name listed twice.
+            Set<Long> requested = new java.util.HashSet<>();
+            Map<String, Long> listedAt = new java.util.HashMap<>();
             try {
                 long offset = 0;
+                String lastName = null;
                 while (true) {
+                    if (!requested.add(offset)) {
+                        throw new AssertionError("readdir of " + path + " never ends: entry '" + lastName
+                                + "' gives the next offset " + offset + ", which was asked for already; the kernel "
+                                + "would list the same entries forever. Give every entry the offset of the entry "
+                                + "after it, never reused (DirectoryListing.fill does this for a list)");
+                    }
                     Reply r = call(plus ? Opcode.READDIRPLUS : Opcode.READDIR, node,
                             new Wire().u64(fh).u64(offset).u32(chunk).u32(0).u64(0).u32(0).u32(0).build());
                     ByteBuffer b = r.body();
@@ -1010,9 +1027,17 @@ public final class FakeKernel implements AutoCloseable {
                         if (plus && entryNode != 0 && !n.equals(".") && !n.equals("..")) {
                             took(entryNode, held);
                         }
+                        Long first = listedAt.putIfAbsent(n, offset);
+                        if (first != null) {
+                            throw new AssertionError("readdir of " + path + " listed '" + n + "' twice: in the "
+                                    + "page at offset " + first + " and again in the page at offset " + offset
+                                    + " (its next offset " + next + "); a listing whose offsets do not advance "
+                                    + "past the entries sent repeats them, or never ends");
+                        }
                         out.add(new DirEntry(n, ino, direntType(type), next, entryNode, attr));
                         b.position(((p + 24 + nameLen) + 7) & ~7);
                         offset = next;
+                        lastName = n;
                     }
                 }
             } finally {
@@ -1124,7 +1149,7 @@ public final class FakeKernel implements AutoCloseable {
     }
 
     /**
-     * Opens an existing file ({@code open(2)} flags such as O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_APPEND).
+     * Opens an existing file (the {@code open(2)} flags of {@link OpenFlags}).
      *
      * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
      * @param flags the {@code open(2)} flags

@@ -2,11 +2,11 @@ package dev.jfuser.testkit;
 
 import dev.jfuser.FileAttr;
 import dev.jfuser.FuseException;
+import dev.jfuser.OpenFlags;
 import java.util.List;
 
 /** {@link FsClient} over a {@link FakeKernel}: each call is the requests the kernel's VFS would send. */
 final class FakeKernelClient implements FsClient {
-    private static final int O_WRONLY = 1;
     private final FakeKernel k;
 
     FakeKernelClient(FakeKernel kernel) {
@@ -44,6 +44,16 @@ final class FakeKernelClient implements FsClient {
     }
 
     @Override
+    public void rename(String from, String to, int flags) throws FuseException {
+        k.rename(from, to, flags);
+    }
+
+    @Override
+    public void mknod(String path, int mode, int rdev) throws FuseException {
+        k.mknod(path, mode, rdev);
+    }
+
+    @Override
     public void writeFile(String path, byte[] content) throws FuseException {
         k.writeFile(path, content);
     }
@@ -55,7 +65,7 @@ final class FakeKernelClient implements FsClient {
 
     @Override
     public void writeAt(String path, long offset, byte[] data) throws FuseException {
-        try (FakeKernel.OpenFile f = k.open(path, O_WRONLY)) {
+        try (FakeKernel.OpenFile f = k.open(path, OpenFlags.O_WRONLY)) {
             f.write(offset, data);
         }
     }

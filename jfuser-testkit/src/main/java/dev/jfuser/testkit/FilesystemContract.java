@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.jfuser.Errno;
 import dev.jfuser.FileAttr;
 import dev.jfuser.FileType;
 import dev.jfuser.FuseException;
+import dev.jfuser.Mode;
+import dev.jfuser.RenameFlags;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -28,10 +32,70 @@ import org.junit.jupiter.api.function.Executable;
  * root, {@link FsClient#mounted(java.nio.file.Path)} runs it against a real mount (e.g. from
  * {@link FuseMountExtension}). A correct filesystem passes both ways with the same verdict. Each test works in its
  * own fresh directory, so one filesystem instance can serve the whole class.
+ *
+ * <p>A filesystem without some optional behaviour (hard links, symlinks, xattrs, device nodes, …) says so by
+ * overriding {@link #unsupported()}; the tests that need it are then skipped, each with a JUnit assumption naming
+ * the missing {@link Feature}, so the report shows what was not checked:
+ *
+ * <pre>{@code
+ * class MyFsContractTest extends FilesystemContract {
+ *     private static final FakeKernel KERNEL = start(new MyFs());
+ *
+ *     @Override
+ *     protected FsClient client() {
+ *         return FsClient.of(KERNEL);
+ *     }
+ *
+ *     @Override
+ *     protected Set<Feature> unsupported() {
+ *         return EnumSet.of(Feature.HARD_LINKS, Feature.DEVICES);
+ *     }
+ * }
+ * }</pre>
  */
 public abstract class FilesystemContract {
     /** For subclasses. */
     protected FilesystemContract() {
+    }
+
+    /** Optional behaviours a filesystem may lack; see {@link #unsupported()}. */
+    public enum Feature {
+        /** {@code link(2)}: several names for one inode, with a link count. */
+        HARD_LINKS,
+        /** {@code symlink(2)} and {@code readlink(2)}. */
+        SYMLINKS,
+        /** Extended attributes in the {@code user.} namespace. */
+        XATTRS,
+        /** {@code chmod(2)}: permission bits that can be changed and are reported back. */
+        PERMISSIONS,
+        /** Character and block device nodes from {@code mknod(2)} (needs root on a real mount). */
+        DEVICES,
+        /** FIFOs (named pipes) from {@code mknod(2)}. */
+        FIFOS,
+        /** {@code renameat2(2)} with {@code RENAME_NOREPLACE}. */
+        RENAME_NOREPLACE,
+        /** {@code renameat2(2)} with {@code RENAME_EXCHANGE}. */
+        RENAME_EXCHANGE
+    }
+
+    /**
+     * The optional behaviours the filesystem under test lacks: the tests that need them are skipped, each saying
+     * which feature it lacks. The default is none: every test runs.
+     *
+     * @return the features to leave unchecked
+     */
+    protected Set<Feature> unsupported() {
+        return EnumSet.noneOf(Feature.class);
+    }
+
+    /**
+     * Skips the calling test, by a JUnit assumption naming the feature, if the filesystem lacks {@code feature}.
+     *
+     * @param feature what the test needs
+     */
+    protected final void requires(Feature feature) {
+        assumeFalse(unsupported().contains(feature), () -> getClass().getSimpleName() + " declares " + feature
+                + " unsupported (unsupported()); the test needing it is skipped");
     }
 
     /**
@@ -201,6 +265,7 @@ public abstract class FilesystemContract {
 
     @Test
     void symlinksPointAtTheirTarget() throws Exception {
+        requires(Feature.SYMLINKS);
         FsClient c = client();
         c.symlink("some/where", dir + "/l");
         assertEquals("some/where", c.readlink(dir + "/l"));
@@ -209,6 +274,7 @@ public abstract class FilesystemContract {
 
     @Test
     void hardLinksShareDataAndCountLinks() throws Exception {
+        requires(Feature.HARD_LINKS);
         FsClient c = client();
         c.writeFile(dir + "/one", bytes("shared"));
         c.link(dir + "/one", dir + "/two");
@@ -223,6 +289,7 @@ public abstract class FilesystemContract {
 
     @Test
     void chmodChangesPermissionBits() throws Exception {
+        requires(Feature.PERMISSIONS);
         client().writeFile(dir + "/f", new byte[0]);
         client().chmod(dir + "/f", 0640);
         assertEquals(0640, client().stat(dir + "/f").perm());
@@ -230,6 +297,7 @@ public abstract class FilesystemContract {
 
     @Test
     void extendedAttributesRoundTrip() throws Exception {
+        requires(Feature.XATTRS);
         FsClient c = client();
         c.writeFile(dir + "/f", new byte[0]);
         c.setxattr(dir + "/f", "user.color", bytes("blue"));
@@ -240,6 +308,57 @@ public abstract class FilesystemContract {
         c.removexattr(dir + "/f", "user.color");
         assertErrno(Errno.ENODATA, () -> c.getxattr(dir + "/f", "user.color"));
         assertErrno(Errno.ENODATA, () -> c.removexattr(dir + "/f", "user.color"));
+    }
+
+    @Test
+    void fifosAreCreatedByMknod() throws Exception {
+        requires(Feature.FIFOS);
+        client().mknod(dir + "/fifo", Mode.S_IFIFO | 0640, 0);
+        FileAttr a = client().stat(dir + "/fifo");
+        assertEquals(FileType.FIFO, a.type());
+        assertEquals(0640, a.perm());
+        assertTrue(client().list(dir).contains("fifo"));
+    }
+
+    @Test
+    void deviceNodesKeepTheirNumbers() throws Exception {
+        requires(Feature.DEVICES);
+        int rdev = 1 << 8 | 3; // 1:3, /dev/null's numbers, in the kernel's encoding
+        client().mknod(dir + "/null", Mode.S_IFCHR | 0666, rdev);
+        client().mknod(dir + "/blk", Mode.S_IFBLK | 0600, 7 << 8 | 1);
+        FileAttr c = client().stat(dir + "/null");
+        assertEquals(FileType.CHAR_DEVICE, c.type());
+        assertEquals(rdev, c.rdev());
+        FileAttr b = client().stat(dir + "/blk");
+        assertEquals(FileType.BLOCK_DEVICE, b.type());
+        assertEquals(7 << 8 | 1, b.rdev());
+    }
+
+    @Test
+    void renameNoreplaceRefusesAnExistingTarget() throws Exception {
+        requires(Feature.RENAME_NOREPLACE);
+        FsClient c = client();
+        c.writeFile(dir + "/a", bytes("A"));
+        c.writeFile(dir + "/b", bytes("B"));
+        assertErrno(Errno.EEXIST, () -> c.rename(dir + "/a", dir + "/b", RenameFlags.RENAME_NOREPLACE));
+        assertArrayEquals(bytes("B"), c.readFile(dir + "/b"), "the target is untouched");
+        c.rename(dir + "/a", dir + "/c", RenameFlags.RENAME_NOREPLACE);
+        assertFalse(c.exists(dir + "/a"));
+        assertArrayEquals(bytes("A"), c.readFile(dir + "/c"));
+    }
+
+    @Test
+    void renameExchangeSwapsTwoNames() throws Exception {
+        requires(Feature.RENAME_EXCHANGE);
+        FsClient c = client();
+        c.writeFile(dir + "/f", bytes("file"));
+        c.mkdir(dir + "/d", 0755);
+        c.writeFile(dir + "/d/inside", new byte[0]);
+        c.rename(dir + "/f", dir + "/d", RenameFlags.RENAME_EXCHANGE);
+        assertEquals(FileType.DIRECTORY, c.stat(dir + "/f").type());
+        assertEquals(List.of("inside"), c.list(dir + "/f"));
+        assertArrayEquals(bytes("file"), c.readFile(dir + "/d"));
+        assertErrno(Errno.ENOENT, () -> c.rename(dir + "/f", dir + "/missing", RenameFlags.RENAME_EXCHANGE));
     }
 
     @Test

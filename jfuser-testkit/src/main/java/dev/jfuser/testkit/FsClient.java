@@ -1,5 +1,6 @@
 package dev.jfuser.testkit;
 
+import dev.jfuser.Errno;
 import dev.jfuser.FileAttr;
 import dev.jfuser.FuseException;
 import java.util.List;
@@ -62,6 +63,34 @@ public interface FsClient {
      * @throws FuseException with the errno the filesystem answered
      */
     void rename(String from, String to) throws FuseException;
+
+    /**
+     * Renames with {@code renameat2(2)} flags ({@link dev.jfuser.RenameFlags}: {@code RENAME_NOREPLACE},
+     * {@code RENAME_EXCHANGE}). The default answers ENOSYS, for clients written before this method.
+     *
+     * @param from the current path
+     * @param to the new path
+     * @param flags the {@code RENAME_*} flags, 0 for a plain rename
+     * @throws FuseException with the errno the filesystem answered
+     */
+    default void rename(String from, String to, int flags) throws FuseException {
+        throw new FuseException(Errno.ENOSYS, getClass().getName() + " does not implement rename with flags");
+    }
+
+    /**
+     * Creates a device node, FIFO or socket ({@code mknod(2)}). The default answers ENOSYS, for clients written
+     * before this method.
+     *
+     * @param path an absolute path in the filesystem, such as {@code "/dir/file"}
+     * @param mode the type bits ({@link dev.jfuser.Mode#S_IFCHR}, {@code S_IFBLK}, {@code S_IFIFO},
+     *     {@code S_IFSOCK}) and permission bits
+     * @param rdev the device number of a device node in the kernel's encoding ({@code minor & 0xff | major << 8 |
+     *     (minor & ~0xff) << 12}), else 0
+     * @throws FuseException with the errno the filesystem answered
+     */
+    default void mknod(String path, int mode, int rdev) throws FuseException {
+        throw new FuseException(Errno.ENOSYS, getClass().getName() + " does not implement mknod");
+    }
 
     /**
      * Creates or truncates {@code path} and writes {@code content}.

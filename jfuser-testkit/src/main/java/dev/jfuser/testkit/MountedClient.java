@@ -4,6 +4,9 @@ import dev.jfuser.Errno;
 import dev.jfuser.FileAttr;
 import dev.jfuser.FileType;
 import dev.jfuser.FuseException;
+import dev.jfuser.Names;
+import dev.jfuser.posix.Fd;
+import dev.jfuser.posix.Posix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -159,6 +162,25 @@ final class MountedClient implements FsClient {
     @Override
     public void rename(String from, String to) throws FuseException {
         io("rename " + from + " " + to, () -> Files.move(p(from), p(to), StandardCopyOption.ATOMIC_MOVE));
+    }
+
+    @Override
+    public void rename(String from, String to, int flags) throws FuseException {
+        Path a = p(from);
+        Path b = p(to);
+        try (Fd fromDir = Posix.open(a.getParent(), Posix.O_PATH | Posix.O_DIRECTORY);
+             Fd toDir = Posix.open(b.getParent(), Posix.O_PATH | Posix.O_DIRECTORY)) {
+            Posix.renameat2(fromDir, Names.bytes(a.getFileName().toString()), toDir,
+                    Names.bytes(b.getFileName().toString()), flags);
+        }
+    }
+
+    @Override
+    public void mknod(String path, int mode, int rdev) throws FuseException {
+        Path p = p(path);
+        try (Fd dir = Posix.open(p.getParent(), Posix.O_PATH | Posix.O_DIRECTORY)) {
+            Posix.mknodat(dir, Names.bytes(p.getFileName().toString()), mode, rdev);
+        }
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
 import dev.jfuser.SetAttr;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -31,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A small in-memory filesystem for the kit's own tests; it counts lookups per node so tests can check that the
  * kernel side (the fake kernel, or the real one) gives every count back.
  */
-final class MiniFs implements Filesystem {
+class MiniFs implements Filesystem {
     static final class Node {
         final long id;
         final FileType type;
@@ -287,25 +288,24 @@ final class MiniFs implements Filesystem {
 
     @Override
     public synchronized void readdir(Request req, long nodeId, long fh, long offset, DirectoryListing listing)
-            throws FuseException {
+            throws IOException {
         List<Map.Entry<String, Long>> all = new ArrayList<>(dir(nodeId).children.entrySet());
-        for (int i = (int) offset; i < all.size(); i++) {
-            Node n = node(all.get(i).getValue());
-            if (listing.isPlus()) {
-                Entry e = Entry.of(attr(n));
-                if (!listing.add(all.get(i).getKey(), i + 1, e)) {
-                    break;
-                }
-                n.lookups++;
-            } else if (!listing.add(all.get(i).getKey(), n.id, n.type, i + 1)) {
-                break;
+        listing.fill(offset, all, (l, child, next) -> {
+            Node n = node(child.getValue());
+            if (!l.isPlus()) {
+                return l.add(child.getKey(), n.id, n.type, next);
             }
-        }
+            if (!l.add(child.getKey(), next, Entry.of(attr(n)))) {
+                return false;
+            }
+            n.lookups++;
+            return true;
+        });
     }
 
     @Override
     public void readdirplus(Request req, long nodeId, long fh, long offset, DirectoryListing listing)
-            throws FuseException {
+            throws IOException {
         readdir(req, nodeId, fh, offset, listing);
     }
 

@@ -2,6 +2,7 @@ package dev.jfuser.posix;
 
 import dev.jfuser.Errno;
 import dev.jfuser.FuseException;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.internal.sys.AtCalls;
 import dev.jfuser.internal.sys.NativeException;
 import java.nio.ByteBuffer;
@@ -23,10 +24,16 @@ import java.util.List;
 public final class Posix {
     private Posix() {}
 
-    /** open flags. */
-    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0x40, O_EXCL = 0x80,
-            O_NOCTTY = 0x100, O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000,
-            O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_TMPFILE = 0x410000;
+    /**
+     * open flags, the same values as {@link OpenFlags} (which documents them): {@code O_DIRECTORY},
+     * {@code O_NOFOLLOW} and {@code O_TMPFILE} depend on the architecture, so they are not compile-time constants.
+     */
+    public static final int O_RDONLY = OpenFlags.O_RDONLY, O_WRONLY = OpenFlags.O_WRONLY, O_RDWR = OpenFlags.O_RDWR,
+            O_ACCMODE = OpenFlags.O_ACCMODE, O_CREAT = OpenFlags.O_CREAT, O_EXCL = OpenFlags.O_EXCL,
+            O_NOCTTY = OpenFlags.O_NOCTTY, O_TRUNC = OpenFlags.O_TRUNC, O_APPEND = OpenFlags.O_APPEND,
+            O_NONBLOCK = OpenFlags.O_NONBLOCK, O_DIRECTORY = OpenFlags.O_DIRECTORY,
+            O_NOFOLLOW = OpenFlags.O_NOFOLLOW, O_CLOEXEC = OpenFlags.O_CLOEXEC, O_PATH = OpenFlags.O_PATH,
+            O_TMPFILE = OpenFlags.O_TMPFILE;
     /** The current directory, for the {@code dir} argument of the *at calls. */
     public static final int AT_FDCWD = -100;
     /** *at flags. */

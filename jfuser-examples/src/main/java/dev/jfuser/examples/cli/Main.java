@@ -14,6 +14,8 @@ import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
 import dev.jfuser.examples.memfs.AtimePolicy;
 import dev.jfuser.examples.memfs.MemFs;
+import dev.jfuser.examples.notifyentry.NotifyEntryFs;
+import dev.jfuser.examples.poll.PollFs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -39,6 +41,11 @@ public final class Main {
               hello-async    the same, written on AsyncFilesystem
               clock          a file whose content changes every second, cached by the kernel and kept
                              current with notifications (--store: push the bytes instead of invalidating)
+              notify-entry   a directory showing the last 5 seconds as names, one appearing and
+                             one going every second while the kernel caches names and listings
+                             for a day; kept correct with entry notifications (--notify MODE)
+              poll           events: a file that becomes readable when a line is written to post,
+                             waking readers blocked in poll(2), select(2) or epoll
               memfs          an in-memory POSIX filesystem like tmpfs
               passthrough SOURCE
                              a mirror of directory SOURCE, every operation done there
@@ -65,6 +72,10 @@ public final class Main {
               --kernel-locks memfs: leave POSIX and flock locks to the kernel, which
                              keeps them local to this machine and lists them in
                              /proc/locks (by default memfs keeps them itself)
+              --notify MODE  notify-entry: how a name that came or went is told to the kernel:
+                             invalidate (default, invalEntry), expire (expireEntry: the name is
+                             looked up again at its next use), delete (delete: holders of a
+                             removed name see it unlinked), none (stale names stay for a day)
               --transport T  dev_fuse (default), io_uring, or auto (io_uring when the kernel
                              offers it); the system property jfuser.transport sets the default
               -h, --help     this text
@@ -72,7 +83,9 @@ public final class Main {
             httpfs options:
               --timeout S          seconds to wait for a response (default 30); then EIO
               --connect-timeout S  seconds to wait for a connection (default 5)
-              --ttl S              seconds names, sizes and listings are trusted (default 5)
+              --ttl S              seconds names, sizes and listings are trusted (default 5);
+                                   then a HEAD revalidates, and a file whose ETag, size or
+                                   date changed is dropped from the kernel's page cache
               --cache MIB          block cache budget in MiB (default 64)
               --blocking           the blocking variant (Filesystem, HttpClient.send on
                                    virtual threads) instead of AsyncFilesystem + sendAsync
@@ -103,6 +116,7 @@ public final class Main {
         boolean store = false;
         boolean kernelPassthrough = false;
         String transport = null;
+        String notify = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -131,6 +145,12 @@ public final class Main {
                         });
                     }
                     values.put(a, args[i]);
+                }
+                case "--notify" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--notify needs invalidate, expire, delete or none");
+                    }
+                    notify = args[i];
                 }
                 case "--transport" -> {
                     if (++i == args.length) {
@@ -171,6 +191,9 @@ public final class Main {
         if (!example.equals("memfs") && kernelLocks) {
             return usage(err, "--kernel-locks is an option of memfs, not of " + example);
         }
+        if (!example.equals("notify-entry") && notify != null) {
+            return usage(err, "--notify is an option of notify-entry, not of " + example);
+        }
         Example fs;
         MemFs[] memfsServed = new MemFs[1];
         try {
@@ -193,6 +216,14 @@ public final class Main {
                     ClockFs clock = ClockFs.systemClock(store ? ClockFs.Mode.STORE : ClockFs.Mode.INVALIDATE,
                             currentUid(), currentGid());
                     yield (mp, o, s) -> Fuse.mount(clock, mp, o, s);
+                }
+                case "notify-entry" -> {
+                    NotifyEntryFs names = NotifyEntryFs.ticking(notifyMode(notify), currentUid(), currentGid());
+                    yield (mp, o, s) -> Fuse.mount(names, mp, o, s);
+                }
+                case "poll" -> {
+                    PollFs events = new PollFs(currentUid(), currentGid());
+                    yield (mp, o, s) -> Fuse.mount(events, mp, o, s);
                 }
                 case "hello-async" -> (mp, o, s) -> Fuse.mount(new AsyncHelloFs(currentUid(), currentGid()), mp, o,
                         s);
@@ -275,6 +306,19 @@ public final class Main {
         return "--size " + asGiven + " does not fit in the Java heap: the heap is at most " + (heap >> 20)
                 + " MiB, which holds a memfs of up to " + (fits >> 20) + " MiB; lower --size to " + (fits >> 20)
                 + "M or less, or raise the heap, e.g. JAVA_TOOL_OPTIONS=-Xmx" + ((need + (1 << 20) - 1) >> 20) + "m";
+    }
+
+    private static NotifyEntryFs.Mode notifyMode(String value) {
+        if (value == null) {
+            return NotifyEntryFs.Mode.INVALIDATE;
+        }
+        for (NotifyEntryFs.Mode m : NotifyEntryFs.Mode.values()) {
+            if (m.name().equalsIgnoreCase(value.trim())) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("--notify must be invalidate, expire, delete or none, got '" + value
+                + "': e.g. --notify delete");
     }
 
     private static HttpFsOptions httpOptions(String url, Map<String, String> values) {

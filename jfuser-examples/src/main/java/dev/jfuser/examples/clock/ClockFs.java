@@ -10,6 +10,7 @@ import dev.jfuser.Filesystem;
 import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Notifier;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -171,7 +172,7 @@ public final class ClockFs implements Filesystem {
         if (nodeId != FILE) {
             throw new FuseException(Errno.EISDIR);
         }
-        if ((flags & 3) != 0) {
+        if (OpenFlags.accessMode(flags) != OpenFlags.O_RDONLY) {
             throw new FuseException(Errno.EROFS);
         }
         return OpenReply.of(0, OpenReply.KEEP_CACHE);

@@ -1,5 +1,6 @@
 package dev.jfuser.examples.hello;
 
+import dev.jfuser.Access;
 import dev.jfuser.AsyncFilesystem;
 import dev.jfuser.AttrReply;
 import dev.jfuser.DirectoryListing;
@@ -9,6 +10,7 @@ import dev.jfuser.FileAttr;
 import dev.jfuser.FileType;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -25,7 +27,6 @@ import java.util.concurrent.CompletionStage;
 public final class AsyncHelloFs implements AsyncFilesystem {
     private static final long ROOT = 1;
     private static final long FILE = 2;
-    private static final int O_ACCMODE = 3;
 
     private final Instant mounted = Instant.now();
     private final int uid;
@@ -67,7 +68,7 @@ public final class AsyncHelloFs implements AsyncFilesystem {
         if (nodeId != FILE) {
             return fail(Errno.EISDIR);
         }
-        return (flags & O_ACCMODE) != 0 ? fail(Errno.EROFS) : done(OpenReply.of(0, OpenReply.KEEP_CACHE));
+        return OpenFlags.isWritable(flags) ? fail(Errno.EROFS) : done(OpenReply.of(0, OpenReply.KEEP_CACHE));
     }
 
     @Override
@@ -105,7 +106,6 @@ public final class AsyncHelloFs implements AsyncFilesystem {
 
     @Override
     public CompletionStage<Void> access(Request req, long nodeId, int mask) {
-        final int wOk = 2;
-        return (mask & wOk) != 0 ? fail(Errno.EROFS) : done(null);
+        return (mask & Access.W_OK) != 0 ? fail(Errno.EROFS) : done(null);
     }
 }

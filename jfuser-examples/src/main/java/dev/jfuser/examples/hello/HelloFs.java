@@ -1,5 +1,6 @@
 package dev.jfuser.examples.hello;
 
+import dev.jfuser.Access;
 import dev.jfuser.AttrReply;
 import dev.jfuser.DirectoryListing;
 import dev.jfuser.Entry;
@@ -9,6 +10,7 @@ import dev.jfuser.FileType;
 import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -31,8 +33,6 @@ public final class HelloFs implements Filesystem {
 
     private static final long ROOT = 1;
     private static final long FILE = 2;
-    private static final int O_ACCMODE = 3;
-    private static final int O_RDONLY = 0;
 
     private final Instant mounted = Instant.now();
     private final int uid;
@@ -72,7 +72,7 @@ public final class HelloFs implements Filesystem {
         if (nodeId != FILE) {
             throw new FuseException(Errno.EISDIR);
         }
-        if ((flags & O_ACCMODE) != O_RDONLY) {
+        if (OpenFlags.accessMode(flags) != OpenFlags.O_RDONLY) {
             throw new FuseException(Errno.EROFS);
         }
         // The content never changes: let the kernel keep it cached across opens.
@@ -120,8 +120,7 @@ public final class HelloFs implements Filesystem {
 
     @Override
     public void access(Request req, long nodeId, int mask) throws FuseException {
-        final int wOk = 2;
-        if ((mask & wOk) != 0) {
+        if ((mask & Access.W_OK) != 0) {
             throw new FuseException(Errno.EROFS);
         }
     }

@@ -7,6 +7,7 @@ import dev.jfuser.Errno;
 import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
+import dev.jfuser.KernelConfig;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -78,6 +79,11 @@ public final class BlockingHttpFs implements Filesystem {
             }
             throw new IOException(cause);
         }
+    }
+
+    @Override
+    public void init(KernelConfig config) {
+        logic.init(config);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.jfuser.examples.httpfs;
 
+import dev.jfuser.Access;
 import dev.jfuser.AsyncFilesystem;
 import dev.jfuser.AttrReply;
 import dev.jfuser.DirectoryListing;
@@ -9,10 +10,14 @@ import dev.jfuser.FileAttr;
 import dev.jfuser.FileType;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
+import dev.jfuser.KernelConfig;
+import dev.jfuser.Notifier;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
 import dev.jfuser.examples.httpfs.IndexPage.Link;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +32,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +65,16 @@ import java.util.function.Supplier;
  *       file goes into the cache so the next blocks cost nothing;</li>
  *   <li>blocks live in a {@link BlockCache} with a byte budget; names, attributes and listings are trusted for
  *       {@link HttpFsOptions#ttl()}, and so is the kernel told.</li>
+ *   <li>the kernel keeps a file's pages across opens ({@link OpenReply#KEEP_CACHE}): a file read twice is fetched
+ *       once. A change on the server is found by revalidation: once the TTL has passed, the next
+ *       {@code LOOKUP}, {@code GETATTR} or {@code OPEN} of the file (a {@code stat}, an {@code open}, or a read
+ *       through a file held open, for which the kernel first asks the attributes again) sends a {@code HEAD}; if
+ *       its {@code ETag}, {@code Content-Length} or {@code Last-Modified} differ from the last one, httpfs calls
+ *       {@link Notifier#invalInode} before it answers, so the kernel drops the file's cached pages and
+ *       attributes, and the blocks of the old version are never served again (blocks are keyed by version). A
+ *       change is so seen at most one TTL late, also when only the ETag changed (the same size and second), which
+ *       the kernel's own size and mtime check would miss. {@code READ} never revalidates: the kernel holds the
+ *       page being read locked until the answer, and an invalidation waits for that lock.</li>
  * </ul>
  *
  * <p>Failures: 404 is ENOENT, 401/403 EACCES, any other status, a refused connection or a timeout is EIO (logged
@@ -72,8 +88,6 @@ import java.util.function.Supplier;
 public final class HttpFs implements AsyncFilesystem {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.httpfs");
     private static final long ROOT = 1;
-    private static final int O_ACCMODE = 3;
-    private static final int W_OK = 2;
 
     /**
      * Sends one request and completes with its response (body as bytes), or fails with the transport's exception.
@@ -84,8 +98,13 @@ public final class HttpFs implements AsyncFilesystem {
         CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request);
     }
 
-    /** What a HEAD said about a file. */
-    record Attrs(long size, boolean sizeKnown, Instant mtime) {
+    /** What a HEAD said about a file; {@code etag} is null when the server sent none. */
+    record Attrs(long size, boolean sizeKnown, Instant mtime, String etag) {
+        /** Whether this is another version of the file than {@code before}. */
+        boolean differsFrom(Attrs before) {
+            return size != before.size || sizeKnown != before.sizeKnown || !mtime.equals(before.mtime)
+                    || !Objects.equals(etag, before.etag);
+        }
     }
 
     /** A directory's entries in page order, and by name. */
@@ -99,8 +118,16 @@ public final class HttpFs implements AsyncFilesystem {
         }
     }
 
-    /** Identifies a block of one version of one file. */
-    public record BlockKey(long node, long size, Instant mtime, long index) {
+    /**
+     * Identifies a block of one version of one file.
+     *
+     * @param node the file's node id
+     * @param size the version's size
+     * @param mtime the version's {@code Last-Modified}
+     * @param etag the version's {@code ETag}, or null if the server sends none
+     * @param index the block's number, from 0
+     */
+    public record BlockKey(long node, long size, Instant mtime, String etag, long index) {
     }
 
     /** One file or directory of the tree. */
@@ -112,6 +139,8 @@ public final class HttpFs implements AsyncFilesystem {
         final long parent;
         final Cached<Attrs> attrs = new Cached<>();
         final Cached<Listing> listing = new Cached<>();
+        /** The version the last HEAD found, null before the first. */
+        volatile Attrs seen;
 
         Node(long id, String path, boolean dir, URI uri, long parent) {
             this.id = id;
@@ -178,6 +207,9 @@ public final class HttpFs implements AsyncFilesystem {
     private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> wholeFiles = new ConcurrentHashMap<>();
     /** Set once the server answered a range request with the whole file (SimpleFileServer does). */
     private volatile boolean rangesIgnored;
+    private volatile Notifier notifier;
+    private volatile boolean notifyChanges = true;
+    private final AtomicLong invalidations = new AtomicLong();
 
     /**
      * An httpfs over {@code transport}.
@@ -235,6 +267,25 @@ public final class HttpFs implements AsyncFilesystem {
         return requests.get();
     }
 
+    /** How many times a revalidation found a file changed on the server and told the kernel to drop its cache. */
+    public long invalidationCount() {
+        return invalidations.get();
+    }
+
+    /**
+     * Turns the invalidation of changed files off (or on again): for tests that show what the kernel serves
+     * without it, the old bytes from its page cache.
+     */
+    void notifyChanges(boolean on) {
+        notifyChanges = on;
+    }
+
+    /** Keeps the session's notifier, which tells the kernel about files that changed on the server. */
+    @Override
+    public void init(KernelConfig config) {
+        notifier = config.notifier();
+    }
+
     /** The block cache (for tests and statistics). */
     public BlockCache<BlockKey> cache() {
         return cache;
@@ -289,11 +340,12 @@ public final class HttpFs implements AsyncFilesystem {
         if (n.dir) {
             return failed(Errno.EISDIR);
         }
-        if ((flags & O_ACCMODE) != 0) {
+        if (OpenFlags.accessMode(flags) != OpenFlags.O_RDONLY) {
             return failed(Errno.EROFS);
         }
-        // Without a known length the kernel's idea of the size (0) must not cut reads short.
-        return attrs(n).thenApply(a -> OpenReply.of(0, a.sizeKnown() ? 0 : OpenReply.DIRECT_IO));
+        // Without a known length the kernel's idea of the size (0) must not cut reads short. With one, the pages
+        // stay cached across opens: a change found by revalidation drops them (see the class comment).
+        return attrs(n).thenApply(a -> OpenReply.of(0, a.sizeKnown() ? OpenReply.KEEP_CACHE : OpenReply.DIRECT_IO));
     }
 
     @Override
@@ -306,7 +358,10 @@ public final class HttpFs implements AsyncFilesystem {
         if (n.dir) {
             return failed(Errno.EISDIR);
         }
-        return attrs(n).thenCompose(a -> a.sizeKnown() ? readBlocks(n, a, offset, size) : readDirect(n, offset,
+        // The version known now, never a new HEAD: a READ must not revalidate (the class comment says why).
+        Attrs known = n.seen;
+        CompletableFuture<Attrs> version = known != null ? CompletableFuture.completedFuture(known) : attrs(n);
+        return version.thenCompose(a -> a.sizeKnown() ? readBlocks(n, a, offset, size) : readDirect(n, offset,
                 size));
     }
 
@@ -357,7 +412,8 @@ public final class HttpFs implements AsyncFilesystem {
     }
 
     private CompletableFuture<byte[]> block(Node n, Attrs a, long index) {
-        return settle(cache.get(new BlockKey(n.id, a.size(), a.mtime(), index), () -> fetchBlock(n, a, index)));
+        return settle(cache.get(new BlockKey(n.id, a.size(), a.mtime(), a.etag(), index),
+                () -> fetchBlock(n, a, index)));
     }
 
     private CompletableFuture<byte[]> fetchBlock(Node n, Attrs a, long index) {
@@ -409,7 +465,7 @@ public final class HttpFs implements AsyncFilesystem {
         if (all.length == a.size() && all.length <= options.cacheBytes() / 2) {
             for (long i = 0; i * bs < all.length; i++) {
                 if (i != except) {
-                    cache.offer(new BlockKey(n.id, a.size(), a.mtime(), i), copyOfRange(all, i * bs, bs));
+                    cache.offer(new BlockKey(n.id, a.size(), a.mtime(), a.etag(), i), copyOfRange(all, i * bs, bs));
                 }
             }
         }
@@ -521,7 +577,7 @@ public final class HttpFs implements AsyncFilesystem {
 
     @Override
     public CompletionStage<Void> access(Request req, long nodeId, int mask) {
-        return (mask & W_OK) != 0 ? failed(Errno.EROFS) : CompletableFuture.completedFuture(null);
+        return (mask & Access.W_OK) != 0 ? failed(Errno.EROFS) : CompletableFuture.completedFuture(null);
     }
 
     // ---- the tree ----
@@ -549,7 +605,7 @@ public final class HttpFs implements AsyncFilesystem {
 
     private CompletableFuture<Attrs> attrs(Node n) {
         if (n.dir) {
-            return CompletableFuture.completedFuture(new Attrs(0, true, mounted));
+            return CompletableFuture.completedFuture(new Attrs(0, true, mounted, null));
         }
         return settle(n.attrs.get(options.ttl(), () -> send(request(n.uri).HEAD().build()).thenApply(r -> {
             if (r.statusCode() != 200) {
@@ -557,8 +613,38 @@ public final class HttpFs implements AsyncFilesystem {
             }
             OptionalLong length = r.headers().firstValueAsLong("content-length");
             Instant mtime = r.headers().firstValue("last-modified").flatMap(HttpFs::httpDate).orElse(mounted);
-            return new Attrs(length.orElse(0), length.isPresent(), mtime);
+            Attrs a = new Attrs(length.orElse(0), length.isPresent(), mtime, r.headers().firstValue("etag")
+                    .orElse(null));
+            Attrs before = n.seen;
+            n.seen = a;
+            if (before != null && a.differsFrom(before)) {
+                changed(n);
+            }
+            return a;
         })));
+    }
+
+    /**
+     * {@code n} changed on the server: the kernel drops its pages and attributes before the request that found
+     * the change is answered. ENOENT means the kernel holds no inode for it, so nothing is cached.
+     */
+    private void changed(Node n) {
+        Notifier k = notifier;
+        if (k == null || !notifyChanges) {
+            return;
+        }
+        try {
+            k.invalInode(n.id, 0, 0);
+            invalidations.incrementAndGet();
+        } catch (FuseException e) {
+            if (e.errno() != Errno.ENOENT) {
+                LOG.log(System.Logger.Level.WARNING, "httpfs: could not drop the kernel's cache of " + n.uri + ": "
+                        + e.getMessage());
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "httpfs: could not drop the kernel's cache of " + n.uri + ": "
+                    + e.getMessage());
+        }
     }
 
     /** A shared fetch as the caller should compose on it; see {@link #HttpFs(HttpFsOptions, Transport, HttpClient,

@@ -1,5 +1,25 @@
 package dev.jfuser.examples.memfs;
 
+import static dev.jfuser.Access.R_OK;
+import static dev.jfuser.Access.W_OK;
+import static dev.jfuser.Access.X_OK;
+import static dev.jfuser.FallocateMode.FALLOC_FL_KEEP_SIZE;
+import static dev.jfuser.FallocateMode.FALLOC_FL_PUNCH_HOLE;
+import static dev.jfuser.Mode.S_ISGID;
+import static dev.jfuser.Mode.S_ISUID;
+import static dev.jfuser.Mode.S_ISVTX;
+import static dev.jfuser.OpenFlags.O_ACCMODE;
+import static dev.jfuser.OpenFlags.O_APPEND;
+import static dev.jfuser.OpenFlags.O_NOATIME;
+import static dev.jfuser.OpenFlags.O_TRUNC;
+import static dev.jfuser.RenameFlags.RENAME_EXCHANGE;
+import static dev.jfuser.RenameFlags.RENAME_NOREPLACE;
+import static dev.jfuser.RenameFlags.RENAME_WHITEOUT;
+import static dev.jfuser.XattrFlags.XATTR_CREATE;
+import static dev.jfuser.XattrFlags.XATTR_LIST_MAX;
+import static dev.jfuser.XattrFlags.XATTR_NAME_MAX;
+import static dev.jfuser.XattrFlags.XATTR_REPLACE;
+import static dev.jfuser.XattrFlags.XATTR_SIZE_MAX;
 import static dev.jfuser.examples.memfs.Node.CHUNK;
 import static dev.jfuser.examples.memfs.Node.RESERVED;
 
@@ -18,6 +38,7 @@ import dev.jfuser.FuseException;
 import dev.jfuser.IoctlReply;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Names;
+import dev.jfuser.OpenFlags;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
@@ -97,34 +118,10 @@ public final class MemFs implements Filesystem {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.memfs");
 
     static final long ROOT = 1;
-    static final int S_ISUID = 04000;
-    static final int S_ISGID = 02000;
-    static final int S_ISVTX = 01000;
-    private static final int R = 4;
-    private static final int W = 2;
-    private static final int X = 1;
-    private static final int O_ACCMODE = 3;
-    private static final int O_WRONLY = 1;
-    private static final int O_RDWR = 2;
-    private static final int O_TRUNC = 01000;
-    private static final int O_NOATIME = 01000000;
-    /** The kernel's {@code __FMODE_EXEC}: set in the open flags of the file execve() opens. */
-    private static final int FMODE_EXEC = 040;
     static final int NAME_MAX = 255;
     private static final int PATH_MAX = 4096;
-    static final int XATTR_NAME_MAX = 255;
-    static final int XATTR_SIZE_MAX = 65536;
-    private static final int XATTR_LIST_MAX = 65536;
-    private static final int XATTR_CREATE = 1;
-    private static final int XATTR_REPLACE = 2;
-    private static final int RENAME_NOREPLACE = 1;
-    private static final int RENAME_EXCHANGE = 2;
-    private static final int RENAME_WHITEOUT = 4;
-    private static final int FALLOC_FL_KEEP_SIZE = 1;
-    private static final int FALLOC_FL_PUNCH_HOLE = 2;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
-    private static final int O_APPEND = 02000;
     // Inode flags (linux/fs.h) and the ioctls that read and change them; the kernel sends FS_IOC_FSGETXATTR
     // before every change, to learn the flags it checks CAP_LINUX_IMMUTABLE against.
     static final int FS_IMMUTABLE_FL = 0x10;
@@ -417,7 +414,7 @@ public final class MemFs implements Filesystem {
         try {
             Node dir = dir(parent);
             checkName(name);
-            require(req, dir, X);
+            require(req, dir, X_OK);
             Node.DirEntry e = dir.entry(name);
             if (e == null) {
                 // Cache the miss: every create of this name passes through the kernel, which replaces the entry.
@@ -586,7 +583,7 @@ public final class MemFs implements Filesystem {
         try {
             Node dir = dir(parent);
             checkName(name);
-            require(req, dir, W | X);
+            require(req, dir, W_OK | X_OK);
             Node.DirEntry e = existing(dir, name);
             Node n = e.node;
             checkRemovable(dir, n);
@@ -611,7 +608,7 @@ public final class MemFs implements Filesystem {
         try {
             Node dir = dir(parent);
             checkName(name);
-            require(req, dir, W | X);
+            require(req, dir, W_OK | X_OK);
             Node.DirEntry e = existing(dir, name);
             Node n = e.node;
             checkRemovable(dir, n);
@@ -647,8 +644,8 @@ public final class MemFs implements Filesystem {
             Node to = dir(newParent);
             checkName(name);
             checkName(newName);
-            require(req, from, W | X);
-            require(req, to, W | X);
+            require(req, from, W_OK | X_OK);
+            require(req, to, W_OK | X_OK);
             Node.DirEntry src = existing(from, name);
             Node.DirEntry dst = to.entry(newName);
             Node moving = src.node;
@@ -690,7 +687,7 @@ public final class MemFs implements Filesystem {
             }
             if (moving.isDir() && from != to) {
                 // its ".." changes: that is a write to the directory itself
-                require(req, moving, W);
+                require(req, moving, W_OK);
             }
             if ((flags & RENAME_WHITEOUT) != 0 && nodes.size() >= options.maxInodes()) {
                 throw new FuseException(Errno.ENOSPC, "no inode left for the whiteout");
@@ -753,10 +750,10 @@ public final class MemFs implements Filesystem {
         checkSticky(req, to, nb);
         if (from != to) {
             if (na.isDir()) {
-                require(req, na, W);
+                require(req, na, W_OK);
             }
             if (nb.isDir()) {
-                require(req, nb, W);
+                require(req, nb, W_OK);
             }
         }
         // Both names are bound anew, like two renames: each gets a new cookie, so a listing in progress does not
@@ -848,7 +845,7 @@ public final class MemFs implements Filesystem {
                 }
                 if (!writableHandle) {
                     // as on Linux, a descriptor opened for writing before chattr +i can still ftruncate
-                    require(req, n, W);
+                    require(req, n, W_OK);
                 }
             }
             boolean times = changes.atime().isPresent() || changes.mtime().isPresent();
@@ -858,7 +855,7 @@ public final class MemFs implements Filesystem {
                 if (!touch) {
                     throw new FuseException(Errno.EPERM, "only the owner may set arbitrary times");
                 }
-                require(req, n, W);
+                require(req, n, W_OK);
             }
             Instant now = Instant.now();
             boolean changed = false;
@@ -935,14 +932,10 @@ public final class MemFs implements Filesystem {
         try {
             Node n = node(nodeId);
             int acc = flags & O_ACCMODE;
-            int need = acc == O_WRONLY ? W : acc == O_RDWR ? R | W : R;
-            if ((flags & FMODE_EXEC) != 0 && acc == 0) {
-                need = X; // execve opens the program read-only, marked: it needs execute, not read, permission
-            }
-            if ((flags & O_TRUNC) != 0) {
-                need |= W;
-            }
-            if (n.isDir() && (need & W) != 0) {
+            // Read and/or write as the access mode says, write to truncate; execve's read-only open of the program
+            // (FMODE_EXEC) needs execute, not read, permission.
+            int need = OpenFlags.accessMask(flags);
+            if (n.isDir() && (need & W_OK) != 0) {
                 throw new FuseException(Errno.EISDIR, "cannot open a directory for writing");
             }
             require(req, n, need);
@@ -987,7 +980,7 @@ public final class MemFs implements Filesystem {
         try {
             Node dir = dir(parent);
             requireLive(dir);
-            require(req, dir, W | X);
+            require(req, dir, W_OK | X_OK);
             requireSpace(Node.INODE_COST);
             Node n = newNode(req, dir, FileType.REGULAR_FILE, mode & 07777, umask);
             // The kernel's d_tmpfile() drops the link count it is given by one: answer 1, keep 0 here.
@@ -1244,7 +1237,7 @@ public final class MemFs implements Filesystem {
             if (!n.isDir()) {
                 throw new FuseException(Errno.ENOTDIR, "node " + nodeId + " is not a directory");
             }
-            require(req, n, R);
+            require(req, n, R_OK);
             long fh = newHandle(n, flags);
             listingEnds.put(fh, n.nextCookie);
             return OpenReply.of(fh);
@@ -1637,7 +1630,7 @@ public final class MemFs implements Filesystem {
         if (write && n.isDir() && (n.perm & S_ISVTX) != 0 && !root && req.uid() != n.uid) {
             throw new FuseException(Errno.EPERM, "user xattrs on a sticky directory belong to its owner");
         }
-        require(req, n, write ? W : R);
+        require(req, n, write ? W_OK : R_OK);
     }
 
     // ---------------------------------------------------------------------------------------------- locks
@@ -1801,7 +1794,7 @@ public final class MemFs implements Filesystem {
         Node dir = dir(parent);
         checkName(name);
         requireLive(dir);
-        require(req, dir, W | X);
+        require(req, dir, W_OK | X_OK);
         if (dir.entry(name) != null) {
             throw new FuseException(Errno.EEXIST, name + " exists");
         }
@@ -1829,9 +1822,9 @@ public final class MemFs implements Filesystem {
         }
     }
 
-    /** Throws EACCES unless the caller has all of {@code mask} (R 4, W 2, X 1) on {@code n}. */
+    /** Throws EACCES unless the caller has all of {@code mask} ({@code R_OK}, {@code W_OK}, {@code X_OK}) on {@code n}. */
     private void require(Request req, Node n, int mask) throws FuseException {
-        if ((mask & W) != 0 && (n.flags & FS_IMMUTABLE_FL) != 0) {
+        if ((mask & W_OK) != 0 && (n.flags & FS_IMMUTABLE_FL) != 0) {
             // Linux's inode_permission: nobody, not even root, gets write access to an immutable inode
             throw new FuseException(Errno.EPERM, "inode " + n.ino + " is immutable");
         }
@@ -1846,7 +1839,7 @@ public final class MemFs implements Filesystem {
         }
         if (req.uid() == 0) {
             // root passes everything except executing a file nobody may execute
-            return (mask & X) == 0 || n.isDir() || (n.perm & 0111) != 0;
+            return (mask & X_OK) == 0 || n.isDir() || (n.perm & 0111) != 0;
         }
         byte[] acl = n.xattrs == null ? null : n.xattrs.get(Acl.ACCESS);
         if (acl != null) {

@@ -2,6 +2,7 @@ package dev.jfuser.examples.memfs;
 
 import dev.jfuser.FileType;
 import dev.jfuser.Names;
+import dev.jfuser.XattrFlags;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -327,8 +328,8 @@ final class MemFsImage {
             n.ctime = readTime(in);
             int xattrs = in.readInt();
             for (int k = 0; k < xattrs; k++) {
-                String name = Names.fromBytes(readBytes(in, MemFs.XATTR_NAME_MAX));
-                byte[] value = readBytes(in, MemFs.XATTR_SIZE_MAX);
+                String name = Names.fromBytes(readBytes(in, XattrFlags.XATTR_NAME_MAX));
+                byte[] value = readBytes(in, XattrFlags.XATTR_SIZE_MAX);
                 n.putXattr(name, value);
             }
             switch (type) {

@@ -13,6 +13,7 @@ import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
 import dev.jfuser.KernelConfig;
+import dev.jfuser.Mode;
 import dev.jfuser.Names;
 import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
@@ -23,6 +24,7 @@ import dev.jfuser.posix.Fd;
 import dev.jfuser.posix.Posix;
 import dev.jfuser.posix.Stat;
 import dev.jfuser.posix.StatFs;
+import dev.jfuser.protocol.Abi;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -58,15 +60,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Kernel passthrough.</b> With {@code kernelPassthrough}, opens of regular files are answered with a backing
  * file (one per node while it is open), so the kernel reads and writes the source file itself and READ/WRITE never
  * reach this filesystem. When the kernel refuses (not root, an old kernel, a source on FUSE or overlayfs) the open
- * is served the ordinary way and the reason is logged once.
+ * is served the ordinary way and the reason is logged once. Set-user/group-ID files are served here (direct I/O),
+ * since only here can a write by an unprivileged caller drop their bits.
+ *
+ * <p><b>Privileges.</b> {@code HANDLE_KILLPRIV_V2} is negotiated: the kernel says when a write, truncate or
+ * truncating open must drop set-ID bits and file capabilities, and this filesystem drops them on the source; in
+ * exchange the kernel stops asking for {@code security.capability} before every write.
+ *
+ * <p><b>Locks</b> are left to the kernel: the mount's users exclude each other, processes using the source
+ * directly do not see them.
  */
 public final class PassthroughFs implements Filesystem, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.passthrough");
     private static final byte[] DOT = {'.'};
     private static final byte[] DOTDOT = {'.', '.'};
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_ISGID = 02000;
+    private static final byte[] CAPABILITY = Names.bytes("security.capability");
 
     private final Fd rootFd;
     private final Node root;
@@ -84,6 +92,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     private volatile BackingFiles backingFiles;
     private final AtomicLong servedReads = new AtomicLong();
     private final AtomicLong servedWrites = new AtomicLong();
+    private final AtomicLong servedGetxattrs = new AtomicLong();
 
     private record InodeKey(long dev, long ino) {}
 
@@ -181,7 +190,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
             if (n != null) {
                 fd.close();
             } else {
-                n = new Node(nextNode.getAndIncrement(), fd, key, (st.mode() & S_IFMT) == S_IFDIR);
+                n = new Node(nextNode.getAndIncrement(), fd, key, Mode.isDirectory(st.mode()));
                 byInode.put(key, n);
                 nodes.put(n.id, n);
             }
@@ -199,6 +208,10 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         if (kernelPassthrough) {
             config.enable(Capability.PASSTHROUGH);
         }
+        // The kernel then says when a write or truncate must drop set-user/group-ID bits (done here) and stops
+        // asking for security.capability before every write: without it each WRITE, also each write the kernel
+        // passes through to the source, costs a GETXATTR round trip to the daemon.
+        config.enableIfSupported(Capability.HANDLE_KILLPRIV_V2);
         backingFiles = config.backingFiles();
     }
 
@@ -252,6 +265,9 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
                     Posix.truncate(w, changes.size().getAsLong());
                 }
             }
+            if (changes.killSuidgid()) {
+                killSuidgid(n.fd);
+            }
         }
         boolean atime = changes.atimeNow() || changes.atime().isPresent();
         boolean mtime = changes.mtimeNow() || changes.mtime().isPresent();
@@ -302,7 +318,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
      */
     private static void fixMode(Fd fd, int mode) throws IOException {
         Stat st = Posix.stat(fd);
-        int want = (mode & 07777) | ((st.mode() & S_IFMT) == S_IFDIR ? st.mode() & S_ISGID : 0);
+        int want = Mode.permissions(mode) | (Mode.isDirectory(st.mode()) ? st.mode() & Mode.S_ISGID : 0);
         if ((st.mode() & 07777) != want) {
             Posix.chmod(fd, want);
         }
@@ -310,7 +326,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
 
     private void own(Request req, Node parent, Fd fd) throws IOException {
         if (asRoot) {
-            boolean setgidDir = (Posix.stat(parent.fd).mode() & S_ISGID) != 0;
+            boolean setgidDir = (Posix.stat(parent.fd).mode() & Mode.S_ISGID) != 0;
             Posix.chown(fd, req.uid(), setgidDir ? -1 : req.gid());
         }
     }
@@ -375,14 +391,67 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     public OpenReply open(Request req, long nodeId, int flags) throws IOException {
         Node n = node(nodeId);
         Fd fd = Posix.reopen(n.fd, openFlags(flags));
+        if (req.killSuidgid() && (flags & Posix.O_TRUNC) != 0) {
+            try {
+                killSuidgid(n.fd); // an unprivileged truncating open drops them, as truncate does
+            } catch (IOException e) {
+                fd.close();
+                throw e;
+            }
+        }
         return opened(n, fd, flags);
     }
 
     private OpenReply opened(Node n, Fd fd, int flags) throws IOException {
         long fh = nextHandle.getAndIncrement();
-        BackingFiles.BackingFile backing = kernelPassthrough ? backing(n, flags) : null;
+        BackingFiles.BackingFile backing = null;
+        boolean setId = false;
+        if (kernelPassthrough) {
+            // A set-ID file's writes are served here, where WRITE_KILL_SUIDGID says when to drop the bits: the
+            // kernel writes a backing file with the daemon's privilege, which keeps them.
+            setId = isSetId(Posix.stat(n.fd).mode());
+            backing = setId ? null : backing(n, flags);
+        }
         handles.put(fh, new Handle(n, fd, null, backing != null));
-        return backing != null ? backing.openReply(fh, 0) : OpenReply.of(fh);
+        if (backing != null) {
+            return backing.openReply(fh, 0);
+        }
+        // Served here while the node may have passthrough opens: direct I/O, since the kernel refuses a cached
+        // open (ETXTBSY) of an inode it passes through.
+        return kernelPassthrough && (setId || n.backing != null) ? OpenReply.of(fh, OpenReply.DIRECT_IO)
+                : OpenReply.of(fh);
+    }
+
+    /** Set-user-ID, or set-group-ID with group execute (without it, the bit marks mandatory locking). */
+    private static boolean isSetId(int mode) {
+        return (mode & Mode.S_ISUID) != 0
+                || (mode & (Mode.S_ISGID | Mode.S_IXGRP)) == (Mode.S_ISGID | Mode.S_IXGRP);
+    }
+
+    /**
+     * What Linux does to a file an unprivileged caller writes or truncates: the set-user-ID bit goes, the
+     * set-group-ID bit too when group execute is set, and so do file capabilities.
+     */
+    private static void killSuidgid(Fd node) throws IOException {
+        Stat st = Posix.stat(node);
+        if (Mode.isDirectory(st.mode())) {
+            return;
+        }
+        int mode = st.mode() & 07777;
+        int kept = mode & ~Mode.S_ISUID;
+        if ((kept & Mode.S_IXGRP) != 0) {
+            kept &= ~Mode.S_ISGID;
+        }
+        if (kept != mode) {
+            Posix.chmod(node, kept);
+        }
+        try {
+            Posix.removexattr(node, CAPABILITY);
+        } catch (FuseException e) {
+            if (!Errno.ENODATA.equals(e.errno()) && !Errno.EOPNOTSUPP.equals(e.errno())) {
+                throw e;
+            }
+        }
     }
 
     /**
@@ -476,6 +545,11 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         return servedWrites.get();
     }
 
+    /** GETXATTR requests this filesystem served. */
+    public long servedGetxattrs() {
+        return servedGetxattrs.get();
+    }
+
     @Override
     public ReadData read(Request req, long nodeId, long fh, long offset, int size, int flags, long lockOwner)
             throws IOException {
@@ -487,7 +561,12 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
     public int write(Request req, long nodeId, long fh, long offset, ByteBuffer data, int writeFlags, int flags,
                      long lockOwner) throws IOException {
         servedWrites.incrementAndGet();
-        return Posix.pwrite(handle(fh).fd(), data, offset);
+        Handle h = handle(fh);
+        int written = Posix.pwrite(h.fd(), data, offset);
+        if ((writeFlags & Abi.WRITE_KILL_SUIDGID) != 0) {
+            killSuidgid(h.node().fd);
+        }
+        return written;
     }
 
     @Override
@@ -605,6 +684,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
 
     @Override
     public byte[] getxattr(Request req, long nodeId, String name) throws IOException {
+        servedGetxattrs.incrementAndGet();
         return Posix.getxattr(node(nodeId).fd, bytes(name));
     }
 

@@ -66,4 +66,14 @@ class MainOptionErrorsTest {
         assertNames(error("hello", "/nonexistent-mountpoint", "--transport", "carrier-pigeon"), "--transport",
                 "dev_fuse, io_uring or auto");
     }
+
+    @Test
+    void notifyModeUnknownOrOnAnotherExample() {
+        assertNames(error("notify-entry", "/nonexistent-mountpoint", "--notify", "shout"), "--notify",
+                "invalidate, expire, delete or none", "got 'shout'", "e.g. --notify delete");
+        assertNames(error("notify-entry", "/nonexistent-mountpoint", "--notify"), "--notify",
+                "invalidate, expire, delete or none");
+        assertNames(error("memfs", "/nonexistent-mountpoint", "--notify", "delete"), "--notify",
+                "an option of notify-entry, not of memfs");
+    }
 }

@@ -8,6 +8,7 @@ import dev.jfuser.Errno;
 import dev.jfuser.FileType;
 import dev.jfuser.FuseException;
 import dev.jfuser.testkit.FakeKernel;
+import dev.jfuser.testkit.Notification;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,6 +47,24 @@ class HttpFsFakeKernelTest {
             assertEquals(Errno.ENOENT, assertThrows(FuseException.class, () -> k.stat("/no-such-file")).errno());
             // httpfs leaves writes unimplemented; on a real mount the 'ro' option makes the kernel answer EROFS first
             assertEquals(Errno.ENOSYS, assertThrows(FuseException.class, () -> k.mkdir("/d", 0755)).errno());
+        }
+    }
+
+    @Test
+    void aFileFoundChangedByRevalidationIsInvalidatedInTheKernelOnce() throws Exception {
+        Path root = Files.createDirectory(dir.resolve("root"));
+        Path f = Files.writeString(root.resolve("f"), "one");
+        try (HttpServers.Server server = HttpServers.simpleFileServer(root);
+             FakeKernel k = FakeKernel.start(HttpFs.create(HttpFsOptions.of(server.base())
+                     .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)).withTtl(Duration.ZERO)))) {
+            assertArrayEquals("one".getBytes(), k.readFile("/f"));
+            long node = k.stat("/f").ino();
+            assertEquals(List.of(), k.takeNotifications(), "unchanged: nothing to tell");
+            Files.writeString(f, "three");
+            assertArrayEquals("three".getBytes(), k.readFile("/f"));
+            assertEquals(List.of(new Notification.InvalInode(node, 0, 0)), k.takeNotifications());
+            k.stat("/f");
+            assertEquals(List.of(), k.takeNotifications(), "told once per change");
         }
     }
 }

@@ -17,7 +17,7 @@ import java.util.List;
  * that also works when a test failed, and checks that every source descriptor is closed afterwards.
  */
 final class PassthroughMount {
-    /** The size of the tmpfs source. */
+    /** The size of the tmpfs source unless given. */
     static final long SIZE = 64L << 20;
     final Path base;
     final Path source;
@@ -38,18 +38,29 @@ final class PassthroughMount {
     }
 
     static PassthroughMount mount(boolean kernelPassthrough, Duration timeout) throws Exception {
+        return mount(kernelPassthrough, timeout, SIZE);
+    }
+
+    /** Mounts passthrough over a fresh tmpfs of {@code size} bytes, for every user. */
+    static PassthroughMount mount(boolean kernelPassthrough, Duration timeout, long size) throws Exception {
+        return mount(kernelPassthrough, timeout, size, "allow_other,default_permissions");
+    }
+
+    /** Mounts passthrough over a fresh tmpfs of {@code size} bytes with {@code options}. */
+    static PassthroughMount mount(boolean kernelPassthrough, Duration timeout, long size, String options)
+            throws Exception {
         MountSupport.assumeRootAndFuse();
         Path base = Files.createTempDirectory("jfuser-test-passthrough-");
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path src = Files.createDirectory(base.resolve("src"));
-        MountSupport.Result r = MountSupport.run("mount", "-t", "tmpfs", "-o", "size=" + (SIZE >> 20) + "m,mode=0755", "passthrough-test-src", src.toString());
+        MountSupport.Result r = MountSupport.run("mount", "-t", "tmpfs", "-o", "size=" + (size >> 20) + "m,mode=0755", "passthrough-test-src", src.toString());
         if (r.exitCode() != 0) {
             throw new java.io.IOException("cannot mount the tmpfs source: " + r.output());
         }
         Path mp = Files.createDirectory(base.resolve("mnt"));
         PassthroughFs fs = new PassthroughFs(src, kernelPassthrough, timeout);
         Mount m = Fuse.mount(fs, mp, MountOptions.parse(
-                "fsname=passthrough-test,subtype=passthrough,allow_other,default_permissions"));
+                "fsname=passthrough-test,subtype=passthrough," + options));
         return new PassthroughMount(base, src, mp, fs, m);
     }
 

@@ -12,12 +12,19 @@ import dev.jfuser.FileType;
 import dev.jfuser.FuseException;
 import dev.jfuser.Request;
 import dev.jfuser.examples.MountSupport;
+import dev.jfuser.examples.contract.Shell;
+import dev.jfuser.posix.Fd;
+import dev.jfuser.posix.Posix;
 import dev.jfuser.protocol.Opcode;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -130,6 +137,143 @@ class PassthroughMountTest {
         m.fs.forget(d.nodeId(), 1);
     }
 
+    /**
+     * A directory the mount is working in is swapped, in the source, with a symlink to a directory outside it,
+     * thousands of times while clients create, rename, chmod and unlink in it through the mount and the daemon is
+     * asked directly: nothing lands outside. The outside directory is root's (0700) and the clients run as nobody,
+     * so a client following the link on its own side gets EACCES; only a daemon that followed it could write there.
+     */
+    @Test
+    void renamesRacingLookupsNeverLeadOutside() throws Exception {
+        m = PassthroughMount.mount(false, Duration.ZERO);
+        Path secret = Files.createTempDirectory("jfuser-test-passthrough-outside-");
+        try {
+            raceRenamesAgainstLookups(secret);
+        } finally {
+            MountSupport.run("rm", "-rf", secret.toString());
+        }
+    }
+
+    private void raceRenamesAgainstLookups(Path secret) throws Exception {
+        Files.writeString(secret.resolve("victim"), "outside");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rwx------"));
+        Path d = Files.createDirectory(m.source.resolve("d"));
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(d.resolve("victim"), "inside");
+        Files.setPosixFilePermissions(d.resolve("victim"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.createSymbolicLink(m.source.resolve("l"), secret);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong swaps = new AtomicLong();
+        Thread racer = Thread.ofPlatform().start(() -> {
+            try (Fd src = Posix.open(m.source, Posix.O_PATH | Posix.O_DIRECTORY)) {
+                byte[] dn = {'d'};
+                byte[] ln = {'l'};
+                while (!stop.get()) {
+                    Posix.renameat2(src, dn, src, ln, 2 /* RENAME_EXCHANGE */);
+                    swaps.incrementAndGet();
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        try {
+            Shell.Result r = Shell.pythonAsNobody(m.mountpoint, """
+                    done = 0
+                    for i in range(1500):
+                        for op in (lambda: open('d/f%d' % i, 'w').close(), lambda: os.mkdir('d/g%d' % i),
+                                   lambda: os.rename('d/f%d' % i, 'd/h%d' % i), lambda: os.chmod('d/victim', 0o777),
+                                   lambda: os.symlink('x', 'd/s%d' % i), lambda: os.unlink('d/victim'),
+                                   lambda: os.listdir('d'), lambda: open('d/victim', 'a').write('x')):
+                            try:
+                                op()
+                                done += 1
+                            except OSError:
+                                pass
+                    print(done)
+                    """);
+            assertEquals(0, r.exitCode(), r.output());
+            assertTrue(Integer.parseInt(r.out().strip()) > 100, "operations that succeeded: " + r.out());
+            for (int i = 0; i < 3000; i++) { // the daemon asked directly, as the kernel would after a lookup
+                Entry e;
+                try {
+                    e = m.fs.lookup(req(Opcode.LOOKUP, 1), 1, "d");
+                } catch (FuseException between) {
+                    continue; // the name is between its two inodes
+                }
+                try {
+                    Entry f = m.fs.mknod(req(Opcode.MKNOD, e.nodeId()), e.nodeId(), "api" + i, 0100644, 0, 0);
+                    m.fs.forget(f.nodeId(), 1);
+                    m.fs.unlink(req(Opcode.UNLINK, e.nodeId()), e.nodeId(), "victim");
+                } catch (FuseException refused) {
+                    // ENOTDIR on the symlink's node, ENOENT on a victim already gone: both inside
+                } finally {
+                    m.fs.forget(e.nodeId(), 1);
+                }
+            }
+        } finally {
+            stop.set(true);
+            racer.join();
+        }
+        assertTrue(swaps.get() > 1000, swaps + " swaps");
+        try (var listing = Files.list(secret)) {
+            List<String> names = listing.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(List.of("victim"), names.size() > 10 ? names.subList(0, 10) : names,
+                    "nothing may be made outside (" + names.size() + " entries)");
+        }
+        assertEquals("outside", Files.readString(secret.resolve("victim")));
+        assertEquals("rw-r--r--",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(secret.resolve("victim"))));
+    }
+
+    /** Without allow_other, only the user who mounted (root here) gets in: the kernel refuses nobody. */
+    @Test
+    void aSecondUserCannotReadTheMountWithoutAllowOther() throws Exception {
+        m = PassthroughMount.mount(false, Duration.ofSeconds(1), PassthroughMount.SIZE, "default_permissions");
+        Files.writeString(m.source.resolve("f"), "for everyone");
+        Files.setPosixFilePermissions(m.source.resolve("f"), PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("for everyone", Files.readString(m.mountpoint.resolve("f")), "root reads it");
+        Shell.Result cat = Shell.asNobody(null, List.of(), "cat", m.mountpoint.resolve("f").toString());
+        assertTrue(cat.exitCode() != 0 && cat.output().contains("Permission denied"), cat.output());
+        Shell.Result stat = Shell.asNobody(null, List.of(), "stat", m.mountpoint.toString());
+        assertTrue(stat.exitCode() != 0 && stat.output().contains("Permission denied"), stat.output());
+        Shell.Result source = Shell.asNobody(null, List.of(), "cat", m.source.resolve("f").toString());
+        assertEquals("for everyone", source.out(), "the source itself is readable: the mount is what refuses");
+    }
+
+    /** With allow_other, the same user reads what the modes allow (the contrast for the test above). */
+    @Test
+    void withAllowOtherTheSecondUserReadsWhatTheModesAllow() throws Exception {
+        m = PassthroughMount.mount(false);
+        Files.writeString(m.source.resolve("f"), "for everyone");
+        Files.setPosixFilePermissions(m.source.resolve("f"), PosixFilePermissions.fromString("rw-r--r--"));
+        Files.writeString(m.source.resolve("g"), "root's");
+        Files.setPosixFilePermissions(m.source.resolve("g"), PosixFilePermissions.fromString("rw-------"));
+        assertEquals("for everyone", Shell.asNobody(null, List.of(), "cat", m.mountpoint.resolve("f").toString())
+                .ok().out());
+        Shell.Result g = Shell.asNobody(null, List.of(), "cat", m.mountpoint.resolve("g").toString());
+        assertTrue(g.exitCode() != 0 && g.output().contains("Permission denied"), g.output());
+    }
+
+    /**
+     * Through the kernel alone (no direct calls): reading files makes nodes, each holding a descriptor; dropping
+     * the kernel's caches sends FORGET and every one of them is closed again, while the mount is still up.
+     */
+    @Test
+    void forgetClosesTheNodesDescriptors() throws Exception {
+        m = PassthroughMount.mount(true);
+        sh(m.source, "mkdir d && for i in $(seq 200); do echo $i > d/f$i; done");
+        int before = m.fs.openDescriptors();
+        sh(m.mountpoint, "cat d/f* > /dev/null");
+        assertTrue(m.fs.openDescriptors() >= before + 200, m.fs.openDescriptors() + " descriptors");
+        long deadline = System.currentTimeMillis() + 10_000;
+        do {
+            ok(MountSupport.run("sh", "-c", "echo 2 > /proc/sys/vm/drop_caches"));
+            Thread.sleep(100);
+        } while (m.fs.openDescriptors() > before && System.currentTimeMillis() < deadline);
+        assertEquals(before, m.fs.openDescriptors(), "descriptors left after every node was forgotten");
+        assertEquals(before, m.descriptorsIntoSource().size(), m.descriptorsIntoSource().toString());
+    }
+
     @Test
     void inodeNumbersAreTheSourcesAndNodeIdsAreFreedOnForget() throws Exception {
         m = PassthroughMount.mount(false);
@@ -199,6 +343,20 @@ class PassthroughMountTest {
         assertEquals(0, m.fs.servedWrites(), "WRITE requests that reached the daemon");
     }
 
+    /**
+     * Without HANDLE_KILLPRIV_V2 the kernel asks for security.capability before every write it passes through
+     * (a round trip per write); with it, once per file until its attributes change.
+     */
+    @Test
+    void passedThroughWritesDoNotAskTheDaemonForCapabilities() throws Exception {
+        m = PassthroughMount.mount(true);
+        sh(m.mountpoint, "dd if=/dev/zero of=f bs=4k count=2048 2>/dev/null && dd if=/dev/zero of=f bs=4k"
+                + " count=2048 conv=notrunc 2>/dev/null");
+        assertEquals(0, m.fs.servedWrites());
+        assertTrue(m.fs.servedGetxattrs() <= 4, m.fs.servedGetxattrs() + " GETXATTR requests for 4096 writes");
+        assertEquals(8 << 20, Files.size(m.source.resolve("f")));
+    }
+
     @Test
     void withoutKernelPassthroughTheDaemonServesTheSameBytes() throws Exception {
         m = PassthroughMount.mount(false);
@@ -210,10 +368,18 @@ class PassthroughMountTest {
 
     @Test
     void fsyncLeavesTheDataInTheSourceAndStatfsIsTheSources() throws Exception {
-        m = PassthroughMount.mount(false);
-        sh(m.mountpoint, "python3 -c \"import os; fd = os.open('f', os.O_CREAT | os.O_WRONLY); os.write(fd, b'kept');"
-                + " os.fsync(fd); print(open('" + m.source + "/f').read()); os.close(fd)\"");
-        assertEquals("kept", Files.readString(m.source.resolve("f")));
+        for (boolean kernel : new boolean[] {false, true}) {
+            m = PassthroughMount.mount(kernel);
+            // Written into the mount's page cache (mmap), so nothing need reach the source before the fsync.
+            String read = sh(m.mountpoint, "python3 -c \"import os, mmap; fd = os.open('f', os.O_CREAT | os.O_RDWR);"
+                    + " os.ftruncate(fd, 4096); mm = mmap.mmap(fd, 4096); mm[0:4] = b'kept';"
+                    + " os.fsync(fd); print(open('" + m.source + "/f', 'rb').read(4).decode()); os.close(fd)\"");
+            assertEquals("kept", read.strip(), "the source after fsync returned (kernel passthrough " + kernel + ")");
+            if (!kernel) {
+                m.close();
+                m = null;
+            }
+        }
         assertEquals(sh(m.source, "stat -f -c '%b %S %c' ."), sh(m.mountpoint, "stat -f -c '%b %S %c' ."));
         Files.setPosixFilePermissions(m.base, PosixFilePermissions.fromString("rwxr-xr-x"));
     }

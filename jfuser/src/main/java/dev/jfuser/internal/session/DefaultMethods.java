@@ -1,6 +1,7 @@
 package dev.jfuser.internal.session;
 
 import dev.jfuser.AsyncFilesystem;
+import dev.jfuser.DelegatingAsyncFilesystem;
 import dev.jfuser.Filesystem;
 import dev.jfuser.protocol.Opcode;
 import java.lang.reflect.Method;
@@ -34,8 +35,16 @@ final class DefaultMethods {
      * those its wrapped {@link Filesystem} does not override.
      */
     static Set<Opcode> of(AsyncFilesystem fs) {
-        return fs instanceof BlockingAdapter b ? of(b.filesystem()) : notOverridden(fs.getClass(),
-                AsyncFilesystem.class);
+        if (fs instanceof BlockingAdapter b) {
+            return of(b.filesystem());
+        }
+        if (fs instanceof DelegatingAsyncFilesystem d) {
+            // Left to its default only if the subclass did not override it and the blocking filesystem did not either.
+            Set<Opcode> result = of(d.delegate());
+            result.retainAll(notOverridden(fs.getClass(), DelegatingAsyncFilesystem.class));
+            return result;
+        }
+        return notOverridden(fs.getClass(), AsyncFilesystem.class);
     }
 
     private static Set<Opcode> notOverridden(Class<?> impl, Class<?> api) {
@@ -62,9 +71,14 @@ final class DefaultMethods {
      */
     private static final List<String> LOOKUP_METHODS = List.of("lookup", "lookupNode", "lookupParent");
 
+    /**
+     * Whether {@code impl}'s method {@code name} is still {@code api}'s: a default method of an interface, or for
+     * {@link DelegatingAsyncFilesystem} its own forwarding method.
+     */
     private static boolean isDefault(Class<?> impl, Class<?> api, String name) {
         for (Method m : api.getMethods()) {
-            if (!m.isDefault() || Modifier.isStatic(m.getModifiers()) || !m.getName().equalsIgnoreCase(name)) {
+            if ((api.isInterface() && !m.isDefault()) || Modifier.isStatic(m.getModifiers())
+                    || !m.getName().equalsIgnoreCase(name) || m.getDeclaringClass() == Object.class) {
                 continue;
             }
             try {

@@ -178,7 +178,8 @@ public final class Session {
         }
         // Links the compare-and-set fatal() uses: linking allocates, which must not first happen on an exhausted heap.
         fatalError.compareAndSet(null, null);
-        if (fs instanceof BlockingAdapter adapter) {
+        BlockingAdapter adapter = fs instanceof BlockingAdapter b ? b : Delegation.adapterOf(fs);
+        if (adapter != null) {
             // Its handler threads report a VirtualMachineError here before anything else can allocate.
             adapter.onFatalError(this::fatal);
         }
