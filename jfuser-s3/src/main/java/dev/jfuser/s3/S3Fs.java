@@ -326,7 +326,9 @@ public final class S3Fs implements AsyncFilesystem {
             return failed(Errno.ENOTDIR);
         }
         String path = join(p, name);
-        if ((options.prefix() + path + "/").getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+        if (name.getBytes(StandardCharsets.UTF_8).length > 255
+                || (options.prefix() + path + "/").getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            // NAME_MAX per name (listings skip longer ones too), S3's 1024 bytes per key
             return failed(Errno.ENAMETOOLONG);
         }
         Node f = byPath.get("f:" + path);
