@@ -256,6 +256,37 @@ class S3MountTest {
     }
 
     @Test
+    void sequentialReadersGetReadAheadWithinTheBudget() throws Exception {
+        byte[] data = new byte[48 << 20];
+        new java.util.Random(7).nextBytes(data);
+        put("seq", data);
+        long budget = 12L << 20;
+        S3Fs fs = fs(opts().withPrefetch(budget, 4 << 20));
+        Path mp = mounts.mount(fs);
+        long before = fs.callCount();
+        long[] peak = {0};
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peak[0] = Math.max(peak[0], fs.prefetchedBytes());
+                Thread.onSpinWait();
+            }
+        });
+        Shell.Result cat = Shell.sh("cat \"$1\"/seq | sha256sum; dd if=\"$1\"/seq bs=4k skip=3001 count=1 2>/dev/null"
+                + " | od -An -tx1 | head -1", mp.toString());
+        sampler.interrupt();
+        ok(cat);
+        long gets = fs.callCount() - before;
+        // The kernel reads 128 KiB at a time (384 READs); read-ahead windows growing to 4 MiB fetch it in a few
+        // dozen GETs (plus the HEADs of lookup and open).
+        assertTrue(gets < 40, gets + " S3 calls for a sequential read of 48 MiB");
+        assertTrue(peak[0] <= budget, "read-ahead held " + peak[0] + " bytes, budget " + budget);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(data));
+        assertTrue(cat.output().startsWith(sha), cat.output());
+        assertEquals(0, fs.prefetchedBytes(), "read-ahead memory kept after close");
+    }
+
+    @Test
     void largeFileStreamsThroughAndHashesTheSame() throws Exception {
         long size = Long.getLong("jfuser.s3.bigFileBytes", 256L << 20);
         // A server of its own over a directory: the in-memory store holds an object in one array (< 2 GiB).
