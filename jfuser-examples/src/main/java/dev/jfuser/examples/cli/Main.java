@@ -54,6 +54,8 @@ public final class Main {
               httpfs URL     a directory tree served over HTTP, read-only: any server
                              with HTML directory listings (jwebserver, nginx autoindex),
                              e.g. jfuser httpfs http://127.0.0.1:8000/ /mnt/web
+              s3 BUCKET[/PREFIX] --endpoint URL
+                             an S3 bucket, read-write (module jfuser-s3; bin/jfuser s3 --help)
 
             options:
               -d             print every request and reply (debug); also -Djfuser.debug=true
