@@ -97,6 +97,8 @@ public final class NioFilesystem implements PathFilesystem {
     private final boolean user;
     private final boolean slashSeparated;
     private final boolean isDefault;
+    /** zipfs moves a directory's own entry only: its children are moved one by one. */
+    private final boolean movesEntriesOnly;
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextFh = new AtomicLong(1);
     private final ConcurrentHashMap<Object, Long> keyInos = new ConcurrentHashMap<>();
@@ -123,6 +125,7 @@ public final class NioFilesystem implements PathFilesystem {
         this.user = views.contains("user");
         this.slashSeparated = nio.getSeparator().equals("/");
         this.isDefault = nio == FileSystems.getDefault();
+        this.movesEntriesOnly = "jar".equals(nio.provider().getScheme());
     }
 
     /**
@@ -246,6 +249,9 @@ public final class NioFilesystem implements PathFilesystem {
         final SeekableByteChannel channel;
         final FileChannel file; // the same channel when the provider has a FileChannel, else null
         volatile FileAttr last;
+        /** A new file's path and mode, for a provider that makes the file only when its channel closes (zipfs). */
+        Path pending;
+        int pendingMode;
 
         Handle(SeekableByteChannel channel) {
             this.channel = channel;
@@ -554,11 +560,45 @@ public final class NioFilesystem implements PathFilesystem {
                         }
                     }
                 }
-                Files.move(src, dst, StandardCopyOption.REPLACE_EXISTING);
+                if (s.isDirectory() && movesEntriesOnly) {
+                    Files.delete(dst);
+                    moveTree(src, dst);
+                } else {
+                    Files.move(src, dst, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } else if (s.isDirectory() && movesEntriesOnly) {
+                moveTree(src, dst);
             } else {
                 Files.move(src, dst);
             }
         });
+    }
+
+    /** Moves a directory and everything below it entry by entry, for a provider whose move leaves children behind. */
+    private static void moveTree(Path src, Path dst) throws IOException {
+        Files.createDirectory(dst);
+        try {
+            Files.setPosixFilePermissions(dst, Files.getPosixFilePermissions(src));
+        } catch (UnsupportedOperationException noPosix) {
+            // the provider keeps no permission bits
+        }
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(src)) {
+            ds.forEach(children::add);
+        }
+        for (Path c : children) {
+            String name = c.getFileName().toString();
+            if (name.endsWith("/")) {
+                name = name.substring(0, name.length() - 1);
+            }
+            Path to = dst.resolve(name);
+            if (Files.isDirectory(c, NOFOLLOW)) {
+                moveTree(c, to);
+            } else {
+                Files.move(c, to);
+            }
+        }
+        Files.delete(src);
     }
 
     // ---- open files ----
@@ -611,13 +651,19 @@ public final class NioFilesystem implements PathFilesystem {
         Path p = resolve(path);
         return io(() -> {
             SeekableByteChannel ch = channel(p, o);
+            Handle h = new Handle(ch);
             try {
                 chmodNew(p, mode);
+            } catch (NoSuchFileException notYet) {
+                h.pending = p; // the provider writes the file at close: its mode is set then
+                h.pendingMode = mode;
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
             }
-            return OpenReply.of(register(ch));
+            long fh = nextFh.getAndIncrement();
+            handles.put(fh, h);
+            return OpenReply.of(fh);
         });
     }
 
@@ -681,7 +727,16 @@ public final class NioFilesystem implements PathFilesystem {
     public void release(Request req, String path, long fh) throws IOException {
         Handle h = handles.remove(fh);
         if (h != null) {
-            run(h.channel::close);
+            run(() -> {
+                h.channel.close();
+                if (h.pending != null) {
+                    try {
+                        chmodNew(h.pending, h.pendingMode);
+                    } catch (NoSuchFileException renamedOrGone) {
+                        // renamed or removed while open: the mode stays the provider's
+                    }
+                }
+            });
         }
     }
 
