@@ -8,7 +8,6 @@ module dev.jfuser.examples {
     exports dev.jfuser.examples.hello;
     exports dev.jfuser.examples.httpfs;
     exports dev.jfuser.examples.memfs;
-    exports dev.jfuser.examples.notes;
     exports dev.jfuser.examples.zip;
     exports dev.jfuser.examples.passthrough;
     exports dev.jfuser.examples.cli;

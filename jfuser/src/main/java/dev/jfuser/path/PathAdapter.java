@@ -108,6 +108,8 @@ public final class PathAdapter implements Filesystem {
         final boolean dir;
         /** The link paths are made from; null once the last one is gone. */
         volatile Link link;
+        /** The inode number its attributes showed last (0 before any): what listings show for it. */
+        volatile long shownIno;
         /** Bumped whenever this node's own link changes. */
         volatile long version;
         volatile CachedPath cached;
@@ -390,6 +392,9 @@ public final class PathAdapter implements Filesystem {
 
     private static FileAttr withIno(FileAttr a, Node n) {
         if (a.ino() != 0) {
+            if (n.shownIno != a.ino()) {
+                n.shownIno = a.ino();
+            }
             return a;
         }
         return new FileAttr(n.id, a.size(), a.blocks(), a.atime(), a.mtime(), a.ctime(), a.type(), a.perm(),
@@ -662,9 +667,9 @@ public final class PathAdapter implements Filesystem {
         for (long i = offset; i < total; i++) {
             boolean fitted;
             if (i == 0) {
-                fitted = listing.add(".", inoOf(n), FileType.DIRECTORY, 1);
+                fitted = listing.add(".", learnedIno(req, n), FileType.DIRECTORY, 1);
             } else if (i == 1) {
-                fitted = listing.add("..", inoOf(parentOf(n)), FileType.DIRECTORY, 2);
+                fitted = listing.add("..", learnedIno(req, parentOf(n)), FileType.DIRECTORY, 2);
             } else {
                 DirEntry e = list.get((int) (i - 2));
                 fitted = listing.add(e.name(), e.ino() != 0 ? e.ino() : inoOf(n, e.name()), e.type(), i + 1);
@@ -675,8 +680,21 @@ public final class PathAdapter implements Filesystem {
         }
     }
 
+    /** The node's inode number, asking the filesystem once if no attributes of it were seen yet (the root). */
+    private long learnedIno(Request req, Node n) {
+        if (n.shownIno == 0 && n.ino == 0) {
+            try {
+                withIno(fs.getattr(req, path(n), n.anyOpen()), n);
+            } catch (IOException | RuntimeException e) {
+                return n.id;
+            }
+        }
+        return inoOf(n);
+    }
+
     private static long inoOf(Node n) {
-        return n.ino != 0 ? n.ino : n.id;
+        long shown = n.shownIno;
+        return shown != 0 ? shown : n.ino != 0 ? n.ino : n.id;
     }
 
     /** The inode number a listing shows for a name the filesystem gave none: its node's, else a stable stand-in. */

@@ -9,7 +9,9 @@ import dev.jfuser.examples.clock.ClockFs;
 import dev.jfuser.examples.hello.AsyncHelloFs;
 import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.passthrough.PassthroughFs;
+import dev.jfuser.examples.notes.NotesFs;
 import dev.jfuser.examples.zip.ZipMount;
+import dev.jfuser.path.PathAdapter;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
 import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
@@ -45,6 +47,8 @@ public final class Main {
                              a mirror of directory SOURCE, every operation done there
                              (--kernel-passthrough: the kernel reads and writes the
                              source files itself; needs root and Linux 6.9+)
+              notes          an in-memory filesystem of directories and files in 93 lines,
+                             written on the path API (dev.jfuser.path)
               zip FILE.zip   a zip file, read-write through the JDK's zip filesystem
                              (created if missing; changes are written at unmount)
               httpfs URL     a directory tree served over HTTP, read-only: any server
@@ -245,6 +249,7 @@ public final class Main {
                     }
                     yield (mp, o, s) -> Fuse.mount(mirror, mp, o, s);
                 }
+                case "notes" -> (mp, o, s) -> Fuse.mount(new PathAdapter(new NotesFs()), mp, o, s);
                 case "zip" -> {
                     ZipMount zip = ZipMount.open(Path.of(positional.get(1)));
                     zipServed[0] = zip;
