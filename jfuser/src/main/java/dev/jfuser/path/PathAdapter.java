@@ -56,6 +56,9 @@ public final class PathAdapter implements Filesystem {
     private final ConcurrentHashMap<Long, OpenDir> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextNode = new AtomicLong(2);
     private final AtomicLong nextDir = new AtomicLong(1);
+    /** Whether the filesystem implements flush / fsync; if not the kernel is told ENOSYS once and stops asking. */
+    private final boolean flushes;
+    private final boolean fsyncs;
     /** Bumped whenever a directory gets another name: every cached path below it may be stale. */
     private final AtomicLong dirEpoch = new AtomicLong();
 
@@ -81,8 +84,18 @@ public final class PathAdapter implements Filesystem {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
         }
+        this.flushes = overrides(fs, "flush", Request.class, String.class, long.class);
+        this.fsyncs = overrides(fs, "fsync", Request.class, String.class, long.class, boolean.class);
         root.lookups = Long.MAX_VALUE / 2;
         nodes.put(1L, root);
+    }
+
+    private static boolean overrides(PathFilesystem fs, String name, Class<?>... params) {
+        try {
+            return fs.getClass().getMethod(name, params).getDeclaringClass() != PathFilesystem.class;
+        } catch (NoSuchMethodException e) {
+            return true;
+        }
     }
 
     /**
@@ -626,6 +639,10 @@ public final class PathAdapter implements Filesystem {
 
     @Override
     public void flush(Request req, long nodeId, long fh, long lockOwner) throws IOException {
+        if (!flushes) {
+            // the kernel takes ENOSYS as success and sends no more FLUSH: a close costs no round trip
+            throw new FuseException(Errno.ENOSYS);
+        }
         fs.flush(req, path(node(nodeId)), fh);
     }
 
@@ -639,6 +656,9 @@ public final class PathAdapter implements Filesystem {
 
     @Override
     public void fsync(Request req, long nodeId, long fh, boolean datasync) throws IOException {
+        if (!fsyncs) {
+            throw new FuseException(Errno.ENOSYS); // success to the caller, and no more FSYNC
+        }
         fs.fsync(req, path(node(nodeId)), fh, datasync);
     }
 
