@@ -579,7 +579,7 @@ public final class PathAdapter implements Filesystem {
             entries.put(toKey, source);
         }
         // Paths below a renamed directory changed; a file's own version covers a file.
-        if (source != null && source.dir || (flags & RENAME_EXCHANGE) != 0) {
+        if (source == null || source.dir || (flags & RENAME_EXCHANGE) != 0) {
             dirEpoch.incrementAndGet();
         }
     }
