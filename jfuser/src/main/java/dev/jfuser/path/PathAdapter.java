@@ -59,6 +59,8 @@ public final class PathAdapter implements Filesystem {
     /** Whether the filesystem implements flush / fsync; if not the kernel is told ENOSYS once and stops asking. */
     private final boolean flushes;
     private final boolean fsyncs;
+    /** Renames under way: a call that found nothing at its path while one ran is retried at the new path. */
+    private final java.util.concurrent.atomic.AtomicInteger renaming = new java.util.concurrent.atomic.AtomicInteger();
     /** Bumped whenever a directory gets another name: every cached path below it may be stale. */
     private final AtomicLong dirEpoch = new AtomicLong();
 
@@ -292,6 +294,47 @@ public final class PathAdapter implements Filesystem {
         return p;
     }
 
+    private interface PathCall<T> {
+        T call(String path) throws IOException;
+    }
+
+    /**
+     * Runs {@code call} with the node's path. A rename of the node or of a directory above it may have moved the
+     * file between the path being read and the filesystem looking at it (the kernel does not serialise calls
+     * through open files with renames of their directories): a call that finds nothing there is retried once at
+     * the node's path after the renames under way have finished, if that path is another.
+     */
+    private <T> T onPath(Node n, PathCall<T> call) throws IOException {
+        String p = path(n);
+        try {
+            return call.call(p);
+        } catch (FuseException | java.nio.file.NoSuchFileException e) {
+            if (e instanceof FuseException f && f.errno().code() != Errno.ENOENT.code()) {
+                throw e;
+            }
+            long deadline = System.nanoTime() + 1_000_000_000L;
+            while (renaming.get() > 0 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            }
+            String q = path(n);
+            if (q.equals(p)) {
+                throw e;
+            }
+            return call.call(q);
+        }
+    }
+
+    private interface VoidPathCall {
+        void call(String path) throws IOException;
+    }
+
+    private void onPathVoid(Node n, VoidPathCall call) throws IOException {
+        onPath(n, p -> {
+            call.call(p);
+            return null;
+        });
+    }
+
     private static String child(String parentPath, String name) {
         return parentPath.length() == 1 ? "/" + name : parentPath + "/" + name;
     }
@@ -447,14 +490,14 @@ public final class PathAdapter implements Filesystem {
         Node p = node(parent);
         if (name.equals(".") || name.equals("..")) {
             Node n = name.equals(".") ? p : parentOf(p);
-            FileAttr a = fs.getattr(req, path(n), n.anyOpen());
+            FileAttr a = onPath(n, path -> fs.getattr(req, path, n.anyOpen()));
             if (!n.acquire()) {
                 throw new FuseException(Errno.ESTALE);
             }
             return entry(n, a);
         }
         checkName(name);
-        FileAttr a = fs.getattr(req, child(path(p), name), OptionalLong.empty());
+        FileAttr a = onPath(p, pp -> fs.getattr(req, child(pp, name), OptionalLong.empty()));
         return entry(bind(p, name, a), a);
     }
 
@@ -473,22 +516,23 @@ public final class PathAdapter implements Filesystem {
     @Override
     public AttrReply getattr(Request req, long nodeId, OptionalLong fh) throws IOException {
         Node n = node(nodeId);
-        FileAttr a = fs.getattr(req, path(n), fh.isPresent() ? fh : n.anyOpen());
+        OptionalLong handle = fh.isPresent() ? fh : n.anyOpen();
+        FileAttr a = onPath(n, path -> fs.getattr(req, path, handle));
         return new AttrReply(withIno(a, n), timeout);
     }
 
     @Override
     public AttrReply setattr(Request req, long nodeId, SetAttr changes) throws IOException {
         Node n = node(nodeId);
-        String path = path(n);
-        fs.setattr(req, path, changes);
-        FileAttr a = fs.getattr(req, path, changes.fh().isPresent() ? changes.fh() : n.anyOpen());
+        onPathVoid(n, path -> fs.setattr(req, path, changes));
+        OptionalLong handle = changes.fh().isPresent() ? changes.fh() : n.anyOpen();
+        FileAttr a = onPath(n, path -> fs.getattr(req, path, handle));
         return new AttrReply(withIno(a, n), timeout);
     }
 
     @Override
     public String readlink(Request req, long nodeId) throws IOException {
-        return fs.readlink(req, path(node(nodeId)));
+        return onPath(node(nodeId), path -> fs.readlink(req, path));
     }
 
     @Override
@@ -557,10 +601,19 @@ public final class PathAdapter implements Filesystem {
         }
         String from = child(path(p), name);
         String to = child(path(np), newName);
-        fs.rename(req, from, to, flags);
-        if (fromKey.equals(toKey)) {
-            return;
+        renaming.incrementAndGet();
+        try {
+            fs.rename(req, from, to, flags);
+            if (!fromKey.equals(toKey)) {
+                renamed(p, name, np, newName, fromKey, toKey, to, flags);
+            }
+        } finally {
+            renaming.decrementAndGet();
         }
+    }
+
+    private void renamed(Node p, String name, Node np, String newName, Key fromKey, Key toKey, String to,
+                         int flags) {
         Node source = entries.remove(fromKey);
         if ((flags & RENAME_EXCHANGE) != 0) {
             Node target = entries.remove(toKey);
@@ -597,7 +650,7 @@ public final class PathAdapter implements Filesystem {
     @Override
     public OpenReply open(Request req, long nodeId, int flags) throws IOException {
         Node n = node(nodeId);
-        OpenReply r = fs.open(req, path(n), flags);
+        OpenReply r = onPath(n, path -> fs.open(req, path, flags));
         n.opened(r.fh());
         return r;
     }
@@ -628,13 +681,14 @@ public final class PathAdapter implements Filesystem {
     @Override
     public ReadData read(Request req, long nodeId, long fh, long offset, int size, int flags, long lockOwner)
             throws IOException {
-        return fs.read(req, path(node(nodeId)), fh, offset, size);
+        return onPath(node(nodeId), path -> fs.read(req, path, fh, offset, size));
     }
 
     @Override
     public int write(Request req, long nodeId, long fh, long offset, ByteBuffer data, int writeFlags, int flags,
                      long lockOwner) throws IOException {
-        return fs.write(req, path(node(nodeId)), fh, offset, data);
+        int start = data.position();
+        return onPath(node(nodeId), path -> fs.write(req, path, fh, offset, data.position(start)));
     }
 
     @Override
@@ -643,7 +697,7 @@ public final class PathAdapter implements Filesystem {
             // the kernel takes ENOSYS as success and sends no more FLUSH: a close costs no round trip
             throw new FuseException(Errno.ENOSYS);
         }
-        fs.flush(req, path(node(nodeId)), fh);
+        onPathVoid(node(nodeId), path -> fs.flush(req, path, fh));
     }
 
     @Override
@@ -651,7 +705,7 @@ public final class PathAdapter implements Filesystem {
             throws IOException {
         Node n = node(nodeId);
         n.released(fh);
-        fs.release(req, path(n), fh);
+        onPathVoid(n, path -> fs.release(req, path, fh));
     }
 
     @Override
@@ -659,13 +713,13 @@ public final class PathAdapter implements Filesystem {
         if (!fsyncs) {
             throw new FuseException(Errno.ENOSYS); // success to the caller, and no more FSYNC
         }
-        fs.fsync(req, path(node(nodeId)), fh, datasync);
+        onPathVoid(node(nodeId), path -> fs.fsync(req, path, fh, datasync));
     }
 
     @Override
     public OpenReply opendir(Request req, long nodeId, int flags) throws IOException {
         Node n = node(nodeId);
-        long userFh = fs.opendir(req, path(n));
+        long userFh = onPath(n, path -> fs.opendir(req, path));
         long fh = nextDir.getAndIncrement();
         dirs.put(fh, new OpenDir(userFh, n));
         return OpenReply.of(fh);
@@ -680,7 +734,7 @@ public final class PathAdapter implements Filesystem {
         }
         Node n = d.node;
         if (offset == 0 || d.snapshot == null) {
-            d.snapshot = List.copyOf(fs.readdir(req, path(n), d.fh));
+            d.snapshot = List.copyOf(onPath(n, path -> fs.readdir(req, path, d.fh)));
         }
         List<DirEntry> list = d.snapshot;
         long total = list.size() + 2L;
@@ -736,27 +790,27 @@ public final class PathAdapter implements Filesystem {
 
     @Override
     public FsStats statfs(Request req, long nodeId) throws IOException {
-        return fs.statfs(req, path(node(nodeId)));
+        return onPath(node(nodeId), path -> fs.statfs(req, path));
     }
 
     @Override
     public void setxattr(Request req, long nodeId, String name, byte[] value, int flags, int setxattrFlags)
             throws IOException {
-        fs.setxattr(req, path(node(nodeId)), name, value, flags);
+        onPathVoid(node(nodeId), path -> fs.setxattr(req, path, name, value, flags));
     }
 
     @Override
     public byte[] getxattr(Request req, long nodeId, String name) throws IOException {
-        return fs.getxattr(req, path(node(nodeId)), name);
+        return onPath(node(nodeId), path -> fs.getxattr(req, path, name));
     }
 
     @Override
     public List<String> listxattr(Request req, long nodeId) throws IOException {
-        return fs.listxattr(req, path(node(nodeId)));
+        return onPath(node(nodeId), path -> fs.listxattr(req, path));
     }
 
     @Override
     public void removexattr(Request req, long nodeId, String name) throws IOException {
-        fs.removexattr(req, path(node(nodeId)), name);
+        onPathVoid(node(nodeId), path -> fs.removexattr(req, path, name));
     }
 }

@@ -9,6 +9,7 @@ import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import dev.jfuser.DirectoryListing;
 import dev.jfuser.Entry;
+import dev.jfuser.FuseException;
 import dev.jfuser.Request;
 import dev.jfuser.examples.notes.NotesFs;
 import dev.jfuser.nio.NioFilesystem;
@@ -169,6 +170,62 @@ class PathAdapterTest {
             try (FakeKernel.OpenFile f = k.open("/x", 0)) {
                 assertEquals(f.nodeId(), f.stat().ino());
             }
+        }
+    }
+
+    @Test
+    void renameStormsWhileOthersReadBelowKeepPathsAndTheTableRight() throws Exception {
+        PathAdapter a = new PathAdapter(new NotesFs());
+        try (FakeKernel k = FakeKernel.start(a)) {
+            int empty = a.nodeCount();
+            k.mkdir("/a", 0755);
+            k.mkdir("/a/sub", 0755);
+            for (int i = 0; i < 8; i++) {
+                k.writeFile("/a/sub/f" + i, bytes("content of f" + i));
+            }
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Thread> readers = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int me = t;
+                readers.add(Thread.ofPlatform().start(() -> {
+                    int i = me;
+                    while (!stop.get()) {
+                        String name = "f" + (i++ % 8);
+                        for (String top : new String[] {"/a", "/b"}) {
+                            FakeKernel.OpenFile f;
+                            try {
+                                f = k.open(top + "/sub/" + name, 0);
+                            } catch (FuseException e) {
+                                if (e.errno() != dev.jfuser.Errno.ENOENT) {
+                                    failures.add(e); // ENOENT: the directory was renamed away meanwhile
+                                }
+                                continue;
+                            }
+                            try (f) {
+                                // whatever the directory is called meanwhile, the open file reads its own bytes
+                                assertArrayEquals(bytes("content of " + name), f.read(0, 100));
+                                reads.incrementAndGet();
+                            } catch (Throwable e) {
+                                failures.add(e);
+                            }
+                        }
+                    }
+                }));
+            }
+            for (int r = 0; r < 300; r++) {
+                k.rename(r % 2 == 0 ? "/a" : "/b", r % 2 == 0 ? "/b" : "/a");
+            }
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join();
+            }
+            assertEquals(List.of(), failures);
+            assertTrue(reads.get() > 0, "some reads got through");
+            assertArrayEquals(bytes("content of f3"), k.readFile("/a/sub/f3"));
+            k.sync();
+            assertEquals(empty, a.nodeCount(), "every node the storm looked up was forgotten");
         }
     }
 
