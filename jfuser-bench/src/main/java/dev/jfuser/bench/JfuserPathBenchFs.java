@@ -3,6 +3,7 @@ package dev.jfuser.bench;
 import dev.jfuser.FileAttr;
 import dev.jfuser.FileType;
 import dev.jfuser.FuseException;
+import dev.jfuser.OpenReply;
 import dev.jfuser.ReadData;
 import dev.jfuser.Request;
 import dev.jfuser.path.DirEntry;
@@ -24,7 +25,40 @@ public final class JfuserPathBenchFs implements PathFilesystem {
      * @param tree the benchmark tree
      */
     public JfuserPathBenchFs(Tree tree) {
-        this.fs = new JfuserBenchFs(tree, false, false);
+        this(tree, false);
+    }
+
+    /**
+     * @param tree the benchmark tree
+     * @param cache whether files are opened with KEEP_CACHE (else DIRECT_IO), as {@link JfuserBenchFs}; the entry
+     *     and attribute timeouts are the {@link dev.jfuser.path.PathAdapter}'s
+     */
+    public JfuserPathBenchFs(Tree tree, boolean cache) {
+        this.fs = new JfuserBenchFs(tree, cache, false);
+    }
+
+    @Override
+    public OpenReply open(Request req, String path, int flags) throws FuseException {
+        if ((flags & 3) != 0 && node(path) < Tree.SCRATCH_BASE) {
+            throw JfuserBenchFs.EACCES;
+        }
+        return OpenReply.of(0, fs.openFlags);
+    }
+
+    @Override
+    public OpenReply create(Request req, String path, int mode, int flags) throws FuseException {
+        if (!path.startsWith("/scratch/")) {
+            throw JfuserBenchFs.EACCES;
+        }
+        fs.tree.create(path.substring("/scratch/".length()));
+        return OpenReply.of(0, fs.openFlags);
+    }
+
+    @Override
+    public void unlink(Request req, String path) throws FuseException {
+        if (!path.startsWith("/scratch/") || !fs.tree.unlink(path.substring("/scratch/".length()))) {
+            throw JfuserBenchFs.ENOENT;
+        }
     }
 
     private long node(String path) throws FuseException {
