@@ -48,19 +48,19 @@ public final class PathAdapter implements Filesystem {
     private static final int RENAME_EXCHANGE = 2;
 
     private final PathFilesystem fs;
-    private final Duration timeout;
-    private final Node root = new Node(1, 0, true);
+    final Duration timeout;
+    final Node root = new Node(1, 0, true);
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Key, Node> entries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Node> byIno = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, OpenDir> dirs = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Long, OpenDir> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextNode = new AtomicLong(2);
-    private final AtomicLong nextDir = new AtomicLong(1);
+    final AtomicLong nextDir = new AtomicLong(1);
     /** Whether the filesystem implements flush / fsync; if not the kernel is told ENOSYS once and stops asking. */
     private final boolean flushes;
     private final boolean fsyncs;
     /** Renames under way: a call that found nothing at its path while one ran is retried at the new path. */
-    private final java.util.concurrent.atomic.AtomicInteger renaming = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger renaming = new java.util.concurrent.atomic.AtomicInteger();
     /** Bumped whenever a directory gets another name: every cached path below it may be stale. */
     private final AtomicLong dirEpoch = new AtomicLong();
 
@@ -100,6 +100,11 @@ public final class PathAdapter implements Filesystem {
         }
     }
 
+    /** A table for {@link AsyncPathAdapter}: the node bookkeeping alone, no filesystem behind it. */
+    static PathAdapter table(Duration timeout) {
+        return new PathAdapter(new PathFilesystem() { }, timeout);
+    }
+
     /**
      * How many nodes the kernel holds now, the root included: what a test of FORGET handling looks at.
      *
@@ -111,13 +116,13 @@ public final class PathAdapter implements Filesystem {
 
     // ---- the node table ----
 
-    private record Key(long parent, String name) {}
+    record Key(long parent, String name) {}
 
     private record Link(Node parent, String name) {}
 
     private record CachedPath(long epoch, long version, String path) {}
 
-    private static final class Node {
+    static final class Node {
         final long id;
         final long ino;
         final boolean dir;
@@ -254,7 +259,7 @@ public final class PathAdapter implements Filesystem {
         }
     }
 
-    private final class OpenDir {
+    static final class OpenDir {
         final long fh;
         final Node node;
         List<DirEntry> snapshot; // the kernel serialises the READDIRs of one open directory
@@ -265,7 +270,7 @@ public final class PathAdapter implements Filesystem {
         }
     }
 
-    private Node node(long nodeId) throws FuseException {
+    Node node(long nodeId) throws FuseException {
         Node n = nodes.get(nodeId);
         if (n == null) {
             throw new FuseException(Errno.ESTALE, "node " + nodeId + " is not in the table (forgotten)");
@@ -274,7 +279,7 @@ public final class PathAdapter implements Filesystem {
     }
 
     /** The node's path: its cached string unless a rename or unlink changed it since. */
-    private String path(Node n) {
+    String path(Node n) {
         if (n == root) {
             return "/";
         }
@@ -335,11 +340,11 @@ public final class PathAdapter implements Filesystem {
         });
     }
 
-    private static String child(String parentPath, String name) {
+    static String child(String parentPath, String name) {
         return parentPath.length() == 1 ? "/" + name : parentPath + "/" + name;
     }
 
-    private static void checkName(String name) throws FuseException {
+    static void checkName(String name) throws FuseException {
         // A char is at most 3 UTF-8 bytes (a surrogate pair is 4 bytes for 2 chars, a reserved char 1 byte).
         if (name.length() * 3 > NAME_MAX && Names.byteLength(name) > NAME_MAX) {
             throw new FuseException(Errno.ENAMETOOLONG, "a name is at most " + NAME_MAX + " bytes");
@@ -347,7 +352,7 @@ public final class PathAdapter implements Filesystem {
     }
 
     /** The node {@code parent/name} with attributes {@code attr}, its lookup count raised by one. */
-    private Node bind(Node parent, String name, FileAttr attr) {
+    Node bind(Node parent, String name, FileAttr attr) {
         long ino = attr.ino();
         boolean dir = attr.type() == FileType.DIRECTORY;
         Key key = new Key(parent.id, name);
@@ -442,11 +447,11 @@ public final class PathAdapter implements Filesystem {
         }
     }
 
-    private Entry entry(Node n, FileAttr attr) {
+    Entry entry(Node n, FileAttr attr) {
         return new Entry(n.id, 0, withIno(attr, n), timeout, timeout);
     }
 
-    private static FileAttr withIno(FileAttr a, Node n) {
+    static FileAttr withIno(FileAttr a, Node n) {
         if (a.ino() != 0) {
             if (n.shownIno != a.ino()) {
                 n.shownIno = a.ino();
@@ -457,13 +462,13 @@ public final class PathAdapter implements Filesystem {
                 a.nlink(), a.uid(), a.gid(), a.rdev(), a.blksize(), a.flags());
     }
 
-    private Node parentOf(Node n) {
+    Node parentOf(Node n) {
         Link l = n.link;
         return l == null ? root : l.parent;
     }
 
     /** The name is gone from {@code parent}: the node it named loses that link. */
-    private void unbind(Node parent, String name, String path) {
+    void unbind(Node parent, String name, String path) {
         Node n = entries.remove(new Key(parent.id, name));
         if (n != null) {
             removeLink(n, parent, name, path);
@@ -591,14 +596,7 @@ public final class PathAdapter implements Filesystem {
         Node np = node(newParent);
         Key fromKey = new Key(p.id, name);
         Key toKey = new Key(np.id, newName);
-        Node moving = entries.get(fromKey);
-        if (moving != null && moving.dir) {
-            for (Node up = np; up != root; up = parentOf(up)) {
-                if (up == moving) {
-                    throw new FuseException(Errno.EINVAL, "a directory cannot be moved below itself");
-                }
-            }
-        }
+        checkNotBelowItself(fromKey, np);
         String from = child(path(p), name);
         String to = child(path(np), newName);
         renaming.incrementAndGet();
@@ -612,7 +610,19 @@ public final class PathAdapter implements Filesystem {
         }
     }
 
-    private void renamed(Node p, String name, Node np, String newName, Key fromKey, Key toKey, String to,
+    /** EINVAL for moving the directory {@code fromKey} names below itself. */
+    void checkNotBelowItself(Key fromKey, Node np) throws FuseException {
+        Node moving = entries.get(fromKey);
+        if (moving != null && moving.dir) {
+            for (Node up = np; up != root; up = parentOf(up)) {
+                if (up == moving) {
+                    throw new FuseException(Errno.EINVAL, "a directory cannot be moved below itself");
+                }
+            }
+        }
+    }
+
+    void renamed(Node p, String name, Node np, String newName, Key fromKey, Key toKey, String to,
                          int flags) {
         Node source = entries.remove(fromKey);
         if ((flags & RENAME_EXCHANGE) != 0) {
@@ -736,14 +746,20 @@ public final class PathAdapter implements Filesystem {
         if (offset == 0 || d.snapshot == null) {
             d.snapshot = List.copyOf(onPath(n, path -> fs.readdir(req, path, d.fh)));
         }
+        fill(d, offset, listing, learnedIno(req, n), learnedIno(req, parentOf(n)));
+    }
+
+    /** Serves a listing from the open directory's snapshot, from {@code offset} on. */
+    void fill(OpenDir d, long offset, DirectoryListing listing, long selfIno, long parentIno) {
+        Node n = d.node;
         List<DirEntry> list = d.snapshot;
         long total = list.size() + 2L;
         for (long i = offset; i < total; i++) {
             boolean fitted;
             if (i == 0) {
-                fitted = listing.add(".", learnedIno(req, n), FileType.DIRECTORY, 1);
+                fitted = listing.add(".", selfIno, FileType.DIRECTORY, 1);
             } else if (i == 1) {
-                fitted = listing.add("..", learnedIno(req, parentOf(n)), FileType.DIRECTORY, 2);
+                fitted = listing.add("..", parentIno, FileType.DIRECTORY, 2);
             } else {
                 DirEntry e = list.get((int) (i - 2));
                 fitted = listing.add(e.name(), e.ino() != 0 ? e.ino() : inoOf(n, e.name()), e.type(), i + 1);
@@ -766,13 +782,13 @@ public final class PathAdapter implements Filesystem {
         return inoOf(n);
     }
 
-    private static long inoOf(Node n) {
+    static long inoOf(Node n) {
         long shown = n.shownIno;
         return shown != 0 ? shown : n.ino != 0 ? n.ino : n.id;
     }
 
     /** The inode number a listing shows for a name the filesystem gave none: its node's, else a stable stand-in. */
-    private long inoOf(Node dir, String name) {
+    long inoOf(Node dir, String name) {
         Node n = entries.get(new Key(dir.id, name));
         if (n != null) {
             return inoOf(n);

@@ -35,7 +35,8 @@ import java.util.OptionalLong;
  * is ENOENT, {@code FileAlreadyExistsException} EEXIST, {@code DirectoryNotEmptyException} ENOTEMPTY, …).
  *
  * <p>Methods are called concurrently, each request on its own virtual thread, and no lock of the adapter is held
- * while they run: implementations must be thread-safe.
+ * while they run: implementations must be thread-safe. {@link AsyncPathFilesystem} is the same API answering with
+ * completion stages.
  *
  * <h2>Identity and hard links</h2>
  * The {@link FileAttr#ino() ino} of the attributes {@link #getattr} answers is the file's identity: two paths whose
