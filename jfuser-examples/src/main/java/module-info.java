@@ -12,6 +12,7 @@ module dev.jfuser.examples {
     exports dev.jfuser.examples.memfs;
     exports dev.jfuser.examples.notifyentry;
     exports dev.jfuser.examples.poll;
+    exports dev.jfuser.examples.zip;
     exports dev.jfuser.examples.passthrough;
     exports dev.jfuser.examples.cli;
 }

@@ -8,6 +8,8 @@ module dev.jfuser {
     exports dev.jfuser;
     exports dev.jfuser.protocol;
     exports dev.jfuser.posix;
+    exports dev.jfuser.path;
+    exports dev.jfuser.nio;
     // The test kit drives the real session over an in-memory channel.
     exports dev.jfuser.internal.session to dev.jfuser.testkit;
     exports dev.jfuser.internal.transport to dev.jfuser.testkit;

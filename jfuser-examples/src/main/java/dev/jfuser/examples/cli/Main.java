@@ -9,6 +9,9 @@ import dev.jfuser.examples.clock.ClockFs;
 import dev.jfuser.examples.hello.AsyncHelloFs;
 import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.passthrough.PassthroughFs;
+import dev.jfuser.examples.notes.NotesFs;
+import dev.jfuser.examples.zip.ZipMount;
+import dev.jfuser.path.PathAdapter;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
 import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
@@ -51,6 +54,10 @@ public final class Main {
                              a mirror of directory SOURCE, every operation done there
                              (--kernel-passthrough: the kernel reads and writes the
                              source files itself; needs root and Linux 6.9+)
+              notes          an in-memory filesystem of directories and files in 93 lines,
+                             written on the path API (dev.jfuser.path)
+              zip FILE.zip   a zip file, read-write through the JDK's zip filesystem
+                             (created if missing; changes are written at unmount)
               httpfs URL     a directory tree served over HTTP, read-only: any server
                              with HTML directory listings (jwebserver, nginx autoindex),
                              e.g. jfuser httpfs http://127.0.0.1:8000/ /mnt/web
@@ -178,10 +185,11 @@ public final class Main {
             return usage(err, "expected EXAMPLE and MOUNTPOINT");
         }
         String example = positional.get(0);
-        int expected = example.equals("httpfs") || example.equals("passthrough") ? 3 : 2;
+        int expected = example.equals("httpfs") || example.equals("passthrough") || example.equals("zip") ? 3 : 2;
         if (positional.size() != expected) {
             return usage(err, example.equals("httpfs") ? "expected httpfs URL MOUNTPOINT"
                     : example.equals("passthrough") ? "expected passthrough SOURCE MOUNTPOINT"
+                    : example.equals("zip") ? "expected zip FILE.zip MOUNTPOINT"
                     : "expected EXAMPLE and MOUNTPOINT");
         }
         if (!example.equals("passthrough") && kernelPassthrough) {
@@ -201,6 +209,7 @@ public final class Main {
         }
         Example fs;
         MemFs[] memfsServed = new MemFs[1];
+        ZipMount[] zipServed = new ZipMount[1];
         try {
             int readers = (int) inRange(values, "--readers", 1, 64, SessionOptions.DEFAULT.readerThreads());
             options = MountOptions.parse(String.join(",", mountOptions));
@@ -278,6 +287,12 @@ public final class Main {
                     }
                     yield (mp, o, s) -> Fuse.mount(mirror, mp, o, s);
                 }
+                case "notes" -> (mp, o, s) -> Fuse.mount(new PathAdapter(new NotesFs()), mp, o, s);
+                case "zip" -> {
+                    ZipMount zip = ZipMount.open(Path.of(positional.get(1)));
+                    zipServed[0] = zip;
+                    yield zip::mount;
+                }
                 default -> null;
             };
         } catch (IllegalArgumentException e) {
@@ -291,8 +306,18 @@ public final class Main {
         }
         MemFs memfs = memfsServed[0];
         // A memfs image that could not be saved at unmount means the mount's changes are lost: not a clean end.
-        Supplier<String> failure = memfs == null ? () -> null
-                : () -> memfs.saveFailure().map(Throwable::getMessage).orElse(null);
+        ZipMount zip = zipServed[0];
+        Supplier<String> failure = memfs != null ? () -> memfs.saveFailure().map(Throwable::getMessage).orElse(null)
+                : zip != null ? () -> {
+                    // the zip file is written when its filesystem closes, after the unmount
+                    try {
+                        zip.close();
+                        return null;
+                    } catch (IOException e) {
+                        return e.getMessage();
+                    }
+                }
+                : () -> null;
         return serve(fs, mountpoint, options, session, out, err, failure, stats);
     }
 
