@@ -11,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,6 +62,12 @@ class NioDefaultContractTest {
             kernel.close();
         }
 
+        /** java.nio.file has no mknod(2) and no atomic exchange of two names. */
+        @Override
+        protected Set<Feature> unsupported() {
+            return EnumSet.of(Feature.DEVICES, Feature.FIFOS, Feature.RENAME_EXCHANGE);
+        }
+
         @Override
         protected FsClient client() {
             return FsClient.of(kernel);
@@ -71,6 +79,12 @@ class NioDefaultContractTest {
     class ThroughARealMount extends FilesystemContract {
         @RegisterExtension
         static final FuseMountExtension MOUNT = FuseMountExtension.of(NioDefaultContractTest::adapter);
+
+        /** java.nio.file has no mknod(2) and no atomic exchange of two names. */
+        @Override
+        protected Set<Feature> unsupported() {
+            return EnumSet.of(Feature.DEVICES, Feature.FIFOS, Feature.RENAME_EXCHANGE);
+        }
 
         @Override
         protected FsClient client() {

@@ -10,6 +10,8 @@ import dev.jfuser.testkit.FsClient;
 import dev.jfuser.testkit.FuseMountExtension;
 import java.io.IOException;
 import java.nio.file.FileSystem;
+import java.util.EnumSet;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -42,6 +44,12 @@ class NioJimfsContractTest {
             kernel.close();
         }
 
+        /** java.nio.file has no mknod(2) and no atomic exchange of two names. */
+        @Override
+        protected Set<Feature> unsupported() {
+            return EnumSet.of(Feature.DEVICES, Feature.FIFOS, Feature.RENAME_EXCHANGE);
+        }
+
         @Override
         protected FsClient client() {
             return FsClient.of(kernel);
@@ -53,6 +61,12 @@ class NioJimfsContractTest {
     class ThroughARealMount extends FilesystemContract {
         @RegisterExtension
         static final FuseMountExtension MOUNT = FuseMountExtension.of(NioJimfsContractTest::adapter);
+
+        /** java.nio.file has no mknod(2) and no atomic exchange of two names. */
+        @Override
+        protected Set<Feature> unsupported() {
+            return EnumSet.of(Feature.DEVICES, Feature.FIFOS, Feature.RENAME_EXCHANGE);
+        }
 
         @Override
         protected FsClient client() {
