@@ -235,6 +235,8 @@ public final class Fuse {
         Objects.requireNonNull(socket, "socket");
         int s;
         try {
+            // The old process stops serving as soon as this connects: pay first-use costs before that.
+            dev.jfuser.internal.sys.UnixSockets.warmUp();
             s = dev.jfuser.internal.sys.UnixSockets.connect(socket);
         } catch (IOException e) {
             throw new IOException("cannot take a mount over from " + socket + ": " + e.getMessage()

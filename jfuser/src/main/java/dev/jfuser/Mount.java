@@ -291,6 +291,7 @@ public final class Mount implements AutoCloseable {
         if (!isServing()) {
             throw new IllegalStateException("the session of " + this + " has ended; there is nothing to hand over");
         }
+        UnixSockets.warmUp();
         int listening = UnixSockets.listen(socket);
         int conn;
         try {

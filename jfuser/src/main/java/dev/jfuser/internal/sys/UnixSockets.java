@@ -47,6 +47,23 @@ public final class UnixSockets {
     private static final MethodHandle ACCEPT4 = h("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS,
             ADDRESS, JAVA_INT));
 
+    /**
+     * Runs every call a hand-over makes once, on a socket pair, so their first-use cost (linking the downcalls,
+     * loading classes) is paid before the mount pauses rather than during the pause.
+     */
+    public static void warmUp() throws NativeException {
+        int[] pair = LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC);
+        try {
+            LibC.sendFd(pair[0], pair[1]);
+            LibC.closeQuietly(LibC.recvFd(pair[1]));
+            writeFully(pair[0], new byte[] {1, 2, 3, 4});
+            readFully(pair[1], 4);
+        } finally {
+            LibC.closeQuietly(pair[0]);
+            LibC.closeQuietly(pair[1]);
+        }
+    }
+
     /** A socket bound to {@code path} and listening (backlog 1). The path must not exist. */
     public static int listen(Path path) throws NativeException {
         int s = socket();
