@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A planned hand-over through a real mount: memfs served by the CLI in one process is replaced, again and again,
  * by a new process ({@code --resume S --handover S'}) while a client holds a file open (also one unlinked), writes
- * and reads through it, and runs a stat loop and a metadata loop. Zero errors, the data intact, the mount never
- * gone; the pause each caller saw is printed.
+ * and reads through it, and runs a stat loop, a metadata loop and {@code fio --verify}. Zero errors, the data
+ * intact, the mount never gone; the pause each caller saw is printed.
  */
 @Tag("mount")
 class HandoverMountTest {
@@ -49,6 +49,7 @@ class HandoverMountTest {
     @BeforeEach
     void setUp() throws IOException {
         MountSupport.assumeRootAndFuse();
+        MountSupport.assumeTool("fio", "fio");
         base = Files.createTempDirectory("jfuser-handover");
         mp = Files.createDirectory(base.resolve("mnt"));
     }
@@ -134,9 +135,9 @@ class HandoverMountTest {
         ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         AtomicLong writes = new AtomicLong();
         AtomicLong metadataRounds = new AtomicLong();
-        long[] statNanos = new long[4_000_000];
-        long[] metaNanos = new long[4_000_000];
-        AtomicLong stats = new AtomicLong();
+        Latencies statNanos = new Latencies();
+        Latencies metaNanos = new Latencies();
+        AtomicLong fioRuns = new AtomicLong();
         byte[] expected = initial.clone();
         Object expectedLock = new Object();
 
@@ -151,10 +152,7 @@ class HandoverMountTest {
                 } catch (IOException e) {
                     errors.add("stat: " + e);
                 }
-                long i = stats.getAndIncrement();
-                if (i < statNanos.length) {
-                    statNanos[(int) i] = System.nanoTime() - t0;
-                }
+                statNanos.add(System.nanoTime() - t0);
             }
         });
         Thread metaLoop = Thread.ofPlatform().start(() -> {
@@ -174,9 +172,7 @@ class HandoverMountTest {
                 } catch (IOException e) {
                     errors.add("metadata " + i + ": " + e);
                 }
-                if (i < metaNanos.length) {
-                    metaNanos[(int) i] = System.nanoTime() - t0;
-                }
+                metaNanos.add(System.nanoTime() - t0);
                 metadataRounds.set(i + 1);
             }
         });
@@ -206,6 +202,25 @@ class HandoverMountTest {
             }
         });
 
+        // fio writes random blocks with checksums and reads them all back, run after run, through every hand-over.
+        Thread fioLoop = Thread.ofPlatform().start(() -> {
+            for (int run = 0; running.get(); run++) {
+                try {
+                    MountSupport.Result r = MountSupport.run("fio", "--name=verify", "--filename="
+                            + mp.resolve("fio.dat"), "--size=8m", "--bs=4k", "--rw=randwrite", "--ioengine=psync",
+                            "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--randseed=" + run,
+                            "--minimal");
+                    if (r.exitCode() != 0) {
+                        errors.add("fio run " + run + ": exit " + r.exitCode() + ": " + r.output());
+                    }
+                    fioRuns.incrementAndGet();
+                } catch (IOException e) {
+                    errors.add("fio run " + run + ": " + e);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
         List<Long> pauses = new ArrayList<>();
         try {
             Thread.sleep(300);
@@ -236,6 +251,7 @@ class HandoverMountTest {
             statLoop.join(30_000);
             metaLoop.join(30_000);
             writeLoop.join(30_000);
+            fioLoop.join(60_000);
         }
 
         assertTrue(errors.isEmpty(), "errors seen by callers: " + errors + "\n" + logs);
@@ -255,12 +271,13 @@ class HandoverMountTest {
         held.close();
         ghost.close();
 
-        print("stat loop", statNanos, (int) Math.min(stats.get(), statNanos.length));
-        print("metadata loop (create+rename+read+unlink)", metaNanos,
-                (int) Math.min(metadataRounds.get(), metaNanos.length));
+        assertTrue(fioRuns.get() > 0, "fio never completed a run");
+        statNanos.print("stat loop");
+        metaNanos.print("metadata loop (create+rename+read+unlink)");
         long[] p = pauses.stream().mapToLong(Long::longValue).toArray();
-        System.out.printf("handover: %d replacements; %d writes verified, %d metadata rounds; new process start to"
-                + " old exit: p50 %.0f ms, max %.0f ms%n", REPLACEMENTS, writes.get(), metadataRounds.get(),
+        System.out.printf("handover: %d replacements; %d writes verified, %d metadata rounds, %d fio --verify runs;"
+                + " new process start to old exit: p50 %.0f ms, max %.0f ms%n", REPLACEMENTS, writes.get(),
+                metadataRounds.get(), fioRuns.get(),
                 pct(p, 50) / 1e6, pct(p, 100) / 1e6);
 
         MountSupport.run("umount", mp.toString());
@@ -269,10 +286,31 @@ class HandoverMountTest {
         assertFalse(MountSupport.isMounted(mp));
     }
 
-    private static void print(String what, long[] nanos, int count) {
-        long[] d = Arrays.copyOf(nanos, count);
-        System.out.printf("handover: %s, %d calls: p50 %.3f ms, p99 %.3f ms, max %.1f ms%n", what, count,
-                pct(d, 50) / 1e6, pct(d, 99) / 1e6, pct(d, 100) / 1e6);
+    /** Call latencies: the exact maximum and count, percentiles from a uniform sample (reservoir) of them. */
+    private static final class Latencies {
+        private final long[] sample = new long[1 << 20];
+        private final Random random = new Random(1);
+        private long count;
+        private long max;
+
+        synchronized void add(long nanos) {
+            if (count < sample.length) {
+                sample[(int) count] = nanos;
+            } else {
+                long j = (long) (random.nextDouble() * (count + 1));
+                if (j < sample.length) {
+                    sample[(int) j] = nanos;
+                }
+            }
+            count++;
+            max = Math.max(max, nanos);
+        }
+
+        synchronized void print(String what) {
+            long[] d = Arrays.copyOf(sample, (int) Math.min(count, sample.length));
+            System.out.printf("handover: %s, %d calls: p50 %.3f ms, p99 %.3f ms, max %.1f ms%n", what, count,
+                    pct(d, 50) / 1e6, pct(d, 99) / 1e6, max / 1e6);
+        }
     }
 
     private static double pct(long[] values, double p) {

@@ -1205,8 +1205,8 @@ public final class Session {
         // Every request read on a clone was answered, so closing the clones loses nothing; the connection lives on
         // in the duplicate.
         closeChannels();
-        terminated.complete(null);
         h.complete(new SessionHandOver.Result(fd, initState));
+        terminated.complete(null);
         return true;
     }
 
