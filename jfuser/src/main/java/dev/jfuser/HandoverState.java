@@ -219,7 +219,8 @@ public final class HandoverState implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "HandoverState[" + (mountpoint == null ? "fd session" : mountpoint) + ", FUSE 7." + init.negotiatedMinor()
+        return "HandoverState[" + (mountpoint == null ? "fd session" : mountpoint) + ", FUSE 7."
+                + init.negotiatedMinor()
                 + ", " + filesystemState.length + " bytes of filesystem state]";
     }
 }

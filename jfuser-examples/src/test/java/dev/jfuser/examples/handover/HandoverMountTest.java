@@ -208,7 +208,8 @@ class HandoverMountTest {
                 try {
                     MountSupport.Result r = MountSupport.run("fio", "--name=verify", "--filename="
                             + mp.resolve("fio.dat"), "--size=8m", "--bs=4k", "--rw=randwrite", "--ioengine=psync",
-                            "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--randseed=" + run,
+                            "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--verify_state_save=0",
+                            "--randseed=" + run,
                             "--minimal");
                     if (r.exitCode() != 0) {
                         errors.add("fio run " + run + ": exit " + r.exitCode() + ": " + r.output());

@@ -1186,9 +1186,10 @@ public final class Session {
         }
         long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
         if (!inFlight.isEmpty() || !awaitHandlers(left)) {
-            h.fail(new IOException("the hand-over was abandoned: " + inFlight.size() + " request(s) still unanswered"
-                    + " and " + handlersRunning.get() + " handler(s) running after " + h.drainMillis + " ms; the session"
-                    + " ended as after an unmount (raise the drain timeout if handlers legitimately run that long)"));
+            h.fail(new IOException("the hand-over was abandoned: " + inFlight.size() + " request(s) still"
+                    + " unanswered and " + handlersRunning.get() + " handler(s) running after " + h.drainMillis
+                    + " ms; the session ended as after an unmount (raise the drain timeout if handlers legitimately"
+                    + " run that long)"));
             return false;
         }
         stopping.set(true);
