@@ -19,6 +19,16 @@ import java.io.IOException;
  */
 public interface HandoverSource {
     /**
+     * Whether the filesystem can be handed over now, asked while it still serves, before the session stops: a
+     * refusal here leaves the mount as it was and fails {@link Mount#handOver} with this exception. The default
+     * accepts. A filesystem with state it cannot carry (a lock request waiting, say) throws, naming it.
+     *
+     * @throws IOException why the filesystem cannot be handed over now
+     */
+    default void checkHandover() throws IOException {
+    }
+
+    /**
      * The filesystem's state for the process taking the mount over. Called once, after the last request read was
      * answered and every handler returned, and before the kernel can send the next request to anyone: nothing
      * changes the filesystem meanwhile. The filesystem's {@code destroy} is not called on a hand-over: the mount

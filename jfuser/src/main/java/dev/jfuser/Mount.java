@@ -301,6 +301,11 @@ public final class Mount implements AutoCloseable {
             Files.deleteIfExists(socket);
         }
         try {
+            HandoverSource check = handoverSource;
+            if (check != null) {
+                // Still serving: a refusal leaves the mount untouched (the connecting process sees the socket close).
+                check.checkHandover();
+            }
             SessionHandOver.Result r = session.quiesceForHandOver(drainMillis);
             try {
                 HandoverSource src = handoverSource;

@@ -519,17 +519,23 @@ public final class Main {
                                                                 PrintStream err) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("jfuser-handover").start(() -> {
-            try {
-                mount.handOver(socket, HANDOVER_DRAIN);
-                out.println("jfuser: " + mount.mountpoint().map(Path::toString).orElse("the mount")
-                        + " handed over through " + socket);
-                out.flush();
-                done.complete(true);
-            } catch (IOException | RuntimeException e) {
-                err.println("jfuser: hand-over through " + socket + " failed: " + e.getMessage());
-                done.complete(false);
-            } catch (InterruptedException e) {
-                done.complete(false);
+            // A refusal while still serving (memfs holding locks, say) leaves the mount as it was: listen again.
+            while (!done.isDone()) {
+                try {
+                    mount.handOver(socket, HANDOVER_DRAIN);
+                    out.println("jfuser: " + mount.mountpoint().map(Path::toString).orElse("the mount")
+                            + " handed over through " + socket);
+                    out.flush();
+                    done.complete(true);
+                } catch (IOException | RuntimeException e) {
+                    err.println("jfuser: hand-over through " + socket + " failed: " + e.getMessage()
+                            + (mount.isServing() ? "; still serving, listening again" : ""));
+                    if (!mount.isServing()) {
+                        done.complete(false);
+                    }
+                } catch (InterruptedException e) {
+                    done.complete(false);
+                }
             }
         });
         return done;

@@ -400,6 +400,30 @@ public final class MemFs implements Filesystem, HandoverSource {
         }
     }
 
+    /**
+     * Refuses a hand-over while memfs holds state the live tree does not carry: a lock request waiting, or POSIX or
+     * flock locks it keeps itself (without {@link Options#withKernelLocks()}, whose locks the kernel keeps across
+     * the hand-over).
+     */
+    @Override
+    public void checkHandover() throws IOException {
+        lock.lock();
+        try {
+            if (!lockWaits.isEmpty()) {
+                throw new IOException("memfs: " + lockWaits.size() + " lock request(s) wait; hand over once they"
+                        + " were granted or given up");
+            }
+            for (Node n : nodes.values()) {
+                if (n.locks != null && !n.locks.isEmpty()) {
+                    throw new IOException("memfs holds POSIX or flock locks (on node " + n.ino + "), which a hand-over"
+                            + " does not carry yet; release them first, or run memfs with --kernel-locks");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Marks the live state of {@link #handoverState()}. */
     private static final int LIVE_MAGIC = 0x4a464d4c; // "JFML"
     private static final int LIVE_VERSION = 1;

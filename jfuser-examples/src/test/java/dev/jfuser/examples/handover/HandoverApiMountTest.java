@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jfuser.DelegatingAsyncFilesystem;
 import dev.jfuser.Fuse;
+import dev.jfuser.HandoverSource;
 import dev.jfuser.HandoverState;
 import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,6 +98,48 @@ class HandoverApiMountTest {
             assertFalse(MountSupport.isMounted(mp), "the new session unmounts as a mount made by itself");
         } finally {
             held.close();
+        }
+    }
+
+    /** Refuses every hand-over while serving. */
+    private static final class Refusing extends DelegatingAsyncFilesystem implements HandoverSource {
+        Refusing() {
+            super(new HelloFs(0, 0));
+        }
+
+        @Override
+        public void checkHandover() throws IOException {
+            throw new IOException("refusing: a request of ours is half done");
+        }
+
+        @Override
+        public byte[] handoverState() {
+            throw new AssertionError("never asked after a refusal");
+        }
+    }
+
+    @Test
+    void aFilesystemRefusingLeavesTheMountServingAndTheTakerIsToldSo() throws Exception {
+        SessionOptions options = SessionOptions.DEFAULT.withTransport(Transport.DEV_FUSE).withUnmountOnExit(false);
+        try (Mount m = Fuse.mount(new Refusing(), mp, MountOptions.defaults(), options)) {
+            Path socket = base.resolve("s");
+            CompletableFuture<Void> handing = CompletableFuture.runAsync(() -> {
+                try {
+                    m.handOver(socket, Duration.ofSeconds(5));
+                } catch (IOException | InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(socket) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            IOException taker = assertThrows(IOException.class, () -> Fuse.receiveHandover(socket));
+            assertTrue(taker.getMessage().contains("without handing its mount over"), taker.getMessage());
+            ExecutionException e = assertThrows(ExecutionException.class, () -> handing.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getCause().getMessage().contains("half done"), e.toString());
+            assertTrue(m.isServing(), "a refused hand-over leaves the session serving");
+            assertArrayEquals(HelloFs.CONTENT, Files.readAllBytes(mp.resolve("hello.txt")));
         }
     }
 

@@ -287,6 +287,38 @@ class HandoverMountTest {
         assertFalse(MountSupport.isMounted(mp));
     }
 
+    @Test
+    void memfsHoldingALockRefusesAndStaysServingUntilTheLockIsGone() throws Exception {
+        Path socket = base.resolve("s");
+        Process first = start("--handover", socket.toString());
+        awaitFile(socket, 10);
+        Path file = mp.resolve("locked");
+        Files.writeString(file, "x");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock lock = ch.lock();
+            Process refused = new ProcessBuilder(MountSupport.cliCommand("memfs", mp.toString(), "--resume",
+                    socket.toString())).redirectErrorStream(true).start();
+            daemons.add(refused);
+            assertTrue(refused.waitFor(60, TimeUnit.SECONDS));
+            String said = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(1, refused.exitValue(), said);
+            assertTrue(said.contains("without handing its mount over"), said);
+            awaitFile(socket, 10);
+            assertTrue(first.isAlive(), "the refusing daemon still serves\n" + logs);
+            assertEquals("x", Files.readString(file));
+            assertTrue(logs.toString().contains("locks") && logs.toString().contains("listening again"),
+                    logs.toString());
+            lock.release();
+        }
+        Process second = start("--resume", socket.toString());
+        assertTrue(first.waitFor(60, TimeUnit.SECONDS), logs.toString());
+        assertEquals(0, first.exitValue(), logs.toString());
+        assertEquals("x", Files.readString(file));
+        MountSupport.run("umount", mp.toString());
+        assertTrue(second.waitFor(30, TimeUnit.SECONDS), logs.toString());
+        assertEquals(0, second.exitValue(), logs.toString());
+    }
+
     /** Call latencies: the exact maximum and count, percentiles from a uniform sample (reservoir) of them. */
     private static final class Latencies {
         private final long[] sample = new long[1 << 20];
