@@ -1,6 +1,7 @@
 package dev.jfuser.examples.cli;
 
 import dev.jfuser.Fuse;
+import dev.jfuser.HandoverState;
 import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
@@ -29,6 +30,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -82,6 +87,13 @@ public final class Main {
               --kernel-locks memfs: leave POSIX and flock locks to the kernel, which
                              keeps them local to this machine and lists them in
                              /proc/locks (by default memfs keeps them itself)
+              --handover SOCKET
+                             memfs: listen on the Unix socket SOCKET; a process that connects
+                             (--resume SOCKET) takes the running mount over, then this one exits
+              --resume SOCKET
+                             memfs: take over the mount served by the process listening on
+                             SOCKET (its --handover) instead of mounting: same MOUNTPOINT and
+                             options; callers see a pause, never an error
               --notify MODE  notify-entry: how a name that came or went is told to the kernel:
                              invalidate (default, invalEntry), expire (expireEntry: the name is
                              looked up again at its next use), delete (delete: holders of a
@@ -148,11 +160,13 @@ public final class Main {
                     }
                     mountOptions.add(args[i]);
                 }
-                case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache", "--size", "--image" -> {
+                case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache", "--size", "--image",
+                     "--handover", "--resume" -> {
                     if (++i == args.length) {
                         return usage(err, a + switch (a) {
                             case "--image" -> " needs a file, e.g. --image /var/tmp/memfs.img";
                             case "--size" -> " needs a value, e.g. --size 1G";
+                            case "--handover", "--resume" -> " needs a socket path, e.g. " + a + " /run/memfs.sock";
                             default -> " needs a number";
                         });
                     }
@@ -201,6 +215,15 @@ public final class Main {
         if (!example.equals("memfs") && (values.containsKey("--size") || values.containsKey("--image"))) {
             return usage(err, "--size and --image are options of memfs, not of " + example);
         }
+        if (!example.equals("memfs") && (values.containsKey("--handover") || values.containsKey("--resume"))) {
+            return usage(err, "--handover and --resume are options of memfs, not of " + example);
+        }
+        Path handover = values.containsKey("--handover") ? Path.of(values.get("--handover")).toAbsolutePath() : null;
+        Path resume = values.containsKey("--resume") ? Path.of(values.get("--resume")).toAbsolutePath() : null;
+        if ((handover != null || resume != null) && transport != null && !transport.equalsIgnoreCase("dev_fuse")) {
+            return usage(err, "--handover and --resume serve through /dev/fuse only (a hand-over does not carry "
+                    + "io_uring queues yet): drop --transport " + transport + " or use --transport dev_fuse");
+        }
         if (!example.equals("memfs") && kernelLocks) {
             return usage(err, "--kernel-locks is an option of memfs, not of " + example);
         }
@@ -217,7 +240,9 @@ public final class Main {
                 options = options.toBuilder().subtype(example).build();
             }
             session = SessionOptions.DEFAULT.withReaderThreads(readers).withDebug(debug ? err : null);
-            if (transport != null) {
+            if (handover != null || resume != null) {
+                session = session.withTransport(Transport.DEV_FUSE);
+            } else if (transport != null) {
                 try {
                     session = session.withTransport(Transport.parse(transport));
                 } catch (IllegalArgumentException e) {
@@ -274,6 +299,26 @@ public final class Main {
                     if (kernelLocks) {
                         o = o.withKernelLocks();
                     }
+                    if (resume != null) {
+                        MemFs.Options restoreWith = o;
+                        yield (mp, mo, s) -> {
+                            HandoverState h = Fuse.receiveHandover(resume);
+                            try {
+                                Path want = mp.toAbsolutePath().normalize();
+                                if (h.mountpoint().isPresent() && !h.mountpoint().get().equals(want)
+                                        && !h.mountpoint().get().equals(want.toRealPath())) {
+                                    throw new IOException("the process at " + resume + " serves "
+                                            + h.mountpoint().get() + ", not " + want + "; give that mountpoint");
+                                }
+                                MemFs restored = MemFs.restore(restoreWith, h.filesystemState());
+                                memfsServed[0] = restored;
+                                return Fuse.resume(restored, h, s);
+                            } catch (IOException | RuntimeException e) {
+                                h.close();
+                                throw e;
+                            }
+                        };
+                    }
                     MemFs memfs = new MemFs(o);
                     memfsServed[0] = memfs;
                     yield (mp, mo, s) -> Fuse.mount(memfs, mp, mo, s);
@@ -304,11 +349,12 @@ public final class Main {
         if (fs == null) {
             return usage(err, "unknown example '" + example + "'");
         }
-        MemFs memfs = memfsServed[0];
         // A memfs image that could not be saved at unmount means the mount's changes are lost: not a clean end.
         ZipMount zip = zipServed[0];
-        Supplier<String> failure = memfs != null ? () -> memfs.saveFailure().map(Throwable::getMessage).orElse(null)
-                : zip != null ? () -> {
+        Supplier<String> failure = memfsServed[0] != null || zip == null
+                ? () -> memfsServed[0] == null ? null
+                        : memfsServed[0].saveFailure().map(Throwable::getMessage).orElse(null)
+                : () -> {
                     // the zip file is written when its filesystem closes, after the unmount
                     try {
                         zip.close();
@@ -316,9 +362,8 @@ public final class Main {
                     } catch (IOException e) {
                         return e.getMessage();
                     }
-                }
-                : () -> null;
-        return serve(fs, mountpoint, options, session, out, err, failure, stats);
+                };
+        return serve(fs, mountpoint, options, session, out, err, failure, stats, handover);
     }
 
     /**
@@ -418,7 +463,8 @@ public final class Main {
     }
 
     private static int serve(Example fs, Path mountpoint, MountOptions options, SessionOptions session,
-                             PrintStream out, PrintStream err, Supplier<String> failure, boolean stats) {
+                             PrintStream out, PrintStream err, Supplier<String> failure, boolean stats,
+                             Path handover) {
         Mount mount;
         try {
             mount = fs.mount(mountpoint, options, session);
@@ -453,9 +499,23 @@ public final class Main {
                 + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
         out.flush();
+        CompletableFuture<Boolean> handedOver = handover == null ? null : handOverWhenAsked(mount, handover, out, err);
         IllegalStateException failed = null;
         try {
             mount.awaitUnmount();
+            if (handedOver != null && mount.isMounted()) {
+                // The session ended for a hand-over (or its abandonment): the descriptor is still on its way.
+                if (handedOver.get(HANDOVER_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(reporter);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the reporter runs: it reports and exits
+                    }
+                    return 0;
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            err.println("jfuser: the hand-over of " + mountpoint.toAbsolutePath() + " did not finish: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -466,6 +526,14 @@ public final class Main {
             Runtime.getRuntime().removeShutdownHook(reporter);
         } catch (IllegalStateException shuttingDown) {
             // the reporter runs: it reports and exits
+        }
+        if (handedOver != null && !handedOver.isDone()) {
+            // Nobody took the mount over: the socket this process listened on goes with it.
+            try {
+                java.nio.file.Files.deleteIfExists(handover);
+            } catch (IOException ignored) {
+                // left behind: the next --handover at that path says it exists
+            }
         }
         if (failed != null) {
             err.println("jfuser: " + mountpoint.toAbsolutePath() + ": the filesystem stopped after an error ("
@@ -505,6 +573,41 @@ public final class Main {
             err.println("jfuser: SIGUSR1 cannot print the statistics in this JVM (" + why
                     + "); they are printed at unmount");
         }
+    }
+
+    /** How long an ended session waits for its hand-over to finish (the new process to confirm). */
+    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(60);
+    /** How long requests already read may take to be answered before a hand-over is abandoned. */
+    private static final Duration HANDOVER_DRAIN = Duration.ofSeconds(30);
+
+    /**
+     * Waits, on a thread of its own, for a process to connect to {@code socket} and hands the mount to it; true
+     * once the new process serves it. A failure is reported and leaves this process serving if it still can.
+     */
+    private static CompletableFuture<Boolean> handOverWhenAsked(Mount mount, Path socket, PrintStream out,
+                                                                PrintStream err) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("jfuser-handover").start(() -> {
+            // A refusal while still serving (memfs holding locks, say) leaves the mount as it was: listen again.
+            while (!done.isDone()) {
+                try {
+                    mount.handOver(socket, HANDOVER_DRAIN);
+                    out.println("jfuser: " + mount.mountpoint().map(Path::toString).orElse("the mount")
+                            + " handed over through " + socket);
+                    out.flush();
+                    done.complete(true);
+                } catch (IOException | RuntimeException e) {
+                    err.println("jfuser: hand-over through " + socket + " failed: " + e.getMessage()
+                            + (mount.isServing() ? "; still serving, listening again" : ""));
+                    if (!mount.isServing()) {
+                        done.complete(false);
+                    }
+                } catch (InterruptedException e) {
+                    done.complete(false);
+                }
+            }
+        });
+        return done;
     }
 
     /** A little longer than the library's shutdown hook waits for the session to end. */

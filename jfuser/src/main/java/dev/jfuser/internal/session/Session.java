@@ -173,6 +173,10 @@ public final class Session {
     private final SessionNotifier notifier;
     /** Kernel passthrough's backing files, registered by ioctl on the same descriptor. */
     private final SessionBackingFiles backingFiles;
+    /** What INIT agreed (answered here or adopted from the process that handed the mount over); null before. */
+    private volatile InitState initState;
+    /** Set by {@link #quiesceForHandOver}: the end of the readers then hands the connection over. */
+    private volatile SessionHandOver handOver;
 
     public Session(FuseChannel channel, AsyncFilesystem fs, SessionOptions options, int allowRootOwner) {
         this.mainChannel = channel;
@@ -272,6 +276,35 @@ public final class Session {
             terminated.complete(null);
             throw e;
         }
+        serve(buffer);
+    }
+
+    /**
+     * Serves a connection whose INIT another process answered (a hand-over): adopts {@code state} instead of
+     * reading INIT, runs the filesystem's init with the kernel's offer as it was, then starts the readers.
+     *
+     * @throws IOException if the filesystem's init fails or the state asks for io_uring; the session is then closed
+     */
+    public void resume(InitState state) throws IOException {
+        try {
+            this.config = SessionHandOver.adopt(state, fs, notifier, backingFiles, this::log);
+            this.minor = state.negotiatedMinor();
+            this.format = new WireFormat(state.negotiatedMinor(), (state.flags() & Abi.SETXATTR_EXT) != 0);
+            this.bufferSize = state.maxWrite() + HEADER_ROOM;
+            dispatcher.negotiated(state.flags());
+            notifier.negotiated(state.negotiatedMinor(), state.offeredFlags());
+            backingFiles.negotiated(whyNoPassthrough(state.kernelMinor(), state.offeredFlags(), config,
+                    state.stackDepth()), state.stackDepth());
+            this.initState = state;
+        } catch (IOException | RuntimeException e) {
+            mainChannel.close();
+            terminated.complete(null);
+            throw e;
+        }
+        serve(newBuffer());
+    }
+
+    private void serve(MemorySegment buffer) {
         UringTransport uring = rings;
         List<FuseChannel> readerChannels = new ArrayList<>();
         readerChannels.add(mainChannel);
@@ -492,6 +525,7 @@ public final class Session {
                 + Long.toHexString(flags) + ", max_write " + maxWrite + ", " + cfg + ", transport "
                 + (rings != null ? rings.toString() : "/dev/fuse"));
         r.replyStruct(size, (b, p) -> ReplyEncoder.initOut(b, p, out));
+        initState = new InitState(init.minor(), negotiated, offered, flags, init.maxReadahead(), maxWrite, stackDepth);
         notifier.negotiated(negotiated, offered);
         backingFiles.negotiated(whyNoPassthrough(init.minor(), offered, cfg, stackDepth), stackDepth);
     }
@@ -1193,7 +1227,68 @@ public final class Session {
         }
     }
 
+    /**
+     * Stops reading at a request boundary and waits until every request read is answered and every handler has
+     * returned, then ends the session without the filesystem's destroy and returns the connection: a duplicate of
+     * the /dev/fuse descriptor and the INIT state, for another process to {@link #resume} with. Nothing is lost:
+     * requests not read stay queued in the kernel for the next reader.
+     *
+     * @throws IOException if the session cannot be handed over (io_uring, not a /dev/fuse descriptor, ended), or
+     *     requests stayed unanswered for {@code drainMillis}; the session has then ended (as after an unmount)
+     */
+    public SessionHandOver.Result quiesceForHandOver(long drainMillis) throws IOException, InterruptedException {
+        SessionHandOver h;
+        synchronized (this) {
+            String why = SessionHandOver.whyNot(mainChannel, rings, initState, stopping.get() || handOver != null);
+            if (why != null) {
+                throw new IOException("cannot hand this session over: " + why);
+            }
+            h = new SessionHandOver(drainMillis);
+            handOver = h;
+        }
+        mainChannel.wakeup();
+        return h.await(terminated);
+    }
+
+    /** The end of a hand-over, on the shutdown thread: true when the connection was handed over. */
+    private boolean finishHandOver(SessionHandOver h) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(h.drainMillis);
+        // The parker still runs (stopping is not set): parked requests are dispatched and answered too.
+        while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(200_000L);
+        }
+        long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        if (!inFlight.isEmpty() || !awaitHandlers(left)) {
+            h.fail(new IOException("the hand-over was abandoned: " + inFlight.size() + " request(s) still"
+                    + " unanswered and " + handlersRunning.get() + " handler(s) running after " + h.drainMillis
+                    + " ms; the session ended as after an unmount (raise the drain timeout if handlers legitimately"
+                    + " run that long)"));
+            return false;
+        }
+        stopping.set(true);
+        LockSupport.unpark(parker);
+        notifier.close();
+        int fd;
+        try {
+            fd = LibC.dupCloexec(((DevFuseChannel) mainChannel).fd(), 0);
+        } catch (IOException e) {
+            h.fail(new IOException("the hand-over was abandoned: duplicating the /dev/fuse descriptor failed: "
+                    + e.getMessage(), e));
+            return false;
+        }
+        // Every request read on a clone was answered, so closing the clones loses nothing; the connection lives on
+        // in the duplicate.
+        closeChannels();
+        h.complete(new SessionHandOver.Result(fd, initState));
+        terminated.complete(null);
+        return true;
+    }
+
     private void shutdown() {
+        SessionHandOver h = handOver;
+        if (h != null && fatalError.get() == null && finishHandOver(h)) {
+            return;
+        }
         stopping.set(true);
         Thread p = parker;
         if (p != null) {
