@@ -275,9 +275,9 @@ public final class NioFilesystem implements PathFilesystem {
         Handle h = fh.isPresent() ? handles.get(fh.getAsLong()) : null;
         try {
             FileAttr a = io(() -> attributes(req, p));
-            if (h != null) {
+            long size = h == null ? -1 : openSize(h);
+            if (size >= 0) {
                 // the provider may see the data only at close (zipfs); the open channel knows its size
-                long size = io(h.channel::size);
                 if (size != a.size()) {
                     a = a.toBuilder().size(size).blocks((size + 511) / 512).build();
                 }
@@ -285,9 +285,9 @@ public final class NioFilesystem implements PathFilesystem {
             }
             return a;
         } catch (NoSuchFileException e) {
-            if (h != null) {
+            long size = h == null ? -1 : openSize(h);
+            if (size >= 0) {
                 // unlinked while open: the open channel still holds the data
-                long size = io(h.channel::size);
                 FileAttr last = h.last != null ? h.last
                         : FileAttr.builder(0, FileType.REGULAR_FILE).perm(0600).uid(req.uid()).gid(req.gid()).build();
                 return last.toBuilder().size(size).blocks((size + 511) / 512).nlink(0).build();
@@ -295,6 +295,22 @@ public final class NioFilesystem implements PathFilesystem {
             Path parent = p.getParent();
             if (parent != null && !p.equals(root) && Files.isRegularFile(parent, NOFOLLOW)) {
                 throw new FuseException(Errno.ENOTDIR, path);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The size of an open handle's channel, or -1 once it is closed: the handle may be one the path adapter picked
+     * for a stat without one ({@code PathAdapter} passes any open handle of the node), which a RELEASE can close
+     * meanwhile; then the provider's own attributes are the answer.
+     */
+    private static long openSize(Handle h) throws IOException {
+        try {
+            return io(h.channel::size);
+        } catch (FuseException e) {
+            if (Errno.EBADF.equals(e.errno()) && !h.channel.isOpen()) {
+                return -1;
             }
             throw e;
         }
