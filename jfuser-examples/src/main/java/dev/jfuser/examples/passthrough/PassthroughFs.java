@@ -37,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -142,49 +141,13 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
      */
     private static final class OwnerLocks {
         final Fd fd;
-        /** Held ranges, start to inclusive end, disjoint and not adjacent. */
-        final TreeMap<Long, Long> ranges = new TreeMap<>();
+        /** Held ranges (types aside, to know when it holds nothing). */
+        final LockRanges ranges = new LockRanges();
         final Set<Long> handles = new java.util.HashSet<>();
         int pid;
 
         OwnerLocks(Fd fd) {
             this.fd = fd;
-        }
-
-        void add(long start, long end) {
-            var below = ranges.floorEntry(start);
-            if (below != null && below.getValue() >= start - 1) {
-                start = below.getKey();
-                end = Math.max(end, below.getValue());
-            }
-            for (var e = ranges.ceilingEntry(start); e != null && (end == Long.MAX_VALUE || e.getKey() <= end + 1);
-                    e = ranges.ceilingEntry(start)) {
-                end = Math.max(end, e.getValue());
-                ranges.remove(e.getKey());
-            }
-            ranges.put(start, end);
-        }
-
-        void subtract(long start, long end) {
-            var below = ranges.lowerEntry(start);
-            if (below != null && below.getValue() >= start) {
-                ranges.put(below.getKey(), start - 1);
-                if (below.getValue() > end) {
-                    ranges.put(end + 1, below.getValue());
-                }
-            }
-            for (var e = ranges.ceilingEntry(start); e != null && e.getKey() <= end; e = ranges.ceilingEntry(start)) {
-                ranges.remove(e.getKey());
-                if (e.getValue() > end) {
-                    ranges.put(end + 1, e.getValue());
-                    break;
-                }
-            }
-        }
-
-        boolean overlaps(long start, long end) {
-            var below = ranges.floorEntry(end);
-            return below != null && below.getValue() >= start;
         }
     }
 
@@ -695,7 +658,7 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
             long to = Math.min(c.end(), lock.end());
             int pid = 0;
             for (var e : n.owners.entrySet()) {
-                if (e.getKey() != lockOwner && e.getValue().overlaps(from, to)) {
+                if (e.getKey() != lockOwner && e.getValue().ranges.overlaps(from, to)) {
                     pid = e.getValue().pid;
                     break;
                 }
@@ -737,9 +700,9 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
                 done = Posix.ofdSetLock(o.fd, lock.type(), lock.start(), lock.end());
                 if (done) {
                     if (lock.type() == FileLock.F_UNLCK) {
-                        o.subtract(lock.start(), lock.end());
+                        o.ranges.subtract(lock.start(), lock.end());
                     } else {
-                        o.add(lock.start(), lock.end());
+                        o.ranges.add(lock.start(), lock.end());
                         o.handles.add(fh);
                         o.pid = lock.pid() != 0 ? lock.pid() : reqPid;
                     }
