@@ -78,7 +78,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * descriptor is closed when its owner holds nothing on the node any more: after an unlock of everything, at the
  * owner's FLUSH (a close releases all of a process's POSIX locks on the file; the kernel sends no unlock for it),
  * or at the RELEASE of the last handle the owner locked through. A blocking wait ({@code F_SETLKW}, flock without
- * {@code LOCK_NB}) retries the non-blocking call with a backoff of up to {@value #MAX_LOCK_PAUSE_MS} ms, on the
+ * {@code LOCK_NB}) retries the non-blocking call with a backoff of up to 20 ms, on the
  * request's virtual thread, and ends with EINTR when the caller is interrupted; no native call blocks. GETLK
  * reports the holder's pid for a classic lock on the source, the pid of the mount's lock owner for a lock taken
  * through the mount, and 0 for an OFD lock taken on the source directly, which no process owns.

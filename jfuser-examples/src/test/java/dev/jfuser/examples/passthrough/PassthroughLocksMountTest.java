@@ -146,6 +146,44 @@ class PassthroughLocksMountTest {
 
     @ParameterizedTest(name = "kernel passthrough {0}")
     @ValueSource(booleans = {false, true})
+    void aClientsOwnOfdLocksThroughTheMountReachTheSourceAndGoWithTheirOpenFile(boolean kernelPassthrough)
+            throws Exception {
+        mount(kernelPassthrough);
+        int before = m.fs.openDescriptors();
+        assertEquals("EAGAIN OK EAGAIN OK", py(m.mountpoint, """
+                def ofd(fd, t):
+                    fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack('hhqqi', t, 0, 0, 0, 0))
+                def src():
+                    return err(lambda: fcntl.lockf(os.open('%s/f', os.O_RDWR), fcntl.LOCK_SH | fcntl.LOCK_NB))
+                a = os.open('f', os.O_RDWR)
+                b = os.open('f', os.O_RDWR)
+                ofd(a, fcntl.F_WRLCK)
+                r1 = err(lambda: ofd(b, fcntl.F_RDLCK))
+                os.close(a)
+                # the lock goes with the RELEASE of a, which the kernel sends asynchronously
+                for i in range(200):
+                    r2 = err(lambda: ofd(b, fcntl.F_WRLCK))
+                    if r2 == 'OK':
+                        break
+                    time.sleep(0.01)
+                print(r1, r2, src(), end=' ')
+                os.close(b)
+                for i in range(200):
+                    r3 = src()
+                    if r3 == 'OK':
+                        break
+                    time.sleep(0.01)
+                print(r3)
+                """.formatted(m.source)));
+        // a daemon descriptor per lock owner: none left once the open files are gone
+        for (int i = 0; i < 100 && m.fs.openDescriptors() > before + 1; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(before + 1, m.fs.openDescriptors(), "the file's node, and no lock descriptor");
+    }
+
+    @ParameterizedTest(name = "kernel passthrough {0}")
+    @ValueSource(booleans = {false, true})
     void unlockingEverythingThroughTheMountFreesTheSourceAndItsDescriptor(boolean kernelPassthrough)
             throws Exception {
         mount(kernelPassthrough);
