@@ -78,7 +78,9 @@ public final class Fuse {
     public static Mount mount(Filesystem fs, Path mountpoint, MountOptions options, SessionOptions session)
             throws IOException {
         Objects.requireNonNull(fs, "fs");
-        return mount(new BlockingAdapter(fs, session.inline()), mountpoint, options, session);
+        Mount m = mount(new BlockingAdapter(fs, session.inline()), mountpoint, options, session);
+        m.handoverSource(fs, m.allowRootOwnerOf());
+        return m;
     }
 
     /**
@@ -169,6 +171,7 @@ public final class Fuse {
         // An auto_unmount watcher (fusermount3) is released once the session is over, however it ended.
         s.terminated().whenComplete((v, t) -> device.closeWatcher());
         Mount mount = new Mount(target, device, s);
+        mount.handoverSource(fs, owner);
         if (session.unmountOnExit()) {
             mount.unmountOnExit();
         }
@@ -210,6 +213,108 @@ public final class Fuse {
         Session s = new Session(DevFuseChannel.of(fd), fs, session, -1);
         s.start();
         Mount mount = new Mount(null, null, s);
+        if (session.unmountOnExit()) {
+            mount.unmountOnExit();
+        }
+        return mount;
+    }
+
+    /**
+     * Connects to a process handing its mount over ({@link Mount#handOver}) at {@code socket} and receives the
+     * mount: its /dev/fuse descriptor, what INIT agreed, and the filesystem's state. Build the filesystem from
+     * {@link HandoverState#filesystemState()}, then serve it with {@link #resume}. The old process stopped reading
+     * when this connected: callers wait until {@code resume} starts the readers, so do only what the restore needs
+     * in between.
+     *
+     * @param socket where the old process listens
+     * @return the mount, owned by the caller until resumed (close it to give up)
+     * @throws IOException if nobody listens there (the message names the path), or the hand-over failed on the old
+     *     side or arrived broken
+     */
+    public static HandoverState receiveHandover(Path socket) throws IOException {
+        Objects.requireNonNull(socket, "socket");
+        int s;
+        try {
+            // The old process stops serving as soon as this connects: pay first-use costs before that.
+            dev.jfuser.internal.sys.UnixSockets.warmUp();
+            s = dev.jfuser.internal.sys.UnixSockets.connect(socket);
+        } catch (IOException e) {
+            throw new IOException("cannot take a mount over from " + socket + ": " + e.getMessage()
+                    + " (is a process handing its mount over listening there?)", e);
+        }
+        try {
+            return HandoverState.receive(s, socket);
+        } catch (IOException | RuntimeException e) {
+            dev.jfuser.internal.sys.LibC.closeQuietly(s);
+            throw e;
+        }
+    }
+
+    /**
+     * Serves a mount received with {@link #receiveHandover}, without a new INIT (the kernel answered one already, to
+     * the old process): runs {@code fs}'s {@code init} with the kernel's offer as it was, starts the readers, and
+     * confirms to the old process, which then exits. The kernel's node ids and file handles stay those the old
+     * process gave out: {@code fs} must have restored them (see {@link HandoverSource}).
+     *
+     * @param fs      the filesystem, restored from {@link HandoverState#filesystemState()}
+     * @param state   the received mount; taken over by the returned {@link Mount}
+     * @param session the session options ({@link SessionOptions#transport()} is ignored: a resumed session serves
+     *                on /dev/fuse, as the old one did)
+     * @return the mount, serving
+     * @throws IOException if the filesystem's init fails; the connection is then closed (the kernel aborts it)
+     */
+    public static Mount resume(Filesystem fs, HandoverState state, SessionOptions session) throws IOException {
+        Objects.requireNonNull(fs, "fs");
+        Mount m = resume(new BlockingAdapter(fs, session.inline()), state, session);
+        m.handoverSource(fs, state.allowRootOwner());
+        return m;
+    }
+
+    /**
+     * Like {@link #resume(Filesystem, HandoverState, SessionOptions)}, for an {@link AsyncFilesystem}.
+     *
+     * @param fs      the filesystem, restored from {@link HandoverState#filesystemState()}
+     * @param state   the received mount; taken over by the returned {@link Mount}
+     * @param session the session options
+     * @return the mount, serving
+     * @throws IOException if the filesystem's init fails; the connection is then closed (the kernel aborts it)
+     */
+    public static Mount resume(AsyncFilesystem fs, HandoverState state, SessionOptions session) throws IOException {
+        Objects.requireNonNull(fs, "fs");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(session, "session");
+        int fd = state.takeFd();
+        DevFuseChannel channel;
+        try {
+            channel = DevFuseChannel.of(fd);
+        } catch (IOException | RuntimeException e) {
+            dev.jfuser.internal.sys.LibC.closeQuietly(fd);
+            state.close();
+            throw e;
+        }
+        Path mp = state.mountpoint().orElse(null);
+        MountedDevice device = mp == null ? null
+                : MountedDevice.adopted(fd, mp, state.fusermount(), state.ownerUid(), state.mountId());
+        Session s = new Session(channel, fs, session.withTransport(Transport.DEV_FUSE), state.allowRootOwner());
+        if (device != null) {
+            // As for a fresh mount: a session ended by a fatal error leaves no dead mount behind.
+            s.onAbort(() -> {
+                try {
+                    device.unmount(true);
+                } catch (IOException ignored) {
+                    // already gone, or nothing more to try
+                }
+            });
+        }
+        try {
+            s.resume(state.init());
+        } catch (IOException | RuntimeException e) {
+            state.close();
+            throw e;
+        }
+        Mount mount = new Mount(mp, device, s);
+        mount.handoverSource(fs, state.allowRootOwner());
+        state.confirm();
         if (session.unmountOnExit()) {
             mount.unmountOnExit();
         }

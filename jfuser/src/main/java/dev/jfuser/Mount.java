@@ -2,6 +2,11 @@ package dev.jfuser;
 
 import dev.jfuser.internal.mount.MountedDevice;
 import dev.jfuser.internal.session.Session;
+import dev.jfuser.internal.session.SessionHandOver;
+import dev.jfuser.internal.sys.LibC;
+import dev.jfuser.internal.sys.NativeException;
+import dev.jfuser.internal.sys.UnixSockets;
+import java.nio.file.Files;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,11 +24,15 @@ import java.util.concurrent.TimeoutException;
  * while it serves leaves no dead mount behind. The hook goes away when the session ends.
  */
 public final class Mount implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.jfuser");
+    private static final System.Logger LOG = System.getLogger("dev.jfuser.mount");
 
     private final Path mountpoint;
     private final MountedDevice device;
     private final Session session;
+    /** The filesystem's state for a hand-over, when it offers one. */
+    private volatile HandoverSource handoverSource;
+    /** Uid allowed besides root when allow_root is emulated, else -1; carried to a process taking the mount over. */
+    private volatile int allowRootOwner = -1;
 
     Mount(Path mountpoint, MountedDevice device, Session session) {
         this.mountpoint = mountpoint;
@@ -79,6 +88,19 @@ public final class Mount implements AutoCloseable {
      */
     public Transport transport() {
         return session.transport();
+    }
+
+    /**
+     * A snapshot of the session's counters: per kind of request how many were answered, with which errors and how
+     * fast (p50, p90, p99, max), and the session's INTERRUPTs, notifications and requests in flight. Counting is
+     * always on and allocates nothing per request; taking a snapshot adds the counters up. Also after the session
+     * ended (the counts of the whole session). {@link MountStats#table()} formats it; the {@code jfuser} command
+     * prints it with {@code --stats}.
+     *
+     * @return the counters now
+     */
+    public MountStats stats() {
+        return session.stats();
     }
 
     /**
@@ -226,6 +248,105 @@ public final class Mount implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return true;
+        }
+    }
+
+    int allowRootOwnerOf() {
+        return allowRootOwner;
+    }
+
+    /** Remembers {@code fs} as the state source of a hand-over, if it is one. */
+    void handoverSource(Object fs, int allowRootOwner) {
+        if (fs instanceof HandoverSource h) {
+            this.handoverSource = h;
+        }
+        this.allowRootOwner = allowRootOwner;
+    }
+
+    /**
+     * Hands this mount over to another process, which goes on serving it where this one stops: the mount never
+     * disappears and callers see at most a pause. Listens on a Unix socket at {@code socket} (which must not exist;
+     * it is removed once a process connected) and waits there for a process calling {@link Fuse#receiveHandover}
+     * with the same path. Then this session stops reading at a request boundary, lets every request already read be
+     * answered (requests not read yet stay queued in the kernel for the new process), asks the filesystem for its
+     * {@link HandoverSource#handoverState()}, and sends the /dev/fuse descriptor ({@code SCM_RIGHTS}), what INIT
+     * agreed and that state. It returns once the new process confirmed that it serves ({@link Fuse#resume}); this
+     * mount has ended then ({@link #isServing()} is false) without the filesystem's {@code destroy}, and the process
+     * may exit.
+     *
+     * <pre>{@code
+     * // old process
+     * mount.handOver(Path.of("/run/myfs.sock"), Duration.ofSeconds(30));
+     * // new process
+     * try (HandoverState h = Fuse.receiveHandover(Path.of("/run/myfs.sock"))) {
+     *     MyFs fs = MyFs.restore(h.filesystemState());
+     *     Mount m = Fuse.resume(fs, h, SessionOptions.DEFAULT);
+     *     m.awaitUnmount();
+     * }
+     * }</pre>
+     *
+     * <p>Limits: only a session on /dev/fuse ({@link Transport#DEV_FUSE}) can be handed over; io_uring queues are
+     * refused with an {@link IOException} saying so. A mount with an auto_unmount watcher is refused (the watcher
+     * would unmount when this process exits). Both processes must run the same jfuser version.
+     *
+     * @param socket       where to listen for the process taking over
+     * @param drainTimeout how long requests already read may take to be answered; when exceeded the hand-over is
+     *                     abandoned and this session ends as after an unmount (callers then see errors)
+     * @throws IOException if the socket cannot be made, the session cannot be handed over (the message says why),
+     *     the drain timed out, or the new process did not confirm (then it holds the mount, or nobody does and the
+     *     kernel aborted the connection)
+     * @throws InterruptedException if interrupted while waiting for a process to connect or for the drain
+     */
+    public void handOver(Path socket, Duration drainTimeout) throws IOException, InterruptedException {
+        java.util.Objects.requireNonNull(socket, "socket");
+        long drainMillis = drainTimeout.toMillis();
+        if (drainMillis <= 0) {
+            throw new IllegalArgumentException("drainTimeout must be positive, got " + drainTimeout);
+        }
+        if (device != null && device.hasWatcher()) {
+            throw new IOException("cannot hand " + mountpoint + " over: it was mounted with auto_unmount, whose "
+                    + "watcher unmounts it when this process exits; mount without auto_unmount to hand it over");
+        }
+        if (!isServing()) {
+            throw new IllegalStateException("the session of " + this + " has ended; there is nothing to hand over");
+        }
+        UnixSockets.warmUp();
+        int listening = UnixSockets.listen(socket);
+        int conn;
+        try {
+            conn = UnixSockets.accept(listening);
+        } finally {
+            LibC.closeQuietly(listening);
+            Files.deleteIfExists(socket);
+        }
+        try {
+            HandoverSource check = handoverSource;
+            if (check != null) {
+                // Still serving: a refusal leaves the mount untouched (the connecting process sees the socket close).
+                check.checkHandover();
+            }
+            SessionHandOver.Result r = session.quiesceForHandOver(drainMillis);
+            try {
+                HandoverSource src = handoverSource;
+                byte[] fsState = src == null ? new byte[0] : src.handoverState();
+                byte[] message = HandoverState.encode(r.state(), mountpoint, device == null ? null
+                        : device.fusermount(), device == null ? -1 : device.ownerUid(), device == null ? -1
+                        : device.mountId(), allowRootOwner, fsState);
+                LibC.sendFd(conn, r.fd());
+                UnixSockets.writeFully(conn, message);
+            } finally {
+                // The descriptor in flight (or received) holds the connection now.
+                LibC.closeQuietly(r.fd());
+            }
+            try {
+                UnixSockets.readFully(conn, 1);
+            } catch (NativeException e) {
+                throw new IOException("the process that connected to " + socket + " took the mount's descriptor but"
+                        + " did not confirm that it serves it (" + e.getMessage() + "); if it exited, the kernel has"
+                        + " aborted the connection: unmount " + mountpoint + " and mount again", e);
+            }
+        } finally {
+            LibC.closeQuietly(conn);
         }
     }
 

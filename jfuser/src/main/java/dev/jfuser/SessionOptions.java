@@ -16,7 +16,8 @@ import java.util.Set;
  * @param maxWriteBuffers WRITEs holding a payload buffer (max_write each) handled at once (/dev/fuse; with
  *     io_uring each ring entry owns its buffer); a WRITE beyond waits, read but not started, for a buffer (one such
  *     per reader), so request buffers take at most (maxWriteBuffers + 2 × readers) × max_write
- * @param debug where to print each request and reply ({@code -d}), or null
+ * @param debug where to print each request and reply ({@code -d}), or null (then the system property
+ *     {@code jfuser.debug=true} sends the trace to standard error)
  * @param inline operations whose {@link Filesystem} methods run on the thread that read the request instead of on
  *     a virtual thread of their own (see {@link #withInline})
  * @param transport /dev/fuse, io_uring, or io_uring when available; see {@link Transport}
@@ -119,7 +120,9 @@ public record SessionOptions(int readerThreads, int maxInFlight, int maxWriteBuf
     }
 
     /**
-     * These options printing every request and reply to {@code out} (null: off).
+     * These options printing every request and reply to {@code out} (null: off, unless the system property
+     * {@code jfuser.debug} is {@code true}, which sends the trace to standard error). Modes are printed in octal and
+     * flags by name.
      *
      * @param out where the trace goes, one line per request and per reply (e.g. {@code System.err}); null for none
      * @return a copy of these options with only that setting changed

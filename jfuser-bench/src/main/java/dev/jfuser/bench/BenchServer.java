@@ -89,6 +89,15 @@ public final class BenchServer {
                 m.awaitUnmount();
                 return;
             }
+            case "jfuser-path" -> {
+                SessionOptions so = SessionOptions.DEFAULT.withReaderThreads(readers).withRingDepth(ringDepth);
+                Mount m = Fuse.mount(new dev.jfuser.path.PathAdapter(new JfuserPathBenchFs(tree, cache),
+                        java.time.Duration.ofSeconds(cache ? 60 : 0)), mp,
+                        MountOptions.builder().fsname("bench").build(), so);
+                ready();
+                m.awaitUnmount();
+                return;
+            }
             case "jnr-fuse" -> {
                 JnrBenchFs fs = new JnrBenchFs(tree);
                 Thread t = Thread.ofPlatform().daemon(true).start(

@@ -90,6 +90,8 @@ public final class FakeKernel implements AutoCloseable {
 
     private final Channel channel = new Channel();
     private final Session session;
+    /** The {@link #sync()} requests sent (opcode 0: counted by the session as an unknown opcode). */
+    private final AtomicLong syncs = new AtomicLong();
     private final AtomicLong uniques = new AtomicLong(2);
     private final Map<Long, Long> lookupCounts = new ConcurrentHashMap<>();
     /** Operations answered ENOSYS that the kernel then takes as success: like the kernel, no longer sent. */
@@ -229,6 +231,21 @@ public final class FakeKernel implements AutoCloseable {
      */
     public KernelConfig kernelConfig() {
         return session.config();
+    }
+
+    /**
+     * The session's counters, as {@link dev.jfuser.Mount#stats()} gives them for a real mount: per opcode the
+     * requests answered, their errors by errno and their latencies, and the session's interrupts and
+     * notifications. Lets a test check, say, that a cached path costs no second LOOKUP. The requests of
+     * {@link #sync()} (which the kit sends after FORGETs) are left out.
+     *
+     * @return a snapshot of the counters now
+     */
+    public dev.jfuser.MountStats stats() {
+        dev.jfuser.MountStats s = session.stats();
+        return new dev.jfuser.MountStats(s.uptime(), s.transport(), s.operations(),
+                Math.max(0, s.unknownOpcodes() - syncs.get()), s.inFlight(), s.parked(), s.interrupts(),
+                s.notifications(), s.notificationErrors(), s.unmatchedNotifyReplies(), s.malformedRequests());
     }
 
     /**
@@ -409,6 +426,7 @@ public final class FakeKernel implements AutoCloseable {
      * reply. Exact with one reader thread, the kit's default.
      */
     public void sync() {
+        syncs.incrementAndGet();
         awaitReply(submit(0, 0, new byte[0]));
     }
 

@@ -75,7 +75,14 @@ public abstract class FilesystemContract {
         /** {@code renameat2(2)} with {@code RENAME_NOREPLACE}. */
         RENAME_NOREPLACE,
         /** {@code renameat2(2)} with {@code RENAME_EXCHANGE}. */
-        RENAME_EXCHANGE
+        RENAME_EXCHANGE,
+        /**
+         * Writes at any offset of an existing file and truncation to any size (an object store writes whole
+         * objects, sequentially).
+         */
+        RANDOM_WRITES,
+        /** {@code rename(2)} of a directory (an object store has no single call that renames a key prefix). */
+        DIRECTORY_RENAME
     }
 
     /**
@@ -147,6 +154,7 @@ public abstract class FilesystemContract {
 
     @Test
     void writesPastTheEndLeaveAHoleOfZeros() throws Exception {
+        requires(Feature.RANDOM_WRITES);
         FsClient c = client();
         c.writeFile(dir + "/sparse", new byte[0]);
         c.writeAt(dir + "/sparse", 100_000, bytes("end"));
@@ -157,6 +165,7 @@ public abstract class FilesystemContract {
 
     @Test
     void truncateShrinksAndGrowsWithZeros() throws Exception {
+        requires(Feature.RANDOM_WRITES);
         FsClient c = client();
         c.writeFile(dir + "/t", bytes("0123456789"));
         c.truncate(dir + "/t", 4);
@@ -238,6 +247,7 @@ public abstract class FilesystemContract {
 
     @Test
     void renameOfADirectoryOverAnEmptyOneReplacesIt() throws Exception {
+        requires(Feature.DIRECTORY_RENAME);
         FsClient c = client();
         c.mkdir(dir + "/src", 0755);
         c.writeFile(dir + "/src/f", new byte[0]);
@@ -248,6 +258,7 @@ public abstract class FilesystemContract {
 
     @Test
     void renameOverANonEmptyDirectoryIsEnotempty() throws Exception {
+        requires(Feature.DIRECTORY_RENAME);
         FsClient c = client();
         c.mkdir(dir + "/src", 0755);
         c.mkdir(dir + "/dst", 0755);

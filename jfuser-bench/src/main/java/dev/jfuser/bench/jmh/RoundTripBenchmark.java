@@ -10,10 +10,12 @@ import dev.jfuser.Request;
 import dev.jfuser.SessionOptions;
 import dev.jfuser.bench.JfuserAsyncBenchFs;
 import dev.jfuser.bench.JfuserBenchFs;
+import dev.jfuser.bench.JfuserPathBenchFs;
 import dev.jfuser.bench.Tree;
 import dev.jfuser.internal.session.BlockingAdapter;
 import dev.jfuser.internal.session.Session;
 import dev.jfuser.internal.transport.FuseChannel;
+import dev.jfuser.path.PathAdapter;
 import dev.jfuser.protocol.Opcode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,7 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code Filesystem} API, which runs each request on a virtual thread; {@code api=inline} is the blocking API
  * with {@code SessionOptions.withInline}, on the reader thread. {@code api=prebuilt} answers with stages built
  * before the benchmark, so the filesystem allocates nothing: what remains is jfuser's own allocation (the
- * {@code Request} it hands to the filesystem included).
+ * {@code Request} it hands to the filesystem included). {@code api=path} is the same tree on the path API
+ * ({@code PathAdapter} over {@code JfuserPathBenchFs}, blocking): compared with {@code blocking}, the cost of the
+ * adapter's node table and paths.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -70,13 +74,14 @@ public class RoundTripBenchmark {
     @Param({"GETATTR", "LOOKUP", "READ_4K", "WRITE_4K", "READDIR"})
     public String op;
 
-    @Param({"async", "blocking", "inline", "prebuilt"})
+    @Param({"async", "blocking", "inline", "prebuilt", "path"})
     public String api;
 
     private LoopbackChannel channel;
     private Session session;
     private MemorySegment request;
     private long unique = 100;
+    private PathAdapter pathFs;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -88,27 +93,48 @@ public class RoundTripBenchmark {
             case "inline" -> new BlockingAdapter(new JfuserBenchFs(tree, false, false),
                     java.util.Set.of(JfuserBenchFs.OPS));
             case "prebuilt" -> new PrebuiltFs(new JfuserBenchFs(tree, false, false));
+            case "path" -> new BlockingAdapter(pathFs = new PathAdapter(new JfuserPathBenchFs(tree)));
             default -> throw new IllegalArgumentException(api);
         };
+        long small = Tree.SMALL;
+        long smallFile = Tree.SMALL_BASE + 1;
+        long big = Tree.BIG;
+        long scratchFile = scratch;
+        long dir10k = Tree.DIR10K;
+        long dirFh = 0;
+        if (pathFs != null) {
+            // the path API numbers its own nodes: look the files up as the kernel would first
+            Request req = new Request(1, Opcode.LOOKUP, 1, 0, 0, 0, null);
+            small = pathFs.lookup(req, 1, "small").nodeId();
+            smallFile = pathFs.lookup(req, small, "s001").nodeId();
+            big = pathFs.lookup(req, 1, "big").nodeId();
+            scratchFile = pathFs.lookup(req, pathFs.lookup(req, 1, "scratch").nodeId(), "w").nodeId();
+            dir10k = pathFs.lookup(req, 1, "dir10k").nodeId();
+            dirFh = pathFs.opendir(req, dir10k, 0).fh(); // its listing restarts (a new snapshot) at offset 0
+        }
         channel = new LoopbackChannel();
         session = new Session(channel, fs, SessionOptions.DEFAULT.withReaderThreads(1), -1);
         channel.submit(init());
         session.start(); // reads and answers INIT on this thread, then starts the reader
         channel.awaitReplies(1);
         request = switch (op) {
-            case "GETATTR" -> request(GETATTR, Tree.SMALL_BASE + 1, 16, 0);
+            case "GETATTR" -> request(GETATTR, smallFile, 16, 0);
             case "LOOKUP" -> {
-                MemorySegment r = request(LOOKUP, Tree.SMALL, 5, 0);
+                MemorySegment r = request(LOOKUP, small, 5, 0);
                 r.setString(40, "s001");
                 yield r;
             }
-            case "READ_4K" -> readIn(request(READ, Tree.BIG, 40, 0), 4096);
+            case "READ_4K" -> readIn(request(READ, big, 40, 0), 4096);
             case "WRITE_4K" -> {
-                MemorySegment r = request(WRITE, scratch, 40, 4096);
+                MemorySegment r = request(WRITE, scratchFile, 40, 4096);
                 r.set(INT, 40 + 16, 4096);
                 yield r;
             }
-            case "READDIR" -> readIn(request(READDIR, Tree.DIR10K, 40, 0), 4096);
+            case "READDIR" -> {
+                MemorySegment r = readIn(request(READDIR, dir10k, 40, 0), 4096);
+                r.set(LONG, 40, dirFh);
+                yield r;
+            }
             default -> throw new IllegalArgumentException(op);
         };
         if (roundTrip() != 0) {

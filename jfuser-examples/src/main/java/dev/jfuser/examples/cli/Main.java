@@ -1,6 +1,7 @@
 package dev.jfuser.examples.cli;
 
 import dev.jfuser.Fuse;
+import dev.jfuser.HandoverState;
 import dev.jfuser.Mount;
 import dev.jfuser.MountOptions;
 import dev.jfuser.SessionOptions;
@@ -9,6 +10,9 @@ import dev.jfuser.examples.clock.ClockFs;
 import dev.jfuser.examples.hello.AsyncHelloFs;
 import dev.jfuser.examples.hello.HelloFs;
 import dev.jfuser.examples.passthrough.PassthroughFs;
+import dev.jfuser.examples.notes.NotesFs;
+import dev.jfuser.examples.zip.ZipMount;
+import dev.jfuser.path.PathAdapter;
 import dev.jfuser.examples.httpfs.BlockingHttpFs;
 import dev.jfuser.examples.httpfs.HttpFs;
 import dev.jfuser.examples.httpfs.HttpFsOptions;
@@ -26,6 +30,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -51,12 +59,21 @@ public final class Main {
                              a mirror of directory SOURCE, every operation done there
                              (--kernel-passthrough: the kernel reads and writes the
                              source files itself; needs root and Linux 6.9+)
+              notes          an in-memory filesystem of directories and files in 93 lines,
+                             written on the path API (dev.jfuser.path)
+              zip FILE.zip   a zip file, read-write through the JDK's zip filesystem
+                             (created if missing; changes are written at unmount)
               httpfs URL     a directory tree served over HTTP, read-only: any server
                              with HTML directory listings (jwebserver, nginx autoindex),
                              e.g. jfuser httpfs http://127.0.0.1:8000/ /mnt/web
+              s3 BUCKET[/PREFIX] --endpoint URL
+                             an S3 bucket, read-write (module jfuser-s3; bin/jfuser s3 --help)
 
             options:
-              -d             print every request and reply (debug)
+              -d             print every request and reply (debug); also -Djfuser.debug=true
+              --stats        print per-operation counts, errors and latencies (p50, p90,
+                             p99, max) at unmount, and whenever the process gets SIGUSR1
+                             (kill -USR1 PID) while mounted
               -o OPT[,OPT]   mount options: fsname=, subtype= (empty: type plain fuse),
                              allow_other, allow_root, default_permissions, ro, nosuid,
                              nodev, noexec, relatime (default), strictatime, noatime,
@@ -70,6 +87,13 @@ public final class Main {
               --kernel-locks memfs: leave POSIX and flock locks to the kernel, which
                              keeps them local to this machine and lists them in
                              /proc/locks (by default memfs keeps them itself)
+              --handover SOCKET
+                             memfs: listen on the Unix socket SOCKET; a process that connects
+                             (--resume SOCKET) takes the running mount over, then this one exits
+              --resume SOCKET
+                             memfs: take over the mount served by the process listening on
+                             SOCKET (its --handover) instead of mounting: same MOUNTPOINT and
+                             options; callers see a pause, never an error
               --notify MODE  notify-entry: how a name that came or went is told to the kernel:
                              invalidate (default, invalEntry), expire (expireEntry: the name is
                              looked up again at its next use), delete (delete: holders of a
@@ -109,6 +133,7 @@ public final class Main {
         List<String> mountOptions = new ArrayList<>();
         Map<String, String> values = new HashMap<>();
         boolean debug = false;
+        boolean stats = false;
         boolean blocking = false;
         boolean kernelLocks = false;
         boolean store = false;
@@ -123,6 +148,7 @@ public final class Main {
                     return 0;
                 }
                 case "-d", "--debug" -> debug = true;
+                case "--stats" -> stats = true;
                 case "-f", "--foreground" -> { } // always in the foreground
                 case "--blocking" -> blocking = true;
                 case "--kernel-locks" -> kernelLocks = true;
@@ -134,11 +160,13 @@ public final class Main {
                     }
                     mountOptions.add(args[i]);
                 }
-                case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache", "--size", "--image" -> {
+                case "--readers", "--timeout", "--connect-timeout", "--ttl", "--cache", "--size", "--image",
+                     "--handover", "--resume" -> {
                     if (++i == args.length) {
                         return usage(err, a + switch (a) {
                             case "--image" -> " needs a file, e.g. --image /var/tmp/memfs.img";
                             case "--size" -> " needs a value, e.g. --size 1G";
+                            case "--handover", "--resume" -> " needs a socket path, e.g. " + a + " /run/memfs.sock";
                             default -> " needs a number";
                         });
                     }
@@ -171,10 +199,11 @@ public final class Main {
             return usage(err, "expected EXAMPLE and MOUNTPOINT");
         }
         String example = positional.get(0);
-        int expected = example.equals("httpfs") || example.equals("passthrough") ? 3 : 2;
+        int expected = example.equals("httpfs") || example.equals("passthrough") || example.equals("zip") ? 3 : 2;
         if (positional.size() != expected) {
             return usage(err, example.equals("httpfs") ? "expected httpfs URL MOUNTPOINT"
                     : example.equals("passthrough") ? "expected passthrough SOURCE MOUNTPOINT"
+                    : example.equals("zip") ? "expected zip FILE.zip MOUNTPOINT"
                     : "expected EXAMPLE and MOUNTPOINT");
         }
         if (!example.equals("passthrough") && kernelPassthrough) {
@@ -186,6 +215,15 @@ public final class Main {
         if (!example.equals("memfs") && (values.containsKey("--size") || values.containsKey("--image"))) {
             return usage(err, "--size and --image are options of memfs, not of " + example);
         }
+        if (!example.equals("memfs") && (values.containsKey("--handover") || values.containsKey("--resume"))) {
+            return usage(err, "--handover and --resume are options of memfs, not of " + example);
+        }
+        Path handover = values.containsKey("--handover") ? Path.of(values.get("--handover")).toAbsolutePath() : null;
+        Path resume = values.containsKey("--resume") ? Path.of(values.get("--resume")).toAbsolutePath() : null;
+        if ((handover != null || resume != null) && transport != null && !transport.equalsIgnoreCase("dev_fuse")) {
+            return usage(err, "--handover and --resume serve through /dev/fuse only (a hand-over does not carry "
+                    + "io_uring queues yet): drop --transport " + transport + " or use --transport dev_fuse");
+        }
         if (!example.equals("memfs") && kernelLocks) {
             return usage(err, "--kernel-locks is an option of memfs, not of " + example);
         }
@@ -194,6 +232,7 @@ public final class Main {
         }
         Example fs;
         MemFs[] memfsServed = new MemFs[1];
+        ZipMount[] zipServed = new ZipMount[1];
         try {
             int readers = (int) inRange(values, "--readers", 1, 64, SessionOptions.DEFAULT.readerThreads());
             options = MountOptions.parse(String.join(",", mountOptions));
@@ -201,7 +240,9 @@ public final class Main {
                 options = options.toBuilder().subtype(example).build();
             }
             session = SessionOptions.DEFAULT.withReaderThreads(readers).withDebug(debug ? err : null);
-            if (transport != null) {
+            if (handover != null || resume != null) {
+                session = session.withTransport(Transport.DEV_FUSE);
+            } else if (transport != null) {
                 try {
                     session = session.withTransport(Transport.parse(transport));
                 } catch (IllegalArgumentException e) {
@@ -258,6 +299,26 @@ public final class Main {
                     if (kernelLocks) {
                         o = o.withKernelLocks();
                     }
+                    if (resume != null) {
+                        MemFs.Options restoreWith = o;
+                        yield (mp, mo, s) -> {
+                            HandoverState h = Fuse.receiveHandover(resume);
+                            try {
+                                Path want = mp.toAbsolutePath().normalize();
+                                if (h.mountpoint().isPresent() && !h.mountpoint().get().equals(want)
+                                        && !h.mountpoint().get().equals(want.toRealPath())) {
+                                    throw new IOException("the process at " + resume + " serves "
+                                            + h.mountpoint().get() + ", not " + want + "; give that mountpoint");
+                                }
+                                MemFs restored = MemFs.restore(restoreWith, h.filesystemState());
+                                memfsServed[0] = restored;
+                                return Fuse.resume(restored, h, s);
+                            } catch (IOException | RuntimeException e) {
+                                h.close();
+                                throw e;
+                            }
+                        };
+                    }
                     MemFs memfs = new MemFs(o);
                     memfsServed[0] = memfs;
                     yield (mp, mo, s) -> Fuse.mount(memfs, mp, mo, s);
@@ -271,6 +332,12 @@ public final class Main {
                     }
                     yield (mp, o, s) -> Fuse.mount(mirror, mp, o, s);
                 }
+                case "notes" -> (mp, o, s) -> Fuse.mount(new PathAdapter(new NotesFs()), mp, o, s);
+                case "zip" -> {
+                    ZipMount zip = ZipMount.open(Path.of(positional.get(1)));
+                    zipServed[0] = zip;
+                    yield zip::mount;
+                }
                 default -> null;
             };
         } catch (IllegalArgumentException e) {
@@ -282,11 +349,21 @@ public final class Main {
         if (fs == null) {
             return usage(err, "unknown example '" + example + "'");
         }
-        MemFs memfs = memfsServed[0];
         // A memfs image that could not be saved at unmount means the mount's changes are lost: not a clean end.
-        Supplier<String> failure = memfs == null ? () -> null
-                : () -> memfs.saveFailure().map(Throwable::getMessage).orElse(null);
-        return serve(fs, mountpoint, options, session, out, err, failure);
+        ZipMount zip = zipServed[0];
+        Supplier<String> failure = memfsServed[0] != null || zip == null
+                ? () -> memfsServed[0] == null ? null
+                        : memfsServed[0].saveFailure().map(Throwable::getMessage).orElse(null)
+                : () -> {
+                    // the zip file is written when its filesystem closes, after the unmount
+                    try {
+                        zip.close();
+                        return null;
+                    } catch (IOException e) {
+                        return e.getMessage();
+                    }
+                };
+        return serve(fs, mountpoint, options, session, out, err, failure, stats, handover);
     }
 
     /**
@@ -386,7 +463,8 @@ public final class Main {
     }
 
     private static int serve(Example fs, Path mountpoint, MountOptions options, SessionOptions session,
-                             PrintStream out, PrintStream err, Supplier<String> failure) {
+                             PrintStream out, PrintStream err, Supplier<String> failure, boolean stats,
+                             Path handover) {
         Mount mount;
         try {
             mount = fs.mount(mountpoint, options, session);
@@ -398,7 +476,10 @@ public final class Main {
         // hanging) and lets the session end. This hook of ours only reports that end and sets the exit status: a
         // clean, requested stop is not a failure (as for libfuse daemons), so exit 0 rather than the JVM's
         // 128+signal. The JVM would otherwise halt as soon as the library's hook returns, before main gets to it.
-        Outcome outcome = new Outcome(mount, mountpoint, out, err, failure);
+        Outcome outcome = new Outcome(mount, mountpoint, out, err, failure, stats);
+        if (stats) {
+            printStatsOnSignal(mount, out, err);
+        }
         Thread reporter = new Thread(() -> {
             int status = 1;
             try {
@@ -418,9 +499,23 @@ public final class Main {
                 + (mount.transport() == Transport.IO_URING ? " (io_uring)" : "") + "; Ctrl-C or 'umount "
                 + mountpoint.toAbsolutePath() + "' to stop");
         out.flush();
+        CompletableFuture<Boolean> handedOver = handover == null ? null : handOverWhenAsked(mount, handover, out, err);
         IllegalStateException failed = null;
         try {
             mount.awaitUnmount();
+            if (handedOver != null && mount.isMounted()) {
+                // The session ended for a hand-over (or its abandonment): the descriptor is still on its way.
+                if (handedOver.get(HANDOVER_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(reporter);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the reporter runs: it reports and exits
+                    }
+                    return 0;
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            err.println("jfuser: the hand-over of " + mountpoint.toAbsolutePath() + " did not finish: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -432,12 +527,87 @@ public final class Main {
         } catch (IllegalStateException shuttingDown) {
             // the reporter runs: it reports and exits
         }
+        if (handedOver != null && !handedOver.isDone()) {
+            // Nobody took the mount over: the socket this process listened on goes with it.
+            try {
+                java.nio.file.Files.deleteIfExists(handover);
+            } catch (IOException ignored) {
+                // left behind: the next --handover at that path says it exists
+            }
+        }
         if (failed != null) {
             err.println("jfuser: " + mountpoint.toAbsolutePath() + ": the filesystem stopped after an error ("
                     + failed.getCause() + "); unmounted");
             return 1;
         }
         return outcome.report();
+    }
+
+    /**
+     * Prints the mount's statistics whenever the process gets SIGUSR1, as dd prints its progress: the signal the JVM
+     * leaves free (it takes SIGQUIT for thread dumps, SIGUSR2 internally, SIGHUP/SIGINT/SIGTERM for its shutdown).
+     * Through {@code sun.misc.Signal} of module jdk.unsupported (JEP 260 keeps it for this very use), reached
+     * reflectively: javac's warning for a direct use of it cannot be suppressed, and the build allows none.
+     */
+    private static void printStatsOnSignal(Mount mount, PrintStream out, PrintStream err) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object print = java.lang.reflect.Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("handle")) {
+                            out.print(mount.stats().table());
+                            out.flush();
+                            return null;
+                        }
+                        return switch (method.getName()) {
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            case "equals" -> proxy == args[0];
+                            default -> "print the jfuser statistics";
+                        };
+                    });
+            signal.getMethod("handle", signal, handler)
+                    .invoke(null, signal.getConstructor(String.class).newInstance("USR1"), print);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Throwable why = e instanceof java.lang.reflect.InvocationTargetException t ? t.getCause() : e;
+            err.println("jfuser: SIGUSR1 cannot print the statistics in this JVM (" + why
+                    + "); they are printed at unmount");
+        }
+    }
+
+    /** How long an ended session waits for its hand-over to finish (the new process to confirm). */
+    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(60);
+    /** How long requests already read may take to be answered before a hand-over is abandoned. */
+    private static final Duration HANDOVER_DRAIN = Duration.ofSeconds(30);
+
+    /**
+     * Waits, on a thread of its own, for a process to connect to {@code socket} and hands the mount to it; true
+     * once the new process serves it. A failure is reported and leaves this process serving if it still can.
+     */
+    private static CompletableFuture<Boolean> handOverWhenAsked(Mount mount, Path socket, PrintStream out,
+                                                                PrintStream err) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("jfuser-handover").start(() -> {
+            // A refusal while still serving (memfs holding locks, say) leaves the mount as it was: listen again.
+            while (!done.isDone()) {
+                try {
+                    mount.handOver(socket, HANDOVER_DRAIN);
+                    out.println("jfuser: " + mount.mountpoint().map(Path::toString).orElse("the mount")
+                            + " handed over through " + socket);
+                    out.flush();
+                    done.complete(true);
+                } catch (IOException | RuntimeException e) {
+                    err.println("jfuser: hand-over through " + socket + " failed: " + e.getMessage()
+                            + (mount.isServing() ? "; still serving, listening again" : ""));
+                    if (!mount.isServing()) {
+                        done.complete(false);
+                    }
+                } catch (InterruptedException e) {
+                    done.complete(false);
+                }
+            }
+        });
+        return done;
     }
 
     /** A little longer than the library's shutdown hook waits for the session to end. */
@@ -451,19 +621,25 @@ public final class Main {
         private final PrintStream out;
         private final PrintStream err;
         private final Supplier<String> failure;
+        private final boolean stats;
         private Integer status;
 
-        Outcome(Mount mount, Path mountpoint, PrintStream out, PrintStream err, Supplier<String> failure) {
+        Outcome(Mount mount, Path mountpoint, PrintStream out, PrintStream err, Supplier<String> failure,
+                boolean stats) {
             this.mount = mount;
             this.mountpoint = mountpoint;
             this.out = out;
             this.err = err;
             this.failure = failure;
+            this.stats = stats;
         }
 
         /** The end as it is; a filesystem's failure at its end (memfs's last image save) makes it status 1. */
         synchronized int report() {
             if (status == null) {
+                if (stats) {
+                    out.print(mount.stats().table());
+                }
                 status = ended(mount, mountpoint, out, err);
                 String failed = failure.get();
                 if (failed != null) {

@@ -35,6 +35,7 @@ import dev.jfuser.FileType;
 import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
 import dev.jfuser.FuseException;
+import dev.jfuser.HandoverSource;
 import dev.jfuser.IoctlReply;
 import dev.jfuser.KernelConfig;
 import dev.jfuser.Names;
@@ -114,7 +115,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * With {@link Options#image()} the tree is loaded from that file when memfs is created and saved to it, crash-safely,
  * when the session ends ({@link #destroy()}); see {@link MemFsImage}.
  */
-public final class MemFs implements Filesystem {
+public final class MemFs implements Filesystem, HandoverSource {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.memfs");
 
     static final long ROOT = 1;
@@ -272,7 +273,7 @@ public final class MemFs implements Filesystem {
      * file handle from an earlier memfs, whose node id may belong to another file of this one, is stale here.
      * Positive and below 2^31: the kernel keeps 32 bits.
      */
-    private final long generation = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+    private long generation = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
     private long nextFh = 1;
     /**
      * Bytes charged against the size limit over all nodes: whole data chunks, inodes, directory entries, xattrs and
@@ -294,6 +295,10 @@ public final class MemFs implements Filesystem {
      *     image (the message names the file); nothing is loaded then
      */
     public MemFs(Options options) throws IOException {
+        this(options, true);
+    }
+
+    private MemFs(Options options, boolean loadImage) throws IOException {
         this.options = Objects.requireNonNull(options, "options");
         this.maxChunks = options.sizeLimit() / CHUNK;
         if (options.sizeLimit() > Options.heapCapacity()) {
@@ -307,6 +312,9 @@ public final class MemFs implements Filesystem {
             for (Path stale : MemFsImage.removeStaleTemporaries(image)) {
                 LOG.log(System.Logger.Level.INFO, "memfs: removed " + stale + ", left by a save that did not finish");
             }
+        }
+        if (!loadImage) {
+            return; // restore() fills the tree
         }
         if (image != null && Files.exists(image)) {
             MemFsImage.Loaded loaded = MemFsImage.load(image);
@@ -394,6 +402,169 @@ public final class MemFs implements Filesystem {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Refuses a hand-over while memfs holds state the live tree does not carry: a lock request waiting, or POSIX or
+     * flock locks it keeps itself (without {@link Options#withKernelLocks()}, whose locks the kernel keeps across
+     * the hand-over).
+     */
+    @Override
+    public void checkHandover() throws IOException {
+        lock.lock();
+        try {
+            if (!lockWaits.isEmpty()) {
+                throw new IOException("memfs: " + lockWaits.size() + " lock request(s) wait; hand over once they"
+                        + " were granted or given up");
+            }
+            for (Node n : nodes.values()) {
+                if (n.locks != null && !n.locks.isEmpty()) {
+                    throw new IOException("memfs holds POSIX or flock locks (on node " + n.ino + "), which a hand-over"
+                            + " does not carry yet; release them first, or run memfs with --kernel-locks");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Marks the live state of {@link #handoverState()}. */
+    private static final int LIVE_MAGIC = 0x4a464d4c; // "JFML"
+    private static final int LIVE_VERSION = 1;
+
+    /**
+     * The whole live tree for the process taking the mount over: every node under its node id (also those unlinked
+     * but still open or known to the kernel), its lookup count, link count and open count, every open file and
+     * directory handle under its fh value, the listing position of each open directory, the id and handle counters
+     * and the generation. {@link #restore} rebuilds exactly that, so the kernel's node ids and file handles stay
+     * valid. Refused while a lock request waits (its caller would be left waiting in this process).
+     */
+    @Override
+    public byte[] handoverState() throws IOException {
+        lock.lock();
+        try {
+            if (!lockWaits.isEmpty()) {
+                throw new IOException("memfs: " + lockWaits.size() + " lock request(s) still wait; they cannot be "
+                        + "handed over");
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                out.writeInt(LIVE_MAGIC);
+                out.writeInt(LIVE_VERSION);
+                out.writeLong(nextIno);
+                out.writeLong(nextFh);
+                out.writeLong(generation);
+                out.writeInt(nodes.size());
+                for (Node n : nodes.values()) {
+                    MemFsImage.writeNode(out, n);
+                    out.writeInt(n.nlink);
+                    out.writeLong(n.lookups);
+                    out.writeInt(n.opens);
+                    out.writeBoolean(n.tmpfile);
+                    out.writeLong(n.isDir() && n.parent != null ? n.parent.ino : -1);
+                }
+                out.writeInt(handles.size());
+                for (Map.Entry<Long, Handle> h : handles.entrySet()) {
+                    out.writeLong(h.getKey());
+                    out.writeLong(h.getValue().node().ino);
+                    out.writeInt(h.getValue().flags());
+                }
+                out.writeInt(listingEnds.size());
+                for (Map.Entry<Long, Long> e : listingEnds.entrySet()) {
+                    out.writeLong(e.getKey());
+                    out.writeLong(e.getValue());
+                }
+            }
+            return bytes.toByteArray();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A memfs rebuilt from the {@link #handoverState()} of the memfs that served a mount before (see
+     * {@link dev.jfuser.Fuse#resume}); its image, if {@code options} name one, is not read (the live tree is newer)
+     * but written at unmount as usual.
+     *
+     * @param options the options to run with (those of the old process, typically the same command line)
+     * @param state   the bytes {@link #handoverState()} returned
+     * @return the memfs, holding the same nodes, ids and handles
+     * @throws IOException if {@code state} is not a memfs live state of this version or is inconsistent
+     */
+    public static MemFs restore(Options options, byte[] state) throws IOException {
+        MemFs fs = new MemFs(options, false);
+        Path where = Path.of("<handed-over state>");
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
+            if (in.readInt() != LIVE_MAGIC || in.readInt() != LIVE_VERSION) {
+                throw new IOException("the handed-over state is not a memfs live state of version " + LIVE_VERSION
+                        + " (was the old process another memfs version, or another filesystem?)");
+            }
+            fs.nextIno = in.readLong();
+            fs.nextFh = in.readLong();
+            fs.generation = in.readLong();
+            int count = in.readInt();
+            Map<Node, List<Object[]>> entries = new HashMap<>();
+            Map<Node, Long> parents = new HashMap<>();
+            List<Object[]> counts = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Node n = MemFsImage.readNode(in, where, MemFsImage.VERSION, entries);
+                counts.add(new Object[] {n, in.readInt(), in.readLong(), in.readInt()});
+                n.tmpfile = in.readBoolean();
+                long parent = in.readLong();
+                if (parent >= 0) {
+                    parents.put(n, parent);
+                }
+                if (fs.nodes.put(n.ino, n) != null) {
+                    throw MemFsImage.corrupt(where, "node " + n.ino + " appears twice");
+                }
+            }
+            for (Map.Entry<Node, List<Object[]>> d : entries.entrySet()) {
+                for (Object[] e : d.getValue()) {
+                    Node child = fs.nodes.get((Long) e[2]);
+                    if (child == null) {
+                        throw MemFsImage.corrupt(where, "directory " + d.getKey().ino + " names missing node " + e[2]);
+                    }
+                    d.getKey().putEntry(new Node.DirEntry((String) e[1], (Long) e[0], child));
+                }
+            }
+            for (Map.Entry<Node, Long> p : parents.entrySet()) {
+                p.getKey().parent = fs.nodes.get(p.getValue());
+            }
+            for (Object[] c : counts) {
+                Node n = (Node) c[0];
+                n.nlink = (Integer) c[1];
+                n.lookups = (Long) c[2];
+                n.opens = (Integer) c[3];
+                fs.used += n.charge();
+            }
+            int handles = in.readInt();
+            for (int i = 0; i < handles; i++) {
+                long fh = in.readLong();
+                Node n = fs.nodes.get(in.readLong());
+                int flags = in.readInt();
+                if (n == null) {
+                    throw MemFsImage.corrupt(where, "handle " + fh + " names a missing node");
+                }
+                fs.handles.put(fh, new Handle(n, flags));
+            }
+            int listings = in.readInt();
+            for (int i = 0; i < listings; i++) {
+                fs.listingEnds.put(in.readLong(), in.readLong());
+            }
+            if (in.read() != -1) {
+                throw MemFsImage.corrupt(where, "there are bytes after its end");
+            }
+        } catch (java.io.EOFException e) {
+            throw MemFsImage.corrupt(where, "it is truncated");
+        } catch (IllegalArgumentException e) {
+            throw MemFsImage.corrupt(where, e.getMessage());
+        }
+        Node root = fs.nodes.get(ROOT);
+        if (root == null || !root.isDir()) {
+            throw MemFsImage.corrupt(where, "it has no root directory");
+        }
+        root.parent = root;
+        return fs;
     }
 
     @Override

@@ -194,7 +194,7 @@ final class MemFsImage {
         return out;
     }
 
-    private static void writeNode(DataOutputStream out, Node n) throws IOException {
+    static void writeNode(DataOutputStream out, Node n) throws IOException {
         out.writeLong(n.ino);
         out.writeInt(n.type.modeBits());
         out.writeInt(n.perm);
@@ -309,64 +309,8 @@ final class MemFsImage {
         Map<Long, Node> byIno = new LinkedHashMap<>();
         Map<Node, List<Object[]>> pendingEntries = new HashMap<>();
         for (long i = 0; i < count; i++) {
-            long ino = in.readLong();
-            FileType type = FileType.fromMode(in.readInt());
-            int perm = in.readInt();
-            if ((perm & ~07777) != 0) {
-                throw corrupt(image, "node " + ino + " has mode bits 0" + Integer.toOctalString(perm));
-            }
-            Node n = new Node(ino, type, perm, in.readInt(), in.readInt(), Instant.EPOCH);
-            n.rdev = in.readInt();
-            if (version > VERSION_WITHOUT_FLAGS) {
-                n.flags = in.readInt();
-                if ((n.flags & ~MemFs.SUPPORTED_FLAGS) != 0) {
-                    throw corrupt(image, "node " + ino + " has inode flags 0x" + Integer.toHexString(n.flags));
-                }
-            }
-            n.atime = readTime(in);
-            n.mtime = readTime(in);
-            n.ctime = readTime(in);
-            int xattrs = in.readInt();
-            for (int k = 0; k < xattrs; k++) {
-                String name = Names.fromBytes(readBytes(in, XattrFlags.XATTR_NAME_MAX));
-                byte[] value = readBytes(in, XattrFlags.XATTR_SIZE_MAX);
-                n.putXattr(name, value);
-            }
-            switch (type) {
-                case REGULAR_FILE -> {
-                    n.size = in.readLong();
-                    long chunks = in.readLong();
-                    for (long c = 0; c < chunks; c++) {
-                        long idx = in.readLong();
-                        int kind = in.readUnsignedByte();
-                        if (kind == KIND_RESERVED) {
-                            n.chunks.put(idx, Node.RESERVED);
-                        } else if (kind == KIND_DATA) {
-                            byte[] data = new byte[Node.CHUNK];
-                            in.readFully(data);
-                            n.chunks.put(idx, data);
-                        } else {
-                            throw corrupt(image, "node " + ino + " has a chunk of kind " + kind);
-                        }
-                    }
-                }
-                case SYMLINK -> {
-                    n.target = Names.fromBytes(readBytes(in, 4096));
-                    n.size = Names.bytes(n.target).length;
-                }
-                case DIRECTORY -> {
-                    n.nextCookie = in.readLong();
-                    int entries = in.readInt();
-                    List<Object[]> list = new ArrayList<>(Math.max(0, entries));
-                    for (int k = 0; k < entries; k++) {
-                        long cookie = in.readLong();
-                        String name = Names.fromBytes(readBytes(in, MemFs.NAME_MAX));
-                        list.add(new Object[] {cookie, name, in.readLong()});
-                    }
-                    pendingEntries.put(n, list);
-                }
-                default -> { }
-            }
+            Node n = readNode(in, image, version, pendingEntries);
+            long ino = n.ino;
             if (byIno.put(ino, n) != null) {
                 throw corrupt(image, "node " + ino + " appears twice");
             }
@@ -415,7 +359,74 @@ final class MemFsImage {
         return new Loaded(nodes);
     }
 
-    private static IOException corrupt(Path image, String why) {
+    /**
+     * Reads one node as {@link #writeNode} wrote it; a directory's entries go to {@code pendingEntries} as
+     * {cookie, name, child ino}, to be linked once every node is read.
+     */
+    static Node readNode(DataInputStream in, Path image, int version, Map<Node, List<Object[]>> pendingEntries)
+            throws IOException {
+        long ino = in.readLong();
+        FileType type = FileType.fromMode(in.readInt());
+        int perm = in.readInt();
+        if ((perm & ~07777) != 0) {
+            throw corrupt(image, "node " + ino + " has mode bits 0" + Integer.toOctalString(perm));
+        }
+        Node n = new Node(ino, type, perm, in.readInt(), in.readInt(), Instant.EPOCH);
+        n.rdev = in.readInt();
+        if (version > VERSION_WITHOUT_FLAGS) {
+            n.flags = in.readInt();
+            if ((n.flags & ~MemFs.SUPPORTED_FLAGS) != 0) {
+                throw corrupt(image, "node " + ino + " has inode flags 0x" + Integer.toHexString(n.flags));
+            }
+        }
+        n.atime = readTime(in);
+        n.mtime = readTime(in);
+        n.ctime = readTime(in);
+        int xattrs = in.readInt();
+        for (int k = 0; k < xattrs; k++) {
+            String name = Names.fromBytes(readBytes(in, XattrFlags.XATTR_NAME_MAX));
+            byte[] value = readBytes(in, XattrFlags.XATTR_SIZE_MAX);
+            n.putXattr(name, value);
+        }
+        switch (type) {
+            case REGULAR_FILE -> {
+                n.size = in.readLong();
+                long chunks = in.readLong();
+                for (long c = 0; c < chunks; c++) {
+                    long idx = in.readLong();
+                    int kind = in.readUnsignedByte();
+                    if (kind == KIND_RESERVED) {
+                        n.chunks.put(idx, Node.RESERVED);
+                    } else if (kind == KIND_DATA) {
+                        byte[] data = new byte[Node.CHUNK];
+                        in.readFully(data);
+                        n.chunks.put(idx, data);
+                    } else {
+                        throw corrupt(image, "node " + ino + " has a chunk of kind " + kind);
+                    }
+                }
+            }
+            case SYMLINK -> {
+                n.target = Names.fromBytes(readBytes(in, 4096));
+                n.size = Names.bytes(n.target).length;
+            }
+            case DIRECTORY -> {
+                n.nextCookie = in.readLong();
+                int entries = in.readInt();
+                List<Object[]> list = new ArrayList<>(Math.max(0, entries));
+                for (int k = 0; k < entries; k++) {
+                    long cookie = in.readLong();
+                    String name = Names.fromBytes(readBytes(in, MemFs.NAME_MAX));
+                    list.add(new Object[] {cookie, name, in.readLong()});
+                }
+                pendingEntries.put(n, list);
+            }
+            default -> { }
+        }
+        return n;
+    }
+
+    static IOException corrupt(Path image, String why) {
         return new IOException("memfs image " + image + " is corrupt: " + why + "; refusing to load it (nothing was "
                 + "mounted from it)");
     }

@@ -154,6 +154,30 @@ class CliMountTest {
     }
 
     @Test
+    void statsArePrintedOnSigusr1AndAtUnmount() throws Exception {
+        start(List.of(), "memfs", mp.toString(), "--stats");
+        Files.writeString(mp.resolve("a"), "hi");
+        assertFalse(Files.exists(mp.resolve("missing"))); // a LOOKUP (memfs answers it with a negative entry)
+        assertEquals(0, run("kill", "-USR1", Long.toString(cli.pid())).exitCode());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!stderr.toString().contains("requests,") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        String whileMounted = stderr.toString();
+        assertTrue(cli.isAlive(), "SIGUSR1 must not end the CLI:\n" + whileMounted);
+        assertTrue(whileMounted.lines().anyMatch(l -> l.startsWith("opcode ") && l.contains("p99")), whileMounted);
+        assertTrue(whileMounted.lines().anyMatch(l -> l.startsWith("LOOKUP ")), whileMounted);
+        assertTrue(whileMounted.lines().anyMatch(l -> l.startsWith("WRITE ")), whileMounted);
+        assertEquals(0, stop("INT"), stderr.toString());
+        assertEquals(1, unmountedLines(), stderr.toString());
+        String all = stderr.toString();
+        assertEquals(2, all.lines().filter(l -> l.startsWith("opcode ")).count(), "once on the signal, once at "
+                + "unmount:\n" + all);
+        assertTrue(all.indexOf("requests,", whileMounted.indexOf("requests,") + 1) < all.indexOf(" unmounted"),
+                "the final table comes before the unmount line:\n" + all);
+    }
+
+    @Test
     void mountOptionsReachTheKernel() throws Exception {
         start(List.of(), "hello", mp.toString(), "-o", "ro,fsname=cli-test,noatime");
         String mounts = Files.readString(Path.of("/proc/mounts"));

@@ -52,6 +52,24 @@ public final class MountedDevice implements AutoCloseable {
         this.mountId = mountId;
     }
 
+    /**
+     * A mount another process made and handed over with its connection's descriptor {@code fd}: unmounted the way
+     * it was mounted ({@code fusermount}, or null for umount2), never with an auto_unmount watcher.
+     */
+    public static MountedDevice adopted(int fd, Path mountpoint, Path fusermount, int ownerUid, int mountId) {
+        return new MountedDevice(fd, mountpoint, MountOptions.defaults(), fusermount, new int[0], ownerUid, mountId);
+    }
+
+    /** The fusermount3 that mounted it, or null for a direct mount(2). */
+    public Path fusermount() {
+        return fusermount;
+    }
+
+    /** The mount's id in /proc/self/mountinfo, or -1 if unknown. */
+    public int mountId() {
+        return mountId;
+    }
+
     /** The /dev/fuse fd of this mount's connection; clone it with {@code FUSE_DEV_IOC_CLONE} for more readers. */
     public int fd() {
         return fd;

@@ -63,7 +63,7 @@ public final class Mounter {
     private static final long FUSERMOUNT_EXIT_WAIT_MILLIS = 10_000;
     /** Where watcher sockets go if RLIMIT_NOFILE allows: above the device fd and its clones. */
     private static final int HIGH_FD = 4096;
-    private static final System.Logger LOG = System.getLogger(Mounter.class.getName());
+    private static final System.Logger LOG = System.getLogger("dev.jfuser.mount");
 
     /**
      * Mounts a FUSE filesystem on {@code mountpoint}.

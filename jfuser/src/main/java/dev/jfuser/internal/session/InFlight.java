@@ -136,6 +136,10 @@ final class InFlight implements BiConsumer<Object, Throwable> {
     InFlight nextInTable;
     @SuppressWarnings("unused") // accessed through ANSWERED
     private volatile int answered;
+    /** When the request was read ({@link System#nanoTime}), for its latency in {@link SessionStats}. */
+    private final long startNanos = System.nanoTime();
+    /** The request's JFR event while a recording wants it, else null. */
+    private final RequestEvent event = RequestEvent.beginIfEnabled();
 
     InFlight(Session session, ReplyChannel channel, long unique, Opcode opcode, Request request, boolean tracked) {
         this.session = session;
@@ -660,6 +664,11 @@ final class InFlight implements BiConsumer<Object, Throwable> {
             session.log(System.Logger.Level.ERROR, "could not send the reply to request " + unique + " ("
                     + opcode + ")", e);
         } finally {
+            if (event != null) {
+                event.commit(this, error, total);
+            }
+            // After the event: once a reply is counted its event is committed (tests wait on the count).
+            session.stats.replied(opcode, error, startNanos);
             session.finished(this);
         }
     }

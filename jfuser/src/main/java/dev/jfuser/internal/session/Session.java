@@ -74,7 +74,7 @@ import java.util.concurrent.locks.LockSupport;
  * give that thread room for its log line, the filesystem's destroy and the unmount.
  */
 public final class Session {
-    private static final System.Logger LOG = System.getLogger("dev.jfuser");
+    private static final System.Logger LOG = System.getLogger("dev.jfuser.session");
 
     /** Requests that may wait parked beyond maxInFlight at least (a small limit still leaves room for INTERRUPTs). */
     private static final int MIN_PARKED = 64;
@@ -105,6 +105,8 @@ public final class Session {
     /** Uid allowed besides root when emulating allow_root; -1 when anyone the kernel lets in may ask. */
     private final int allowRootOwner;
     final DebugLog debug;
+    /** Per-opcode counts, errors and latencies, and the session's own counters; see {@link #stats()}. */
+    final SessionStats stats = new SessionStats();
     final ReplyBuffer.Pool replyBuffers = new ReplyBuffer.Pool();
     private final Dispatcher dispatcher;
     private final InFlightTable inFlight = new InFlightTable();
@@ -171,13 +173,17 @@ public final class Session {
     private final SessionNotifier notifier;
     /** Kernel passthrough's backing files, registered by ioctl on the same descriptor. */
     private final SessionBackingFiles backingFiles;
+    /** What INIT agreed (answered here or adopted from the process that handed the mount over); null before. */
+    private volatile InitState initState;
+    /** Set by {@link #quiesceForHandOver}: the end of the readers then hands the connection over. */
+    private volatile SessionHandOver handOver;
 
     public Session(FuseChannel channel, AsyncFilesystem fs, SessionOptions options, int allowRootOwner) {
         this.mainChannel = channel;
         this.fs = fs;
         this.options = options;
         this.allowRootOwner = allowRootOwner;
-        this.debug = new DebugLog(options.debug());
+        this.debug = DebugLog.of(options.debug());
         this.dispatcher = new Dispatcher(fs);
         this.permits = new Semaphore(options.maxInFlight());
         this.parkLimit = Math.max(options.maxInFlight(), MIN_PARKED);
@@ -214,6 +220,11 @@ public final class Session {
      */
     public void onAbort(Runnable action) {
         this.afterAbort = action;
+    }
+
+    /** A snapshot of the session's counters (see {@link dev.jfuser.MountStats}). */
+    public dev.jfuser.MountStats stats() {
+        return stats.snapshot(transport(), inFlightCount(), parkedCount(), notifier.unmatchedReplies());
     }
 
     /** The negotiated protocol minor version. */
@@ -265,6 +276,35 @@ public final class Session {
             terminated.complete(null);
             throw e;
         }
+        serve(buffer);
+    }
+
+    /**
+     * Serves a connection whose INIT another process answered (a hand-over): adopts {@code state} instead of
+     * reading INIT, runs the filesystem's init with the kernel's offer as it was, then starts the readers.
+     *
+     * @throws IOException if the filesystem's init fails or the state asks for io_uring; the session is then closed
+     */
+    public void resume(InitState state) throws IOException {
+        try {
+            this.config = SessionHandOver.adopt(state, fs, notifier, backingFiles, this::log);
+            this.minor = state.negotiatedMinor();
+            this.format = new WireFormat(state.negotiatedMinor(), (state.flags() & Abi.SETXATTR_EXT) != 0);
+            this.bufferSize = state.maxWrite() + HEADER_ROOM;
+            dispatcher.negotiated(state.flags());
+            notifier.negotiated(state.negotiatedMinor(), state.offeredFlags());
+            backingFiles.negotiated(whyNoPassthrough(state.kernelMinor(), state.offeredFlags(), config,
+                    state.stackDepth()), state.stackDepth());
+            this.initState = state;
+        } catch (IOException | RuntimeException e) {
+            mainChannel.close();
+            terminated.complete(null);
+            throw e;
+        }
+        serve(newBuffer());
+    }
+
+    private void serve(MemorySegment buffer) {
         UringTransport uring = rings;
         List<FuseChannel> readerChannels = new ArrayList<>();
         readerChannels.add(mainChannel);
@@ -485,6 +525,7 @@ public final class Session {
                 + Long.toHexString(flags) + ", max_write " + maxWrite + ", " + cfg + ", transport "
                 + (rings != null ? rings.toString() : "/dev/fuse"));
         r.replyStruct(size, (b, p) -> ReplyEncoder.initOut(b, p, out));
+        initState = new InitState(init.minor(), negotiated, offered, flags, init.maxReadahead(), maxWrite, stackDepth);
         notifier.negotiated(negotiated, offered);
         backingFiles.negotiated(whyNoPassthrough(init.minor(), offered, cfg, stackDepth), stackDepth);
     }
@@ -697,9 +738,11 @@ public final class Session {
         try {
             w = RequestDecoder.decode(bytes, format);
         } catch (ProtocolException e) {
+            stats.malformed();
             malformed.log("malformed request (" + e.kind() + "): " + e.getMessage(), this::logMalformed);
             if (e.unique() != 0) {
-                rawError(ch, e.unique(), null, Errno.EIO);
+                // The header was read (the decoder made the view little-endian): answered under its opcode.
+                rawError(ch, e.unique(), bytes.limit() >= 8 ? Opcode.of(bytes.getInt(4)) : null, Errno.EIO);
             }
             return null;
         }
@@ -708,13 +751,17 @@ public final class Session {
         debug.request(h, op, ch);
         switch (op) {
             case Operation.Forget f -> {
+                long start = System.nanoTime();
                 forget(h.nodeId(), f.nlookup());
+                stats.replied(Opcode.FORGET, null, start);
                 return null;
             }
             case Operation.BatchForget b -> {
+                long start = System.nanoTime();
                 for (int i = 0; i < b.nodeIds().length; i++) {
                     forget(b.nodeIds()[i], b.nlookups()[i]);
                 }
+                stats.replied(Opcode.BATCH_FORGET, null, start);
                 return null;
             }
             case Operation.Interrupt i -> {
@@ -934,6 +981,7 @@ public final class Session {
      * started), else remembers the INTERRUPT until the request arrives (see {@link PendingInterrupts}).
      */
     private void interrupt(ReplyChannel ch, long interruptUnique, long target) {
+        stats.interrupted();
         InFlight r;
         boolean remembered = true;
         synchronized (pendingInterrupts) {
@@ -1179,7 +1227,68 @@ public final class Session {
         }
     }
 
+    /**
+     * Stops reading at a request boundary and waits until every request read is answered and every handler has
+     * returned, then ends the session without the filesystem's destroy and returns the connection: a duplicate of
+     * the /dev/fuse descriptor and the INIT state, for another process to {@link #resume} with. Nothing is lost:
+     * requests not read stay queued in the kernel for the next reader.
+     *
+     * @throws IOException if the session cannot be handed over (io_uring, not a /dev/fuse descriptor, ended), or
+     *     requests stayed unanswered for {@code drainMillis}; the session has then ended (as after an unmount)
+     */
+    public SessionHandOver.Result quiesceForHandOver(long drainMillis) throws IOException, InterruptedException {
+        SessionHandOver h;
+        synchronized (this) {
+            String why = SessionHandOver.whyNot(mainChannel, rings, initState, stopping.get() || handOver != null);
+            if (why != null) {
+                throw new IOException("cannot hand this session over: " + why);
+            }
+            h = new SessionHandOver(drainMillis);
+            handOver = h;
+        }
+        mainChannel.wakeup();
+        return h.await(terminated);
+    }
+
+    /** The end of a hand-over, on the shutdown thread: true when the connection was handed over. */
+    private boolean finishHandOver(SessionHandOver h) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(h.drainMillis);
+        // The parker still runs (stopping is not set): parked requests are dispatched and answered too.
+        while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(200_000L);
+        }
+        long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        if (!inFlight.isEmpty() || !awaitHandlers(left)) {
+            h.fail(new IOException("the hand-over was abandoned: " + inFlight.size() + " request(s) still"
+                    + " unanswered and " + handlersRunning.get() + " handler(s) running after " + h.drainMillis
+                    + " ms; the session ended as after an unmount (raise the drain timeout if handlers legitimately"
+                    + " run that long)"));
+            return false;
+        }
+        stopping.set(true);
+        LockSupport.unpark(parker);
+        notifier.close();
+        int fd;
+        try {
+            fd = LibC.dupCloexec(((DevFuseChannel) mainChannel).fd(), 0);
+        } catch (IOException e) {
+            h.fail(new IOException("the hand-over was abandoned: duplicating the /dev/fuse descriptor failed: "
+                    + e.getMessage(), e));
+            return false;
+        }
+        // Every request read on a clone was answered, so closing the clones loses nothing; the connection lives on
+        // in the duplicate.
+        closeChannels();
+        h.complete(new SessionHandOver.Result(fd, initState));
+        terminated.complete(null);
+        return true;
+    }
+
     private void shutdown() {
+        SessionHandOver h = handOver;
+        if (h != null && fatalError.get() == null && finishHandOver(h)) {
+            return;
+        }
         stopping.set(true);
         Thread p = parker;
         if (p != null) {

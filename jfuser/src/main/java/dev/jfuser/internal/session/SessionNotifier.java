@@ -237,6 +237,7 @@ final class SessionNotifier implements Notifier {
         }
         Errno e = errno == 0 ? null : Errno.of(errno);
         session.debug.notification(what, e);
+        session.stats.notified(e != null);
         if (errno == Errno.ENODEV.code() || errno == Errno.ECONNABORTED.code()) {
             throw ended(what);
         }
