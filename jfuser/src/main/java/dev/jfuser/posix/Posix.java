@@ -449,6 +449,67 @@ public final class Posix {
     }
 
     /**
+     * Takes, changes or releases an open-file-description lock ({@code fcntl(2)} {@code F_OFD_SETLK}) on a byte
+     * range, without waiting. The lock belongs to the open file description of {@code file}: locks taken through
+     * other open file descriptions, also of this process, and classic POSIX locks of other processes conflict with
+     * it; locks through the same description merge and split as one owner's POSIX locks do. It goes when the last
+     * descriptor of that description is closed.
+     *
+     * @param file an open descriptor of the file: open for reading for a read lock, for writing for a write lock
+     * @param type {@link dev.jfuser.FileLock#F_RDLCK}, {@link dev.jfuser.FileLock#F_WRLCK} or
+     *     {@link dev.jfuser.FileLock#F_UNLCK}
+     * @param start the first byte of the range
+     * @param end the last byte of the range, inclusive; {@link Long#MAX_VALUE} for "to the end of the file"
+     * @return {@code true} if done, {@code false} if a conflicting lock is held (EAGAIN)
+     * @throws FuseException with the call's errno for any other failure
+     */
+    public static boolean ofdSetLock(Fd file, int type, long start, long end) throws FuseException {
+        try {
+            AtCalls.fcntlLock(file.intValue(), AtCalls.F_OFD_SETLK, type, start, length(start, end));
+            return true;
+        } catch (NativeException e) {
+            if (e.errno() == Errno.EAGAIN.code() || e.errno() == Errno.EACCES.code()) {
+                return false;
+            }
+            throw fail(e);
+        }
+    }
+
+    /**
+     * Tests for a lock conflicting with the one described ({@code fcntl(2)} {@code F_OFD_GETLK}): locks of
+     * {@code file}'s own open file description never conflict.
+     *
+     * @param file an open descriptor of the file
+     * @param type {@link dev.jfuser.FileLock#F_RDLCK} or {@link dev.jfuser.FileLock#F_WRLCK}
+     * @param start the first byte of the range
+     * @param end the last byte of the range, inclusive; {@link Long#MAX_VALUE} for "to the end of the file"
+     * @return the conflicting lock (its end inclusive, {@link Long#MAX_VALUE} for "to the end"; its pid -1 for an
+     *     open-file-description lock, which no process owns), or {@link dev.jfuser.FileLock#unlocked()} if none
+     * @throws FuseException with the call's errno if it fails
+     */
+    public static dev.jfuser.FileLock ofdGetLock(Fd file, int type, long start, long end) throws FuseException {
+        long[] r;
+        try {
+            r = AtCalls.fcntlLock(file.intValue(), AtCalls.F_OFD_GETLK, type, start, length(start, end));
+        } catch (NativeException e) {
+            throw fail(e);
+        }
+        if (r[0] == dev.jfuser.FileLock.F_UNLCK) {
+            return dev.jfuser.FileLock.unlocked();
+        }
+        long last = r[2] == 0 ? Long.MAX_VALUE : r[1] + r[2] - 1;
+        return new dev.jfuser.FileLock(r[1], last, (int) r[0], (int) r[3]);
+    }
+
+    /** struct flock's l_len for an inclusive range: 0 means to the end of the file. */
+    private static long length(long start, long end) throws FuseException {
+        if (start < 0 || end < start) {
+            throw new FuseException(Errno.EINVAL, "lock range " + start + ".." + end + " is empty or negative");
+        }
+        return end == Long.MAX_VALUE ? 0 : end - start + 1;
+    }
+
+    /**
      * {@code fstatvfs(3)} of the filesystem holding {@code file} (an {@code O_PATH} handle will do).
      *
      * @param file an open descriptor of the file (an {@code O_PATH} handle will do)

@@ -8,6 +8,7 @@ import dev.jfuser.DirectoryListing;
 import dev.jfuser.Entry;
 import dev.jfuser.Errno;
 import dev.jfuser.FileAttr;
+import dev.jfuser.FileLock;
 import dev.jfuser.FileType;
 import dev.jfuser.Filesystem;
 import dev.jfuser.FsStats;
@@ -35,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,14 +69,27 @@ import java.util.concurrent.atomic.AtomicLong;
  * truncating open must drop set-ID bits and file capabilities, and this filesystem drops them on the source; in
  * exchange the kernel stops asking for {@code security.capability} before every write.
  *
- * <p><b>Locks</b> are left to the kernel: the mount's users exclude each other, processes using the source
- * directly do not see them.
+ * <p><b>Locks</b> are taken on the source, so processes using the mount and processes using the source directly
+ * exclude each other. A {@code flock(2)} through the mount is a {@code flock} of this filesystem's descriptor of
+ * that open (one per FUSE open, as flock's owner is the open file description). A POSIX ({@code fcntl}) lock is an
+ * open-file-description lock ({@code F_OFD_SETLK}) on a descriptor this filesystem opens per (node, lock owner):
+ * the daemon is one process, so classic POSIX locks of its own would never conflict with each other, while OFD
+ * locks of different descriptors do, and conflict with other processes' classic locks on the source. That
+ * descriptor is closed when its owner holds nothing on the node any more: after an unlock of everything, at the
+ * owner's FLUSH (a close releases all of a process's POSIX locks on the file; the kernel sends no unlock for it),
+ * or at the RELEASE of the last handle the owner locked through. A blocking wait ({@code F_SETLKW}, flock without
+ * {@code LOCK_NB}) retries the non-blocking call with a backoff of up to 20 ms, on the
+ * request's virtual thread, and ends with EINTR when the caller is interrupted; no native call blocks. GETLK
+ * reports the holder's pid for a classic lock on the source, the pid of the mount's lock owner for a lock taken
+ * through the mount, and 0 for an OFD lock taken on the source directly, which no process owns.
  */
 public final class PassthroughFs implements Filesystem, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.jfuser.examples.passthrough");
     private static final byte[] DOT = {'.'};
     private static final byte[] DOTDOT = {'.', '.'};
     private static final byte[] CAPABILITY = Names.bytes("security.capability");
+    /** The longest pause between two tries of a blocked lock. */
+    static final long MAX_LOCK_PAUSE_MS = 20;
 
     private final Fd rootFd;
     private final Node root;
@@ -108,12 +123,31 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         BackingFiles.BackingFile backing;
         boolean backingWritable;
         int backingOpens;
+        /** POSIX lock owners holding locks on the node, by the kernel's lock owner id; guarded by itself. */
+        final Map<Long, OwnerLocks> owners = new HashMap<>();
 
         Node(long id, Fd fd, InodeKey key, boolean directory) {
             this.id = id;
             this.fd = fd;
             this.key = key;
             this.directory = directory;
+        }
+    }
+
+    /**
+     * One lock owner's POSIX locks on one node: the descriptor whose open file description holds them as OFD
+     * locks, the byte ranges it holds (types aside, to know when it holds nothing), the owner's pid for GETLK and
+     * the handles the owner locked through.
+     */
+    private static final class OwnerLocks {
+        final Fd fd;
+        /** Held ranges (types aside, to know when it holds nothing). */
+        final LockRanges ranges = new LockRanges();
+        final Set<Long> handles = new java.util.HashSet<>();
+        int pid;
+
+        OwnerLocks(Fd fd) {
+            this.fd = fd;
         }
     }
 
@@ -586,7 +620,163 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
 
     @Override
     public void flush(Request req, long nodeId, long fh, long lockOwner) {
-        // Data goes to the source with every write; close-time errors are the source's at release.
+        // Data goes to the source with every write; close-time errors are the source's at release. A close drops
+        // all of the closing process's POSIX locks on the file: the kernel leaves that to this FLUSH.
+        Node n = nodes.get(nodeId);
+        if (n != null) {
+            synchronized (n.owners) {
+                OwnerLocks o = n.owners.remove(lockOwner);
+                if (o != null) {
+                    o.fd.close();
+                }
+            }
+        }
+    }
+
+    // ---- locks ----
+
+    @Override
+    public FileLock getlk(Request req, long nodeId, long fh, long lockOwner, FileLock lock) throws IOException {
+        Node n = node(nodeId);
+        synchronized (n.owners) {
+            OwnerLocks mine = n.owners.get(lockOwner);
+            // Asked through the owner's own descriptor, the owner's locks do not conflict, as for F_GETLK.
+            Fd fd = mine != null ? mine.fd : lockDescriptor(n);
+            FileLock c;
+            try {
+                c = Posix.ofdGetLock(fd, lock.type(), lock.start(), lock.end());
+            } finally {
+                if (mine == null) {
+                    fd.close();
+                }
+            }
+            if (c.type() == FileLock.F_UNLCK || c.pid() >= 0) {
+                return c;
+            }
+            // An OFD lock: another owner on the mount, or one taken on the source directly (pid unknown, 0).
+            long from = Math.max(c.start(), lock.start());
+            long to = Math.min(c.end(), lock.end());
+            int pid = 0;
+            for (var e : n.owners.entrySet()) {
+                if (e.getKey() != lockOwner && e.getValue().ranges.overlaps(from, to)) {
+                    pid = e.getValue().pid;
+                    break;
+                }
+            }
+            return new FileLock(c.start(), c.end(), c.type(), pid);
+        }
+    }
+
+    @Override
+    public void setlk(Request req, long nodeId, long fh, long lockOwner, FileLock lock, boolean sleep,
+                      boolean flock) throws IOException {
+        Node n = node(nodeId);
+        if (flock) {
+            flock(req, handle(fh), lock.type(), sleep);
+            return;
+        }
+        long pause = 1;
+        while (!posixLock(n, fh, lockOwner, lock, req.pid())) {
+            if (!sleep) {
+                throw new FuseException(Errno.EAGAIN, "a conflicting lock is held on the source");
+            }
+            pause = pause(req, pause);
+        }
+    }
+
+    /** One non-blocking try of a POSIX lock or unlock for {@code owner}: false if a conflicting lock is held. */
+    private boolean posixLock(Node n, long fh, long owner, FileLock lock, int reqPid) throws IOException {
+        synchronized (n.owners) {
+            OwnerLocks o = n.owners.get(owner);
+            if (o == null) {
+                if (lock.type() == FileLock.F_UNLCK) {
+                    return true;
+                }
+                o = new OwnerLocks(lockDescriptor(n));
+                n.owners.put(owner, o);
+            }
+            boolean done = false;
+            try {
+                done = Posix.ofdSetLock(o.fd, lock.type(), lock.start(), lock.end());
+                if (done) {
+                    if (lock.type() == FileLock.F_UNLCK) {
+                        o.ranges.subtract(lock.start(), lock.end());
+                    } else {
+                        o.ranges.add(lock.start(), lock.end());
+                        o.handles.add(fh);
+                        o.pid = lock.pid() != 0 ? lock.pid() : reqPid;
+                    }
+                }
+            } finally {
+                if (o.ranges.isEmpty()) { // holds nothing: the descriptor goes, a waiter opens a new one
+                    n.owners.remove(owner);
+                    o.fd.close();
+                }
+            }
+            return done;
+        }
+    }
+
+    /** A descriptor of the node's file for OFD locks: read-write if it can be, else as it can be opened. */
+    private static Fd lockDescriptor(Node n) throws FuseException {
+        try {
+            return Posix.reopen(n.fd, Posix.O_RDWR);
+        } catch (FuseException e) {
+            try {
+                return Posix.reopen(n.fd, Posix.O_RDONLY);
+            } catch (FuseException again) {
+                return Posix.reopen(n.fd, Posix.O_WRONLY);
+            }
+        }
+    }
+
+    /** flock(2) on the handle's own descriptor, whose open file description is the lock's owner. */
+    private static void flock(Request req, Handle h, int type, boolean sleep) throws IOException {
+        if (h.fd() == null) {
+            throw new FuseException(Errno.EBADF, "flock on a directory handle");
+        }
+        int op = switch (type) {
+            case FileLock.F_RDLCK -> LOCK_SH;
+            case FileLock.F_WRLCK -> LOCK_EX;
+            default -> LOCK_UN;
+        };
+        if (op == LOCK_UN) {
+            Posix.flock(h.fd(), LOCK_UN);
+            return;
+        }
+        long pause = 1;
+        while (true) {
+            try {
+                Posix.flock(h.fd(), op | LOCK_NB);
+                return;
+            } catch (FuseException e) {
+                if (!sleep || !Errno.EAGAIN.equals(e.errno())) {
+                    throw e;
+                }
+            }
+            pause = pause(req, pause);
+        }
+    }
+
+    private static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+    /**
+     * Waits {@code ms} before the next try of a blocked lock, unless the caller was interrupted (EINTR); returns
+     * the next pause. Sleeping parks the request's virtual thread, so a wait holds no carrier thread.
+     */
+    private static long pause(Request req, long ms) throws FuseException {
+        if (req.isInterrupted()) {
+            throw new FuseException(Errno.EINTR, "lock wait interrupted");
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            throw new FuseException(Errno.EINTR, "lock wait interrupted");
+        }
+        if (req.isInterrupted()) {
+            throw new FuseException(Errno.EINTR, "lock wait interrupted");
+        }
+        return Math.min(ms * 2, MAX_LOCK_PAUSE_MS);
     }
 
     @Override
@@ -597,6 +787,16 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
             return;
         }
         h.fd().close();
+        Node ln = h.node();
+        synchronized (ln.owners) { // owners that locked only through this handle (OFD locks of the client's)
+            for (var it = ln.owners.values().iterator(); it.hasNext(); ) {
+                OwnerLocks o = it.next();
+                if (o.handles.remove(fh) && o.handles.isEmpty()) {
+                    it.remove();
+                    o.fd.close();
+                }
+            }
+        }
         if (h.passthrough()) {
             Node n = h.node();
             synchronized (n) {
@@ -732,6 +932,11 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         for (Handle h : handles.values()) {
             n += h.fd() != null && !h.fd().isClosed() ? 1 : 0;
         }
+        for (Node node : nodes.values()) {
+            synchronized (node.owners) {
+                n += node.owners.size();
+            }
+        }
         return n;
     }
 
@@ -760,6 +965,12 @@ public final class PassthroughFs implements Filesystem, AutoCloseable {
         }
         handles.clear();
         for (Node n : nodes.values()) {
+            synchronized (n.owners) {
+                for (OwnerLocks o : n.owners.values()) {
+                    o.fd.close();
+                }
+                n.owners.clear();
+            }
             n.fd.close();
         }
         nodes.clear();

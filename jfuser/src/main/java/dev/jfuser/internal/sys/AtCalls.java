@@ -89,6 +89,13 @@ public final class AtCalls {
     private static final MethodHandle GETDENTS64 = h("getdents64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
             JAVA_LONG));
     private static final MethodHandle FLOCK = h("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    // fcntl is variadic: the struct flock pointer is passed the variadic way.
+    private static final MethodHandle FCNTL_LOCK = h("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT,
+            ADDRESS), Linker.Option.firstVariadicArg(2));
+    /** Open-file-description lock commands of fcntl(2) (the same on every Linux architecture). */
+    public static final int F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
+    /** struct flock (the same layout on x86_64 and aarch64): l_type, l_whence, l_start, l_len, l_pid. */
+    private static final long FLOCK_SIZE = 32, L_TYPE = 0, L_WHENCE = 2, L_START = 8, L_LEN = 16, L_PID = 24;
 
     /** A NUL-terminated copy of {@code name}; a name holding NUL is refused (EINVAL) rather than cut short. */
     private static MemorySegment cstr(Arena a, byte[] name) throws NativeException {
@@ -449,6 +456,32 @@ public final class AtCalls {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = state(a);
             check("flock", fd, (int) FLOCK.invokeExact(st, fd, operation), st);
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * fcntl(2) with a struct flock: {@code cmd} is {@link #F_OFD_GETLK} or {@link #F_OFD_SETLK} (non-blocking; the
+     * blocking {@link #F_OFD_SETLKW} would pin a virtual thread's carrier for the whole wait). The range is
+     * {@code SEEK_SET}-relative, {@code len} 0 meaning to the end of the file.
+     *
+     * @return the struct after the call: {@code {type, start, len, pid}} (GETLK's answer)
+     */
+    public static long[] fcntlLock(int fd, int cmd, int type, long start, long len) throws NativeException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = state(a);
+            MemorySegment fl = a.allocate(FLOCK_SIZE, 8);
+            fl.set(JAVA_SHORT, L_TYPE, (short) type);
+            fl.set(JAVA_SHORT, L_WHENCE, (short) 0);
+            fl.set(JAVA_LONG, L_START, start);
+            fl.set(JAVA_LONG, L_LEN, len);
+            fl.set(JAVA_INT, L_PID, 0);
+            check("fcntl", fd + ", " + cmd, (int) FCNTL_LOCK.invokeExact(st, fd, cmd, fl), st);
+            return new long[] {fl.get(JAVA_SHORT, L_TYPE), fl.get(JAVA_LONG, L_START), fl.get(JAVA_LONG, L_LEN),
+                    fl.get(JAVA_INT, L_PID)};
         } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
