@@ -131,6 +131,49 @@ class S3MountTest {
     }
 
     @Test
+    void nodesTheKernelForgetsLeaveTheTable() throws Exception {
+        List<java.util.concurrent.CompletableFuture<?>> puts = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            int n = i;
+            puts.add(direct.putObject(b -> b.bucket(bucket).key(String.format("many/f%04d", n)),
+                    AsyncRequestBody.fromBytes(new byte[n % 5])));
+        }
+        java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+                .get(60, TimeUnit.SECONDS);
+        S3Fs fs = fs(opts());
+        Path mp = mounts.mount(fs);
+        // A listing alone makes no nodes: its names are remembered for the TTL only.
+        ok(Shell.sh("ls -1 \"$1\"/many > /dev/null", mp.toString()));
+        assertTrue(fs.seenCount() >= 1000, "listed names: " + fs.seenCount());
+        assertTrue(fs.nodeCount() < 10, "nodes after a listing: " + fs.nodeCount());
+        // Every name looked up: a node each while the kernel holds it.
+        ok(Shell.sh("ls -l \"$1\"/many > /dev/null", mp.toString()));
+        assertTrue(fs.nodeCount() > 1000, "nodes after ls -l: " + fs.nodeCount());
+        try (var open = Files.newInputStream(mp.resolve("many/f0004"))) {
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (fs.nodeCount() > 10 && System.nanoTime() < until) {
+                Thread.sleep(100);
+                Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2");
+            }
+            assertTrue(fs.nodeCount() <= 10, "nodes after the kernel dropped its caches: " + fs.nodeCount());
+            assertEquals(4, open.readAllBytes().length); // the open file's node stayed
+        }
+        until(() -> fs.seenCount() == 0, "listed names are dropped after the TTL: " + fs.seenCount());
+        // Forgotten names are found again, with their attributes.
+        ok(Shell.sh("test \"$(stat -c %s \"$1\"/many/f0998)\" = 3 && ls \"$1\"/many | wc -l | grep -qx 1000",
+                mp.toString()));
+    }
+
+    private static void until(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < until, what);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
     void filesWrittenOnTheMountAreObjects() throws Exception {
         Path mp = mounts.mount(fs(opts()));
         Path local = Files.createDirectory(dir.resolve("local"));
