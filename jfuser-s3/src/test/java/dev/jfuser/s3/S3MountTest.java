@@ -11,16 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -28,60 +21,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * must show up as objects in the bucket, and objects put behind its back must show up as files.
  */
 @Tag("mount")
-class S3MountTest {
-    private static S3Server server;
-    private static S3AsyncClient direct;
-
-    @TempDir
-    Path dir;
-    private S3Mounts mounts;
-    private String bucket;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new S3Server();
-        direct = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (direct != null) {
-            direct.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void setUp() {
-        Shell.assumeRootAndFuse();
-        mounts = new S3Mounts(dir);
-        bucket = server.newBucket();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (mounts != null) {
-            mounts.close();
-        }
-    }
-
+class S3MountTest extends S3MountSupport {
     private S3Fs fs(S3FsOptions o) {
         return S3Fs.create(o, S3Server.credentials());
     }
 
     private S3FsOptions opts() {
         return server.options(bucket).withParts(S3FsOptions.MIN_PART_SIZE, 2);
-    }
-
-    private void put(String key, byte[] data) throws Exception {
-        direct.putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromBytes(data)).get(20, TimeUnit.SECONDS);
-    }
-
-    private byte[] get(String key) throws Exception {
-        return direct.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes())
-                .get(20, TimeUnit.SECONDS).asByteArray();
     }
 
     private Set<String> keys() throws Exception {
@@ -94,10 +40,6 @@ class S3MountTest {
             token = r.isTruncated() ? r.nextContinuationToken() : null;
         } while (token != null);
         return out;
-    }
-
-    private static void ok(Shell.Result r) {
-        assertTrue(r.ok(), "exit " + r.exitCode() + ":\n" + r.output());
     }
 
     @Test
