@@ -88,9 +88,11 @@ class S3MountTest extends S3MountSupport {
         ok(Shell.sh("ls -1 \"$1\"/many > /dev/null", mp.toString()));
         assertTrue(fs.seenCount() >= 1000, "listed names: " + fs.seenCount());
         assertTrue(fs.nodeCount() < 10, "nodes after a listing: " + fs.nodeCount());
-        // Every name looked up: a node each while the kernel holds it.
+        // Every name looked up: a node each while the kernel holds it, its attributes from the listing (no HEADs).
+        long calls = fs.callCount();
         ok(Shell.sh("ls -l \"$1\"/many > /dev/null", mp.toString()));
         assertTrue(fs.nodeCount() > 1000, "nodes after ls -l: " + fs.nodeCount());
+        assertTrue(fs.callCount() - calls < 20, "S3 calls for ls -l of 1000 keys: " + (fs.callCount() - calls));
         try (var open = Files.newInputStream(mp.resolve("many/f0004"))) {
             Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2");
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
