@@ -117,6 +117,14 @@ public final class S3Fs implements AsyncFilesystem {
     record Meta(long size, Instant mtime, String etag) {
     }
 
+    /** A name a listing returned: the inode number it was listed with and its attributes, as of {@code at}. */
+    private record Seen(long id, Meta meta, long at) {
+    }
+
+    /** One entry of an open directory's listing. */
+    private record Listed(String name, long id, boolean dir) {
+    }
+
     /** One path of the tree, file or directory. */
     final class Node {
         final long id;
@@ -128,6 +136,12 @@ public final class S3Fs implements AsyncFilesystem {
         volatile String cachedEtag;
         /** The open writer, while the file is being written. */
         volatile Upload writer;
+        /** The kernel's references (entries answered minus forgotten), guarded by this node's monitor. */
+        long lookups;
+        /** Open handles (files and directories), guarded by this node's monitor. */
+        int opens;
+        /** Out of the table: a new reference to this path makes a new node. */
+        volatile boolean gone;
 
         Node(long id, String path, boolean dir) {
             this.id = id;
@@ -160,6 +174,9 @@ public final class S3Fs implements AsyncFilesystem {
     private final Instant mounted = Instant.now();
     private final ConcurrentHashMap<Long, Node> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Node> byPath = new ConcurrentHashMap<>();
+    /** What listings said about names the kernel holds no node of, kept for the TTL (see {@link #sweepSeen}). */
+    private final ConcurrentHashMap<String, Seen> seen = new ConcurrentHashMap<>();
+    private final AtomicBoolean sweepScheduled = new AtomicBoolean();
     private final AtomicLong nextId = new AtomicLong(ROOT + 1);
     private final AtomicLong nextFh = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Object> handles = new ConcurrentHashMap<>();
@@ -286,17 +303,166 @@ public final class S3Fs implements AsyncFilesystem {
         return parent.path.isEmpty() ? name : parent.path + "/" + name;
     }
 
+    private static String key(String path, boolean dir) {
+        return (dir ? "d:" : "f:") + path;
+    }
+
     private Node node(String path, boolean dir) {
-        return byPath.computeIfAbsent((dir ? "d:" : "f:") + path, k -> {
-            Node n = new Node(nextId.getAndIncrement(), path, dir);
-            byId.put(n.id, n);
-            return n;
-        });
+        return node(path, dir, 0);
+    }
+
+    /** The node of {@code path}, made (numbered {@code id}, or a new number if 0) if there is none. */
+    private Node node(String path, boolean dir, long id) {
+        String k = key(path, dir);
+        while (true) {
+            Node n = byPath.computeIfAbsent(k, x -> {
+                Node m = new Node(id != 0 ? id : nextId.getAndIncrement(), path, dir);
+                byId.put(m.id, m);
+                return m;
+            });
+            if (!n.gone) {
+                return n;
+            }
+            byPath.remove(k, n); // forgotten just now: its removal is under way
+        }
+    }
+
+    /**
+     * Counts one reference of the kernel to {@code n}, whose entry is about to be answered. A node forgotten
+     * meanwhile (the kernel dropped its last reference as this request ran) is replaced by a new one.
+     */
+    private Node held(Node n) {
+        while (true) {
+            synchronized (n) {
+                if (!n.gone) {
+                    n.lookups++;
+                    return n;
+                }
+            }
+            Node again = node(n.path, n.dir);
+            if (again.meta == null) {
+                again.meta = n.meta;
+                again.metaAt = n.metaAt;
+                again.cachedEtag = n.cachedEtag;
+            }
+            n = again;
+        }
+    }
+
+    /** A handle of {@code n} was opened; the node stays until it is released, whatever the kernel forgets. */
+    private static void opened(Node n) {
+        synchronized (n) {
+            n.opens++;
+        }
+    }
+
+    private void closed(Node n) {
+        synchronized (n) {
+            n.opens--;
+        }
+        collect(n);
+    }
+
+    /** Removes {@code n} from the table if nothing holds it: no kernel reference, open handle or upload. */
+    private void collect(Node n) {
+        if (n.id == ROOT) {
+            return;
+        }
+        synchronized (n) {
+            if (n.gone || n.lookups > 0 || n.opens > 0 || n.writer != null) {
+                return;
+            }
+            n.gone = true;
+        }
+        byId.remove(n.id, n);
+        byPath.remove(key(n.path, n.dir), n);
+    }
+
+    @Override
+    public void forget(long nodeId, long nlookup) {
+        Node n = byId.get(nodeId);
+        if (n == null) {
+            return;
+        }
+        synchronized (n) {
+            n.lookups = Math.max(0, n.lookups - nlookup);
+        }
+        collect(n);
+    }
+
+    /** How many nodes the table holds (the root included), for tests. */
+    int nodeCount() {
+        return byId.size();
+    }
+
+    /** How many listed names are remembered without a node, for tests. */
+    int seenCount() {
+        return seen.size();
     }
 
     /** Forgets the path: a new object at it gets a new node. */
     private void drop(Node n) {
-        byPath.remove((n.dir ? "d:" : "f:") + n.path, n);
+        byPath.remove(key(n.path, n.dir), n);
+        seen.remove(key(n.path, n.dir));
+    }
+
+    /** Remembers what a listing said about {@code path}; returns the inode number to list it with. */
+    private long listed(String path, boolean dir, Meta meta, long at) {
+        Node n = byPath.get(key(path, dir));
+        if (n != null && !n.gone) {
+            if (!dir && n.writer == null) {
+                Meta before = n.meta;
+                n.meta = meta;
+                n.metaAt = at;
+                if (before != null && before.size() != meta.size()) {
+                    // Changed elsewhere: the kernel's cached size of this file is stale.
+                    invalidateAttributes(n);
+                }
+            } else if (dir) {
+                n.meta = meta;
+                n.metaAt = at;
+            }
+            return n.id;
+        }
+        Seen s = seen.compute(key(path, dir),
+                (k, old) -> new Seen(old != null ? old.id() : nextId.getAndIncrement(), meta, at));
+        scheduleSweep();
+        return s.id();
+    }
+
+    /** A node for a name a listing returned within the TTL, with the listing's attributes; null if none. */
+    private Node fromListing(String path, boolean dir) {
+        String k = key(path, dir);
+        Seen s = seen.get(k);
+        if (s == null || System.nanoTime() - s.at() >= options.ttl().toNanos()) {
+            return null;
+        }
+        seen.remove(k, s);
+        Node n = node(path, dir, s.id());
+        if (n.writer == null) {
+            n.meta = s.meta();
+            n.metaAt = s.at();
+        }
+        return n;
+    }
+
+    private void scheduleSweep() {
+        if (sweepScheduled.compareAndSet(false, true)) {
+            long delay = Math.max(options.ttl().toMillis(), 1000) * 2;
+            CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .execute(this::sweepSeen);
+        }
+    }
+
+    /** Drops listed names older than the TTL: their attributes would be asked for again anyway. */
+    private void sweepSeen() {
+        sweepScheduled.set(false);
+        long now = System.nanoTime();
+        long ttl = options.ttl().toNanos();
+        seen.values().removeIf(s -> now - s.at() >= ttl);
+        if (!seen.isEmpty()) {
+            scheduleSweep();
+        }
     }
 
     private FileAttr attr(Node n) {
@@ -312,7 +478,13 @@ public final class S3Fs implements AsyncFilesystem {
                 .gid(options.gid()).times(t).size(size).blocks((size + 511) / 512).blksize(1 << 20).build();
     }
 
+    /** The entry answered for {@code n}, counted as one reference of the kernel. */
     private Entry entry(Node n) {
+        return counted(held(n));
+    }
+
+    /** The entry of a node already counted by {@link #held}. */
+    private Entry counted(Node n) {
         return new Entry(n.id, 0, attr(n), options.ttl(), options.ttl());
     }
 
@@ -341,6 +513,14 @@ public final class S3Fs implements AsyncFilesystem {
         }
         if (f != null && f.fresh()) {
             return done(entry(f));
+        }
+        Node listedDir = fromListing(path, true);
+        if (listedDir != null) {
+            return done(entry(listedDir));
+        }
+        Node listedFile = fromListing(path, false);
+        if (listedFile != null) {
+            return done(entry(listedFile));
         }
         Calls calls = new Calls();
         CompletableFuture<Meta> head = head(calls, options.prefix() + path);
@@ -421,7 +601,7 @@ public final class S3Fs implements AsyncFilesystem {
     /** An open directory: entries fetched page by page as the kernel reads on. */
     private final class DirHandle {
         final Node dir;
-        final List<Object[]> entries = new ArrayList<>(); // {name, Node}
+        final List<Listed> entries = new ArrayList<>();
         final Set<String> names = new HashSet<>();
         String token;
         boolean more = true;
@@ -429,20 +609,21 @@ public final class S3Fs implements AsyncFilesystem {
 
         DirHandle(Node dir) {
             this.dir = dir;
-            add(".", dir);
-            add("..", dir.path.isEmpty() ? dir : node(parentPath(dir.path), true));
+            add(".", dir.id, true);
+            Node up = dir.path.isEmpty() ? dir : byPath.get(key(parentPath(dir.path), true));
+            add("..", up == null ? dir.id : up.id, true); // the kernel holds the parent of any node it holds
             // Files being written here appear before they reach S3.
             for (Node w : writing.values()) {
                 if (w.path.startsWith(dir.path.isEmpty() ? "" : dir.path + "/")
                         && w.path.indexOf('/', dir.path.isEmpty() ? 0 : dir.path.length() + 1) < 0) {
-                    add(w.path.substring(w.path.lastIndexOf('/') + 1), w);
+                    add(w.path.substring(w.path.lastIndexOf('/') + 1), w.id, false);
                 }
             }
         }
 
-        void add(String name, Node n) {
+        void add(String name, long id, boolean isDir) {
             if (names.add(name)) {
-                entries.add(new Object[] {name, n});
+                entries.add(new Listed(name, id, isDir));
             }
         }
 
@@ -453,10 +634,7 @@ public final class S3Fs implements AsyncFilesystem {
             for (CommonPrefix cp : r.commonPrefixes()) {
                 String name = cp.prefix().substring(base.length(), cp.prefix().length() - 1);
                 if (valid(name)) {
-                    Node n = node(join(dir, name), true);
-                    n.meta = new Meta(0, mounted, null);
-                    n.metaAt = at;
-                    add(name, n);
+                    add(name, listed(join(dir, name), true, new Meta(0, mounted, null), at), true);
                 }
             }
             for (S3Object o : r.contents()) {
@@ -464,26 +642,15 @@ public final class S3Fs implements AsyncFilesystem {
                 if (name.endsWith("/") && valid(name.substring(0, name.length() - 1))) {
                     // an empty directory's marker, listed as an object by servers that do not fold it
                     String dname = name.substring(0, name.length() - 1);
-                    Node n = node(join(dir, dname), true);
-                    n.meta = new Meta(0, mounted, null);
-                    n.metaAt = at;
-                    add(dname, n);
+                    add(dname, listed(join(dir, dname), true, new Meta(0, mounted, null), at), true);
                     continue;
                 }
-                if (!valid(name) || names.contains(name) || byPath.containsKey("d:" + join(dir, name))) {
+                String path = join(dir, name);
+                if (!valid(name) || names.contains(name) || byPath.containsKey(key(path, true))
+                        || seen.containsKey(key(path, true))) {
                     continue; // the directory's own marker, an unnameable key, or a file shadowed by a directory
                 }
-                Node n = node(join(dir, name), false);
-                if (n.writer == null) {
-                    Meta before = n.meta;
-                    n.meta = new Meta(o.size(), o.lastModified(), o.eTag());
-                    n.metaAt = at;
-                    if (before != null && before.size() != o.size()) {
-                        // Changed elsewhere: the kernel's cached size of this file is stale.
-                        invalidateAttributes(n);
-                    }
-                }
-                add(name, n);
+                add(name, listed(path, false, new Meta(o.size(), o.lastModified(), o.eTag()), at), false);
             }
             token = r.nextContinuationToken();
             more = Boolean.TRUE.equals(r.isTruncated()) && token != null;
@@ -510,6 +677,7 @@ public final class S3Fs implements AsyncFilesystem {
             return failed(Errno.ENOTDIR);
         }
         long fh = nextFh.getAndIncrement();
+        opened(n);
         handles.put(fh, new DirHandle(n));
         return done(OpenReply.of(fh));
     }
@@ -528,9 +696,8 @@ public final class S3Fs implements AsyncFilesystem {
         synchronized (h) {
             if (offset < h.entries.size() || !h.more) {
                 for (int i = offset; i < h.entries.size(); i++) {
-                    Object[] e = h.entries.get(i);
-                    Node n = (Node) e[1];
-                    if (!listing.add((String) e[0], n.id, n.dir ? FileType.DIRECTORY : FileType.REGULAR_FILE, i + 1)) {
+                    Listed e = h.entries.get(i);
+                    if (!listing.add(e.name(), e.id(), e.dir() ? FileType.DIRECTORY : FileType.REGULAR_FILE, i + 1)) {
                         break;
                     }
                 }
@@ -557,7 +724,9 @@ public final class S3Fs implements AsyncFilesystem {
 
     @Override
     public CompletionStage<Void> releasedir(Request req, long nodeId, long fh, int flags) {
-        handles.remove(fh);
+        if (handles.remove(fh) instanceof DirHandle h) {
+            closed(h.dir);
+        }
         return done(null);
     }
 
@@ -608,6 +777,7 @@ public final class S3Fs implements AsyncFilesystem {
             if (d != null) {
                 drop(d);
             }
+            seen.remove(key(path, true));
         }));
     }
 
@@ -634,6 +804,7 @@ public final class S3Fs implements AsyncFilesystem {
             }
             Upload u = startWriter(n);
             long fh = nextFh.getAndIncrement();
+            opened(n);
             handles.put(fh, u);
             return done(OpenReply.of(fh));
         }
@@ -654,6 +825,7 @@ public final class S3Fs implements AsyncFilesystem {
             }
             n.cachedEtag = m.etag();
             long fh = nextFh.getAndIncrement();
+            opened(n);
             handles.put(fh, new Reader(n, m));
             return OpenReply.of(fh, keep ? OpenReply.KEEP_CACHE : 0);
         }));
@@ -690,11 +862,12 @@ public final class S3Fs implements AsyncFilesystem {
         if (old != null && old.writer != null) {
             return failed(Errno.EBUSY, path + " is already open for writing");
         }
-        Node n = node(path, false);
+        Node n = held(node(path, false));
         Upload u = startWriter(n);
         long fh = nextFh.getAndIncrement();
+        opened(n);
         handles.put(fh, u);
-        return done(new CreateReply(entry(n), OpenReply.of(fh)));
+        return done(new CreateReply(counted(n), OpenReply.of(fh)));
     }
 
     @Override
@@ -773,7 +946,9 @@ public final class S3Fs implements AsyncFilesystem {
         Object h = handles.remove(fh);
         if (h instanceof Reader r) {
             r.close();
+            closed(r.node);
         } else if (h instanceof Upload u) {
+            closed(u.node);
             // Normally flush has uploaded it already; a writer that never flushed is finished (or, if its file
             // was removed meanwhile, abandoned) here, and a failure can only be logged.
             u.finish().exceptionally(e -> {
@@ -808,6 +983,7 @@ public final class S3Fs implements AsyncFilesystem {
             if (n != null) {
                 drop(n);
             }
+            seen.remove(key(path, false));
         }));
     }
 
@@ -859,15 +1035,22 @@ public final class S3Fs implements AsyncFilesystem {
                 .sourceKey(options.prefix() + from).destinationBucket(options.bucket())
                 .destinationKey(options.prefix() + to).copySourceIfMatch(s.etag()))))
                 .thenCompose(c -> calls.track(delete(options.prefix() + from))).thenRun(() -> {
-                    Node moved = n != null ? n : node(from, false);
-                    drop(moved);
+                    seen.remove(key(from, false));
+                    seen.remove(key(to, false));
                     Node over = byPath.get("f:" + to);
                     if (over != null) {
                         drop(over);
                     }
-                    moved.path = to;
-                    moved.meta = null;
-                    byPath.put("f:" + to, moved);
+                    if (n != null) {
+                        drop(n);
+                        synchronized (n) {
+                            n.path = to;
+                            n.meta = null;
+                            if (!n.gone) {
+                                byPath.put("f:" + to, n);
+                            }
+                        }
+                    }
                 }));
     }
 
@@ -1253,6 +1436,7 @@ public final class S3Fs implements AsyncFilesystem {
                 if (node.writer == this) {
                     node.writer = null;
                 }
+                collect(node);
                 if (e != null) {
                     node.meta = null;
                     LOG.log(System.Logger.Level.WARNING, "s3fs: upload of " + key + " failed, nothing was "
@@ -1281,6 +1465,7 @@ public final class S3Fs implements AsyncFilesystem {
             if (node.writer == this) {
                 node.writer = null;
             }
+            collect(node);
             if (uploadId != null) {
                 abort(uploadId);
             }

@@ -20,16 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
 /**
@@ -37,73 +31,17 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
  * upload that breaks half way, through real mounts.
  */
 @Tag("mount")
-class S3FaultMountTest {
-    private static S3Server server;
-    private static S3AsyncClient direct;
-
-    @TempDir
-    Path dir;
-    private S3Mounts mounts;
-    private String bucket;
+class S3FaultMountTest extends S3MountSupport {
     private TcpProxy proxy;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new S3Server();
-        direct = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (direct != null) {
-            direct.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void setUp() {
-        Shell.assumeRootAndFuse();
-        mounts = new S3Mounts(dir);
-        bucket = server.newBucket();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (mounts != null) {
-                mounts.close();
-            }
-        } finally {
-            if (proxy != null) {
-                proxy.close();
-            }
-        }
-    }
 
     private S3FsOptions at(URI endpoint, Duration requestTimeout) {
         return S3FsOptions.of(bucket, "").withEndpoint(endpoint).withParts(S3FsOptions.MIN_PART_SIZE, 2)
                 .withTimeouts(Duration.ofSeconds(1), requestTimeout, 2);
     }
 
-    private List<MultipartUpload> uploads() throws Exception {
-        return direct.listMultipartUploads(b -> b.bucket(bucket)).get(20, TimeUnit.SECONDS).uploads();
-    }
-
-    private boolean exists(String key) throws Exception {
-        try {
-            direct.headObject(b -> b.bucket(bucket).key(key)).get(20, TimeUnit.SECONDS);
-            return true;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return false;
-        }
-    }
-
     @Test
     void aSilentEndpointIsAnErrorWithinTheTimeoutNotAHang() throws Exception {
-        proxy = new TcpProxy(null); // accepts connections, never answers
+        proxy = closeAfter(new TcpProxy(null)); // accepts connections, never answers
         Path mp = mounts.mount(S3Fs.create(at(proxy.endpoint(), Duration.ofSeconds(2)), S3Server.credentials()));
         long t0 = System.nanoTime();
         Shell.Result stat = Shell.sh(60, "stat \"$1\"/anything", mp.toString());
@@ -132,7 +70,7 @@ class S3FaultMountTest {
 
     @Test
     void anInterruptCancelsTheRequestInFlight() throws Exception {
-        proxy = new TcpProxy(server.endpoint);
+        proxy = closeAfter(new TcpProxy(server.endpoint));
         Path mp = mounts.mount(S3Fs.create(at(proxy.endpoint(), Duration.ofSeconds(60)), S3Server.credentials()));
         Shell.Result warm = Shell.sh("ls \"$1\"", mp.toString());
         assertTrue(warm.ok(), warm.output());
@@ -164,7 +102,7 @@ class S3FaultMountTest {
     void throttlingIsRetriedWithBackoffAndPersistentThrottlingIsEio() throws Exception {
         direct.putObject(b -> b.bucket(bucket).key("f"), software.amazon.awssdk.core.async.AsyncRequestBody
                 .fromString("content")).get(20, TimeUnit.SECONDS);
-        proxy = new TcpProxy(server.endpoint);
+        proxy = closeAfter(new TcpProxy(server.endpoint));
         S3FsOptions o = at(proxy.endpoint(), Duration.ofSeconds(20)).withTimeouts(Duration.ofSeconds(1),
                 Duration.ofSeconds(20), 4);
         Path mp = mounts.mount(S3Fs.create(o, S3Server.credentials()));
@@ -272,5 +210,105 @@ class S3FaultMountTest {
         }
         assertEquals(List.of(), uploads(), "the multipart upload was not aborted");
         assertFalse(exists("gone"));
+    }
+
+    @Test
+    void aServerStoppedMidReadIsEioWithinTheTimeoutAndServedAgainWhenBack() throws Exception {
+        byte[] big = new byte[48 << 20];
+        new java.util.Random(7).nextBytes(big);
+        put("big", big);
+        proxy = closeAfter(new TcpProxy(server.endpoint));
+        Path mp = mounts.mount(S3Fs.create(at(proxy.endpoint(), Duration.ofSeconds(5)), S3Server.credentials()));
+        IOException failure = null;
+        long ms;
+        try (java.io.InputStream in = Files.newInputStream(mp.resolve("big"))) {
+            assertEquals(4 << 20, in.readNBytes(4 << 20).length);
+            proxy.down(); // the read-ahead's connections close mid-transfer, new ones are refused
+            long t0 = System.nanoTime();
+            try {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                failure = e;
+            }
+            ms = (System.nanoTime() - t0) / 1_000_000;
+        }
+        assertTrue(failure != null, "reading on with the server stopped succeeded");
+        assertTrue(failure.getMessage().contains("Input/output error"), failure.toString());
+        assertTrue(ms < 10_000, "the read failed after " + ms + " ms with a 5 s request timeout");
+        proxy.up();
+        assertTrue(java.util.Arrays.equals(big, Files.readAllBytes(mp.resolve("big"))),
+                "the file read after the server came back differs");
+    }
+
+    @Test
+    void aServerStoppedMidUploadFailsTheCloseAndLeavesNoObject() throws Exception {
+        proxy = closeAfter(new TcpProxy(server.endpoint));
+        Path mp = mounts.mount(S3Fs.create(at(proxy.endpoint(), Duration.ofSeconds(5)), S3Server.credentials()));
+        byte[] mib = new byte[1 << 20];
+        IOException failure = null;
+        long ms = 0;
+        FileChannel ch = FileChannel.open(mp.resolve("half"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        try {
+            for (int i = 0; i < 6; i++) {
+                ch.write(ByteBuffer.wrap(mib)); // the first part (5 MiB) is uploading
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (uploads().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, uploads().size(), "the multipart upload did not start");
+            proxy.down();
+            long t0 = System.nanoTime();
+            try {
+                for (int i = 0; i < 12; i++) {
+                    ch.write(ByteBuffer.wrap(mib));
+                }
+                ch.force(false); // fsync completes the upload: it must fail
+            } catch (IOException e) {
+                failure = e;
+            }
+            ms = (System.nanoTime() - t0) / 1_000_000;
+        } finally {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        assertTrue(failure != null, "an upload to a stopped server was reported as a success");
+        assertTrue(failure.getMessage().contains("Input/output error"), failure.toString());
+        assertTrue(ms < 20_000, "the failure took " + ms + " ms with a 5 s request timeout");
+        // The abort is tried at once, with the call's retries within its timeout (5 s): the server stays down
+        // longer, so it fails and the incomplete upload is left to the bucket's lifecycle rule
+        // (AbortIncompleteMultipartUpload), as the warning logged says. (Back within the retries, it is aborted.)
+        Thread.sleep(7000);
+        proxy.up();
+        assertFalse(exists("half"), "a failed upload left an object");
+        assertEquals(1, uploads().size(), uploads().toString());
+        Files.writeString(mp.resolve("after"), "served again");
+        assertEquals("served again", new String(get("after"), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSlowServerSucceedsWithinTheTimeoutAndFailsBeyondIt() throws Exception {
+        put("f", "slow but there".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        proxy = closeAfter(new TcpProxy(server.endpoint));
+        Path mp = mounts.mount(S3Fs.create(at(proxy.endpoint(), Duration.ofSeconds(3)), S3Server.credentials()));
+        proxy.delay(Duration.ofMillis(2300)); // each response: 77% of the request timeout
+        Shell.Result cat = Shell.sh(60, "cat \"$1\"/f", mp.toString());
+        assertEquals("slow but there", cat.output());
+        proxy.delay(Duration.ofSeconds(8));
+        long t0 = System.nanoTime();
+        Shell.Result stat = Shell.sh(60, "stat \"$1\"/g", mp.toString());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertFalse(stat.ok(), stat.output());
+        assertTrue(stat.output().contains("Connection timed out"), stat.output());
+        assertTrue(ms < 6_000, "took " + ms + " ms with a 3 s request timeout");
+        proxy.delay(Duration.ZERO);
+        Shell.Result again = Shell.sh(60, "cat \"$1\"/f", mp.toString());
+        assertEquals("slow but there", again.output());
     }
 }

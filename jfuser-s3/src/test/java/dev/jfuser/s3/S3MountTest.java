@@ -11,16 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -28,60 +21,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * must show up as objects in the bucket, and objects put behind its back must show up as files.
  */
 @Tag("mount")
-class S3MountTest {
-    private static S3Server server;
-    private static S3AsyncClient direct;
-
-    @TempDir
-    Path dir;
-    private S3Mounts mounts;
-    private String bucket;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new S3Server();
-        direct = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (direct != null) {
-            direct.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void setUp() {
-        Shell.assumeRootAndFuse();
-        mounts = new S3Mounts(dir);
-        bucket = server.newBucket();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (mounts != null) {
-            mounts.close();
-        }
-    }
-
+class S3MountTest extends S3MountSupport {
     private S3Fs fs(S3FsOptions o) {
         return S3Fs.create(o, S3Server.credentials());
     }
 
     private S3FsOptions opts() {
         return server.options(bucket).withParts(S3FsOptions.MIN_PART_SIZE, 2);
-    }
-
-    private void put(String key, byte[] data) throws Exception {
-        direct.putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromBytes(data)).get(20, TimeUnit.SECONDS);
-    }
-
-    private byte[] get(String key) throws Exception {
-        return direct.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes())
-                .get(20, TimeUnit.SECONDS).asByteArray();
     }
 
     private Set<String> keys() throws Exception {
@@ -94,10 +40,6 @@ class S3MountTest {
             token = r.isTruncated() ? r.nextContinuationToken() : null;
         } while (token != null);
         return out;
-    }
-
-    private static void ok(Shell.Result r) {
-        assertTrue(r.ok(), "exit " + r.exitCode() + ":\n" + r.output());
     }
 
     @Test
@@ -128,6 +70,51 @@ class S3MountTest {
         ok(ls);
         assertTrue(ls.output().startsWith("1203\n"), ls.output());
         assertTrue(ls.output().contains(" 5 "), ls.output()); // 1202 % 7: the size came from the listing
+    }
+
+    @Test
+    void nodesTheKernelForgetsLeaveTheTable() throws Exception {
+        List<java.util.concurrent.CompletableFuture<?>> puts = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            int n = i;
+            puts.add(direct.putObject(b -> b.bucket(bucket).key(String.format("many/f%04d", n)),
+                    AsyncRequestBody.fromBytes(new byte[n % 5])));
+        }
+        java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+                .get(60, TimeUnit.SECONDS);
+        S3Fs fs = fs(opts());
+        Path mp = mounts.mount(fs);
+        // A listing alone makes no nodes: its names are remembered for the TTL only.
+        ok(Shell.sh("ls -1 \"$1\"/many > /dev/null", mp.toString()));
+        assertTrue(fs.seenCount() >= 1000, "listed names: " + fs.seenCount());
+        assertTrue(fs.nodeCount() < 10, "nodes after a listing: " + fs.nodeCount());
+        // Every name looked up: a node each while the kernel holds it, its attributes from the listing (no HEADs).
+        long calls = fs.callCount();
+        ok(Shell.sh("ls -l \"$1\"/many > /dev/null", mp.toString()));
+        assertTrue(fs.nodeCount() > 1000, "nodes after ls -l: " + fs.nodeCount());
+        assertTrue(fs.callCount() - calls < 20, "S3 calls for ls -l of 1000 keys: " + (fs.callCount() - calls));
+        try (var open = Files.newInputStream(mp.resolve("many/f0004"))) {
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (fs.nodeCount() > 10 && System.nanoTime() < until) {
+                Thread.sleep(100);
+                Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2");
+            }
+            assertTrue(fs.nodeCount() <= 10, "nodes after the kernel dropped its caches: " + fs.nodeCount());
+            assertEquals(4, open.readAllBytes().length); // the open file's node stayed
+        }
+        until(() -> fs.seenCount() == 0, "listed names are dropped after the TTL: " + fs.seenCount());
+        // Forgotten names are found again, with their attributes.
+        ok(Shell.sh("test \"$(stat -c %s \"$1\"/many/f0998)\" = 3 && ls \"$1\"/many | wc -l | grep -qx 1000",
+                mp.toString()));
+    }
+
+    private static void until(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < until, what);
+            Thread.sleep(100);
+        }
     }
 
     @Test

@@ -16,9 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback TCP proxy in front of the S3 server that can go silent: while {@link #stall} is on, new connections
  * are accepted and never answered (a dead or partitioned endpoint), and each such connection closed by the
  * client is counted, which shows a request being abandoned or cancelled. Without a target it is a black hole.
+ * It can also stop like a server process ({@link #down}: every connection closed, new ones refused, until
+ * {@link #up} listens on the same port again) and answer slowly ({@link #delay}).
  */
 final class TcpProxy implements AutoCloseable {
-    private final ServerSocket server;
+    private volatile ServerSocket server;
+    private final int port;
+    private volatile long delayNanos;
     private final URI target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger stalledClosed = new AtomicInteger();
@@ -26,17 +30,41 @@ final class TcpProxy implements AutoCloseable {
     private volatile boolean stall;
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
-    private final Thread acceptor;
 
     TcpProxy(URI target) throws IOException {
         this.target = target;
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        port = server.getLocalPort();
         stall = target == null;
-        acceptor = Thread.ofPlatform().daemon().name("tcp-proxy").start(this::accept);
+        ServerSocket s = server;
+        Thread.ofPlatform().daemon().name("tcp-proxy").start(() -> accept(s));
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** Stops like a crashed server: open connections are closed (mid-transfer too), new ones refused. */
+    void down() throws IOException {
+        server.close();
+        for (Socket s : sockets) {
+            closeQuietly(s);
+        }
+        sockets.clear();
+    }
+
+    /** Listens again on the same port, after {@link #down}. */
+    void up() throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        server = s;
+        Thread.ofPlatform().daemon().name("tcp-proxy").start(() -> accept(s));
+    }
+
+    /** Holds back each response (its first bytes after a request's bytes went up) for {@code d}. */
+    void delay(java.time.Duration d) {
+        delayNanos = d.toNanos();
     }
 
     void stall(boolean on) {
@@ -79,7 +107,7 @@ final class TcpProxy implements AutoCloseable {
         return stalledOpened.get();
     }
 
-    private void accept() {
+    private void accept(ServerSocket server) {
         while (!server.isClosed()) {
             Socket client;
             try {
@@ -101,8 +129,9 @@ final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket();
                 upstream.connect(new InetSocketAddress(target.getHost(), target.getPort()), 2000);
                 sockets.add(upstream);
-                Thread.ofPlatform().daemon().start(() -> pump(client, upstream));
-                Thread.ofPlatform().daemon().start(() -> pump(upstream, client));
+                java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread.ofPlatform().daemon().start(() -> pump(client, upstream, asked, false));
+                Thread.ofPlatform().daemon().start(() -> pump(upstream, client, asked, true));
             } catch (IOException e) {
                 closeQuietly(client);
             }
@@ -150,11 +179,20 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private static void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, java.util.concurrent.atomic.AtomicBoolean asked, boolean answers) {
         byte[] buf = new byte[64 << 10];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
+                if (!answers) {
+                    asked.set(true);
+                } else if (asked.getAndSet(false) && delayNanos > 0) {
+                    try {
+                        Thread.sleep(java.time.Duration.ofNanos(delayNanos));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
                 out.write(buf, 0, n);
             }
         } catch (IOException ignored) {
