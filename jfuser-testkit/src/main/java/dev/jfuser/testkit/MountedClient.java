@@ -76,6 +76,23 @@ final class MountedClient implements FsClient {
         }
     }
 
+    /**
+     * Whether this process may create device nodes through a mount: the kernel asks for CAP_MKNOD (bit 27 of the
+     * effective set in {@code /proc/self/status}) before a MKNOD of a device ever reaches the filesystem.
+     */
+    static boolean mayMakeDevices() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 27)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+
     private static boolean underANonDirectory(Path file) {
         for (Path p = file.getParent(); p != null; p = p.getParent()) {
             if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
