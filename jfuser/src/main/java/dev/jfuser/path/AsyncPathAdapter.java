@@ -106,8 +106,8 @@ public final class AsyncPathAdapter implements AsyncFilesystem {
     }
 
     /**
-     * Runs {@code call} at the node's path; a call that finds nothing there while a rename moved the node is run
-     * once more at its new path, as {@link PathAdapter} does.
+     * Runs {@code call} at the node's path; a call that finds nothing there while renames moved the node is run
+     * again at its new path, as {@link PathAdapter} does.
      */
     private <T> CompletionStage<T> onPath(PathAdapter.Node n, Function<String, CompletionStage<T>> call) {
         String p = t.path(n);
@@ -122,28 +122,31 @@ public final class AsyncPathAdapter implements AsyncFilesystem {
                 out.completeExceptionally(cause);
                 return;
             }
-            retryWhenSettled(n, p, call, cause, System.nanoTime() + 1_000_000_000L, out);
+            retryWhenSettled(n, p, call, cause, System.nanoTime() + PathAdapter.RETRY_NANOS, 1, out);
         });
         return out;
     }
 
     private <T> void retryWhenSettled(PathAdapter.Node n, String p, Function<String, CompletionStage<T>> call,
-                                      Throwable failure, long deadline, CompletableFuture<T> out) {
+                                      Throwable failure, long deadline, int attempt, CompletableFuture<T> out) {
         if (t.renaming.get() > 0 && System.nanoTime() < deadline) {
             CompletableFuture.delayedExecutor(50, TimeUnit.MICROSECONDS)
-                    .execute(() -> retryWhenSettled(n, p, call, failure, deadline, out));
+                    .execute(() -> retryWhenSettled(n, p, call, failure, deadline, attempt, out));
             return;
         }
         String q = t.path(n);
-        if (q.equals(p)) {
+        if (q.equals(p) || attempt == PathAdapter.RETRY_ATTEMPTS || System.nanoTime() >= deadline) {
             out.completeExceptionally(failure);
             return;
         }
         guard(() -> call.apply(q)).whenComplete((v, e) -> {
+            Throwable cause = e == null ? null : unwrap(e);
             if (e == null) {
                 out.complete(v);
+            } else if (notFound(cause)) {
+                retryWhenSettled(n, q, call, cause, deadline, attempt + 1, out); // moved again meanwhile
             } else {
-                out.completeExceptionally(unwrap(e));
+                out.completeExceptionally(cause);
             }
         });
     }

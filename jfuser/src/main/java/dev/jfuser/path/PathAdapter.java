@@ -303,29 +303,39 @@ public final class PathAdapter implements Filesystem {
         T call(String path) throws IOException;
     }
 
+    /** How often a call that found nothing is run again at its node's new path, while renames move it. */
+    static final int RETRY_ATTEMPTS = 32;
+    /** How long those retries (and the waits for renames in progress) may take in all. */
+    static final long RETRY_NANOS = 1_000_000_000L;
+
     /**
      * Runs {@code call} with the node's path. A rename of the node or of a directory above it may have moved the
      * file between the path being read and the filesystem looking at it (the kernel does not serialise calls
-     * through open files with renames of their directories): a call that finds nothing there is retried once at
-     * the node's path after the renames under way have finished, if that path is another.
+     * through open files with renames of their directories): a call that finds nothing there is run again at the
+     * node's path after the renames under way have finished, as long as that path is another ({@link
+     * #RETRY_ATTEMPTS} times within {@link #RETRY_NANOS} at most).
      */
     private <T> T onPath(Node n, PathCall<T> call) throws IOException {
         String p = path(n);
-        try {
-            return call.call(p);
-        } catch (FuseException | java.nio.file.NoSuchFileException e) {
-            if (e instanceof FuseException f && f.errno().code() != Errno.ENOENT.code()) {
-                throw e;
+        long deadline = System.nanoTime() + RETRY_NANOS;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.call(p);
+            } catch (FuseException | java.nio.file.NoSuchFileException e) {
+                if (e instanceof FuseException f && f.errno().code() != Errno.ENOENT.code()) {
+                    throw e;
+                }
+                while (renaming.get() > 0 && System.nanoTime() < deadline) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                }
+                // A call that found nothing changed nothing, so it may run again where the node is now; renames
+                // in a row (a directory moved back and forth) can each move it once more.
+                String q = path(n);
+                if (q.equals(p) || attempt == RETRY_ATTEMPTS || System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                p = q;
             }
-            long deadline = System.nanoTime() + 1_000_000_000L;
-            while (renaming.get() > 0 && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-            }
-            String q = path(n);
-            if (q.equals(p)) {
-                throw e;
-            }
-            return call.call(q);
         }
     }
 
